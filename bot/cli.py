@@ -1,0 +1,164 @@
+"""The ``helpdesk`` command: knowledge, answers and the server.
+
+Errors are translated here, at the edge: bad usage or input exits 2 with a message on stderr,
+any other helpdesk error exits 1. ``--json`` prints exactly one JSON object per result on stdout;
+progress and messages go to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from knowledge.errors import HelpdeskError, InputError
+
+from .settings import Settings
+
+__all__ = ["main"]
+
+
+def _emit(obj) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def _errors(fn: Callable) -> Callable:
+    """Translate helpdesk errors into exit codes and one-line messages."""
+
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except InputError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        except HelpdeskError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj["settings"]
+
+
+def _knowledge(ctx: click.Context, kb: str | None):
+    from .factory import open_knowledge
+
+    return open_knowledge(_settings(ctx), kb, progress=True)
+
+
+kb_option = click.option("--kb", default=None, help="Knowledge base name (default: settings.kb).")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--data-dir", type=click.Path(path_type=Path), default=None,
+              help="Data directory (default: $HELPDESK_DATA_DIR or ./helpdesk-data).")
+@click.pass_context
+def main(ctx: click.Context, data_dir: Path | None) -> None:
+    """helpdesk: a customer-service chatbot that answers from your own knowledge."""
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    try:
+        settings = Settings()
+    except Exception as exc:  # pydantic's ValidationError names the bad variable
+        raise click.UsageError(f"invalid settings: {exc}") from exc
+    if data_dir is not None:
+        settings.data_dir = data_dir
+    ctx.obj = {"settings": settings}
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@kb_option
+@json_option
+@click.pass_context
+@_errors
+def ingest(ctx, paths: tuple[Path, ...], kb: str | None, as_json: bool) -> None:
+    """Add or update files and folders; unchanged files are skipped."""
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise InputError(f"no such file or folder: {', '.join(missing)}")
+    k = _knowledge(ctx, kb)
+    report = k.ingestor.ingest(list(paths))
+    if as_json:
+        _emit(report.as_dict())
+    else:
+        for d in report.documents:
+            extra = f"  {d.error}" if d.error else f"  ({d.chunks} chunks)"
+            click.echo(f"{d.status:9} {d.source}{extra}")
+        click.echo(f"{len(report.documents)} files in {report.seconds:.1f} s", err=True)
+    if report.failed and len(report.failed) == len(report.documents):
+        sys.exit(2)
+
+
+@main.command()
+@kb_option
+@json_option
+@click.pass_context
+@_errors
+def docs(ctx, kb: str | None, as_json: bool) -> None:
+    """List documents with their chunk counts and ingestion time."""
+    k = _knowledge(ctx, kb)
+    items = [d.as_dict() for d in k.kb.documents()]
+    if as_json:
+        _emit({"documents": items})
+        return
+    if not items:
+        click.echo("no documents yet: add some with `helpdesk ingest PATH`", err=True)
+    for d in items:
+        click.echo(f"{d['source']}\t{d['chunks']} chunks\t{d['faq']} faq\t{d['ingested_at']}")
+
+
+@main.command()
+@click.argument("source")
+@kb_option
+@click.pass_context
+@_errors
+def delete(ctx, source: str, kb: str | None) -> None:
+    """Remove a document and every chunk of it."""
+    info = _knowledge(ctx, kb).kb.delete(source)
+    click.echo(f"deleted {info.source} ({info.chunks} chunks)")
+
+
+@main.command()
+@click.argument("query", required=False)
+@click.option("-k", "k", default=5, show_default=True, type=click.IntRange(1, 50))
+@click.option("--queries", type=click.File("r", encoding="utf-8"), default=None,
+              help="A file with one query per line; prints one JSON object per line.")
+@kb_option
+@json_option
+@click.pass_context
+@_errors
+def search(ctx, query: str | None, k: int, queries, kb: str | None, as_json: bool) -> None:
+    """Show the chunks that best match a query."""
+    if (query is None) == (queries is None):
+        raise InputError("give either a QUERY or --queries FILE")
+    know = _knowledge(ctx, kb)
+    if queries is not None:
+        for line in queries:
+            text = line.rstrip("\n")
+            hits = know.searcher.search(text, k) if text.strip() else []
+            _emit({"hits": [h.as_dict() for h in hits]})
+        return
+    if not query.strip():
+        raise InputError("the query is empty")
+    hits = know.searcher.search(query, k)
+    if as_json:
+        _emit({"hits": [h.as_dict() for h in hits]})
+        return
+    for i, h in enumerate(hits, 1):
+        where = f" ({h.chunk.location()})" if h.chunk.location() else ""
+        click.echo(f"[{i}] {h.score:.2f}  {h.chunk.source}{where}")
+        click.echo("    " + h.chunk.text[:300].replace("\n", " ") + ("…" if len(h.chunk.text) > 300 else ""))

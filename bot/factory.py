@@ -1,0 +1,56 @@
+"""The one place that wires settings into working parts (used by Bot.from_settings and the CLI)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from knowledge.calibration import load_or_calibrate
+from knowledge.embedders import Embedder, make_embedder
+from knowledge.ingest import Ingestor
+from knowledge.migrate import ensure_current
+from knowledge.search import CrossEncoderReranker, Searcher
+from knowledge.store import KnowledgeBase, make_client
+
+from .settings import Settings
+
+__all__ = ["Knowledge", "open_knowledge"]
+
+
+@dataclass
+class Knowledge:
+    """A knowledge base with the searcher and ingestor configured for it."""
+
+    kb: KnowledgeBase
+    searcher: Searcher
+    ingestor: Ingestor
+
+
+_embedders: dict[str, Embedder] = {}
+
+
+def _embedder(name: str) -> Embedder:
+    # One embedder per process, shared by every knowledge base that uses it.
+    if name not in _embedders:
+        _embedders[name] = make_embedder(name)
+    return _embedders[name]
+
+
+def open_knowledge(settings: Settings, kb_name: str | None = None, *, progress: bool = True) -> Knowledge:
+    """Open the configured store and knowledge base, rebuilding it if the embedder changed."""
+    embedder = _embedder(settings.embedder)
+    client = make_client(settings.data_dir, settings.chroma_url, settings.chroma_headers)
+    kb = KnowledgeBase.open(client, embedder, kb_name or settings.kb)
+    ensure_current(kb, chunk_tokens=settings.ingest.chunk_tokens, progress=progress)
+    calibration = load_or_calibrate(embedder, settings.data_dir / "calibration.json")
+    r = settings.retrieval
+    reranker = CrossEncoderReranker(r.reranker) if r.reranker else None
+    searcher = Searcher(kb, calibration, keyword_weight=r.keyword_weight, reranker=reranker)
+    ingestor = Ingestor(
+        kb,
+        chunk_tokens=settings.ingest.chunk_tokens,
+        overlap_tokens=settings.ingest.overlap_tokens,
+        max_bytes=int(settings.ingest.max_file_mb * 2**20),
+        batch_size=settings.ingest.batch_size,
+        progress=progress,
+    )
+    return Knowledge(kb, searcher, ingestor)

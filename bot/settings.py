@@ -1,0 +1,98 @@
+"""One typed settings tree, read from the environment (prefix ``HELPDESK_``, ``__`` nests).
+
+Load it explicitly with ``Settings()``; nothing reads the environment at import time.
+The flat fields are the documented contract (DESIGN.md); the nested groups are tuning knobs,
+e.g. ``HELPDESK_RETRIEVAL__TOP_K=6`` or ``HELPDESK_LLM__THREADS=4``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "IngestSettings", "RetrievalSettings", "LlmSettings"]
+
+
+class IngestSettings(BaseModel):
+    """How files become chunks."""
+
+    chunk_tokens: int = Field(
+        200, ge=32, description="Largest chunk, in tokens of the embedder (title line included)."
+    )
+    overlap_tokens: int = Field(
+        0, ge=0, description="Tokens of the previous chunk repeated at the start of the next one."
+    )
+    max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are refused.")
+    batch_size: int = Field(64, ge=1, description="Chunks embedded and added per batch.")
+
+
+class RetrievalSettings(BaseModel):
+    """How questions find chunks."""
+
+    top_k: int = Field(4, ge=1, le=50, description="Chunks returned per query.")
+    keyword_weight: float = Field(
+        0.3, ge=0, le=1, description="Share of the keyword (BM25) side in the fused score."
+    )
+    min_score: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="Calibrated relevance under which a chunk does not count as an answer source.",
+    )
+    reranker: str | None = Field(
+        None, description="A cross-encoder model (path or id) to rerank candidates; off if unset."
+    )
+
+
+class LlmSettings(BaseModel):
+    """Knobs for the chat model."""
+
+    threads: int = Field(0, ge=0, description="CPU threads for llama.cpp; 0 means all cores.")
+    context: int = Field(2048, ge=512, description="Context window in tokens.")
+    max_tokens: int = Field(160, ge=8, description="Most tokens generated per answer.")
+    temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature; 0 is greedy.")
+    timeout_s: float = Field(120.0, gt=0, description="A generation slower than this is abandoned.")
+
+
+class Settings(BaseSettings):
+    """Everything configurable, with the documented defaults."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="HELPDESK_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    data_dir: Path = Field(Path("./helpdesk-data"), description="Data, embedded Chroma, SQLite, model cache.")
+    kb: str = Field("default", description="The knowledge base used when none is named.")
+    chroma_url: str | None = Field(None, description="A Chroma server URL; unset means embedded.")
+    chroma_headers: dict[str, str] = Field(
+        default_factory=dict,
+        description="Extra headers for the Chroma server, e.g. {'Authorization': 'Bearer …'}.",
+    )
+    embedder: str = Field(
+        "multilingual-e5-small",
+        description="Packaged name (multilingual-e5-small, all-minilm-l6-v2), local path or Hugging Face id.",
+    )
+    generator: Literal["llama_cpp", "transformers", "openai", "langchain"] = Field(
+        "llama_cpp", description="Which generator backend answers."
+    )
+    model: str = Field(
+        "qwen2.5-0.5b",
+        description="Packaged name, GGUF path, model folder, Hugging Face id, or the server's model name.",
+    )
+    openai_base_url: str | None = Field(None, description="Base URL of an OpenAI-compatible server.")
+    openai_api_key: str | None = Field(None, description="Key for that server.")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; unset means SQLite in data_dir.")
+    admin_api_key: str | None = Field(None, description="Bearer key for the admin API; unset turns it off.")
+    admin_password: str | None = Field(None, description="Admin console password; generated if unset.")
+
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
+    llm: LlmSettings = Field(default_factory=LlmSettings)
+
+    @property
+    def model_cache(self) -> Path:
+        """Where assembled and converted models are kept."""
+        return self.data_dir / "models"

@@ -1,0 +1,40 @@
+"""A LangChain retriever over a helpdesk knowledge base, for users' own LangChain chains."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .search import Searcher
+
+__all__ = ["make_retriever"]
+
+
+def make_retriever(searcher: Searcher, k: int = 4):
+    """A ``langchain_core`` BaseRetriever returning Documents with source, title and score."""
+    try:
+        from langchain_core.callbacks import CallbackManagerForRetrieverRun
+        from langchain_core.documents import Document as LCDocument
+        from langchain_core.retrievers import BaseRetriever
+    except ImportError as exc:  # pragma: no cover - langchain-core is a base dependency
+        from .errors import MissingExtra
+
+        raise MissingExtra("langchain-core", "core", "as_retriever()") from exc
+
+    class HelpdeskRetriever(BaseRetriever):
+        """Hybrid, calibrated retrieval from a helpdesk knowledge base."""
+
+        searcher: Any
+        k: int = 4
+
+        def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun):
+            return [
+                LCDocument(
+                    page_content=h.chunk.text,
+                    metadata={"source": h.chunk.source, "title": h.chunk.title,
+                              "location": h.chunk.location(), "chunk_id": h.chunk.id,
+                              "score": h.score},
+                )
+                for h in self.searcher.search(query, self.k)
+            ]
+
+    return HelpdeskRetriever(searcher=searcher, k=k)
