@@ -1,0 +1,187 @@
+"""Markdown (and plain text) and HTML loaders: one Document per heading section."""
+
+from __future__ import annotations
+
+import re
+
+from ._textio import decode_text, tidy
+from .types import Document, LoadedFile
+
+__all__ = ["Sections", "load_markdown", "load_html"]
+
+
+class Sections:
+    """Collects text under the current heading path ("A > B") into one Document per section."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.documents: list[Document] = []
+        self.first_h1 = ""
+        self._stack: list[tuple[int, str]] = []
+
+    @property
+    def path(self) -> str:
+        """The current heading path, outermost first."""
+        return " > ".join(text for _, text in self._stack)
+
+    def heading(self, level: int, text: str) -> None:
+        """Enter a heading; deeper or equal headings before it are closed."""
+        text = " ".join(text.split())
+        if not text:
+            return
+        if level <= 1 and not self.first_h1:
+            self.first_h1 = text
+        while self._stack and self._stack[-1][0] >= level:
+            self._stack.pop()
+        self._stack.append((level, text))
+
+    def text(self, body: str) -> None:
+        """Add a block of text to the current section; blank text is ignored."""
+        if body.strip():
+            self.documents.append(Document(body, self.source, section=self.path))
+
+    def finish(self, title: str) -> LoadedFile:
+        """Stamp the file title on every document and return the loaded file."""
+        for doc in self.documents:
+            doc.title = title
+        return LoadedFile(self.source, title, self.documents)
+
+
+# --- Markdown ----------------------------------------------------------------------------------
+
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_FRONT_MATTER = re.compile(r"\A---\n(.*?)\n(?:---|\.\.\.)\n", re.S)
+_FRONT_TITLE = re.compile(r"^title:[ \t]*['\"]?(.*?)['\"]?[ \t]*$", re.M)
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_EMPHASIS = re.compile(r"\*\*|__|\*|`")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def load_markdown(data: bytes, source: str, stem: str) -> LoadedFile:
+    """Markdown or plain text: ATX and setext headings become the section path."""
+    text = decode_text(data, source)
+    meta_title = ""
+    front = _FRONT_MATTER.match(text)
+    if front:
+        found = _FRONT_TITLE.search(front.group(1))
+        meta_title = found.group(1).strip() if found else ""
+        text = text[front.end() :]
+    sections = Sections(source)
+    body: list[str] = []
+
+    def flush() -> None:
+        sections.text(_BLANK_LINES.sub("\n\n", "\n".join(line.rstrip() for line in body)).strip())
+        body.clear()
+
+    fence = ""
+    for line in text.split("\n"):
+        if fence:
+            body.append(line)
+            if re.match(rf" {{0,3}}{re.escape(fence[0])}{{{len(fence)},}}[ \t]*$", line):
+                fence = ""
+            continue
+        if opened := _FENCE.match(line):
+            fence = opened.group(1)
+            body.append(line)
+        elif heading := _ATX.match(line):
+            flush()
+            sections.heading(len(heading.group(1)), _inline(heading.group(2) or ""))
+        elif underline := _SETEXT.match(line):
+            # Only a one-line paragraph right above counts; otherwise "---" is a thematic break.
+            if body and body[-1].strip() and (len(body) == 1 or not body[-2].strip()):
+                heading_text = body.pop()
+                flush()
+                sections.heading(1 if underline.group(1)[0] == "=" else 2, _inline(heading_text))
+            elif underline.group(1)[0] == "=":
+                body.append(line)
+        else:
+            body.append(line)
+    flush()
+    return sections.finish(meta_title or sections.first_h1 or stem)
+
+
+def _inline(text: str) -> str:
+    return _EMPHASIS.sub("", _LINK.sub(r"\1", text)).strip()
+
+
+# --- HTML --------------------------------------------------------------------------------------
+
+_DROP = ["script", "style", "nav", "aside", "form", "noscript", "template", "iframe", "svg", "head"]
+_PAGE_CHROME = ["header", "footer"]
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+_BLOCKS = set(
+    "p div section article main blockquote ul ol dl dt dd table figure figcaption address"
+    " details summary hr header footer caption fieldset center".split()
+)
+_WHITESPACE = re.compile(r"\s+")
+_LONE_BULLET = re.compile(r"(?m)^-[ \t]*\n+(?=\S)")
+
+
+def load_html(data: bytes, source: str, stem: str) -> LoadedFile:
+    """HTML: the main text only, page chrome dropped; h1-h6 become the section path."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(decode_text(data, source), "lxml")
+    page_title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    for tag in soup.find_all(_DROP) + soup.find_all(attrs={"role": "navigation"}):
+        if not tag.decomposed:
+            tag.decompose()
+    for tag in soup.find_all(_PAGE_CHROME):
+        # A header inside an article usually holds its h1, so only page-level chrome goes.
+        if not tag.decomposed and tag.find_parent(["main", "article"]) is None:
+            tag.decompose()
+    roots = _outermost(soup, "main") or _outermost(soup, "article") or [soup.body or soup]
+    walker = _HtmlWalker(Sections(source))
+    for root in roots:
+        walker.walk(root)
+        walker.flush()
+    sections = walker.sections
+    return sections.finish(" ".join(page_title.split()) or sections.first_h1 or stem)
+
+
+def _outermost(soup, name: str) -> list:
+    return [tag for tag in soup.find_all(name) if tag.find_parent(name) is None]
+
+
+class _HtmlWalker:
+    def __init__(self, sections: Sections):
+        self.sections = sections
+        self.buf: list[str] = []
+
+    def flush(self) -> None:
+        self.sections.text(_LONE_BULLET.sub("- ", tidy("".join(self.buf))))
+        self.buf.clear()
+
+    def walk(self, node) -> None:
+        from bs4.element import NavigableString, PreformattedString, Tag
+
+        for child in node.children:
+            if isinstance(child, PreformattedString):  # comments, doctype, CDATA
+                continue
+            if isinstance(child, NavigableString):
+                self.buf.append(_WHITESPACE.sub(" ", str(child)))
+                continue
+            if not isinstance(child, Tag):
+                continue
+            name = child.name
+            if name in _HEADINGS:
+                self.flush()
+                self.sections.heading(int(name[1]), child.get_text(" ", strip=True))
+            elif name == "br":
+                self.buf.append("\n")
+            elif name == "pre":
+                self.buf.append(f"\n\n{child.get_text()}\n\n")
+            elif name == "tr":
+                cells = [c.get_text(" ", strip=True) for c in child.find_all(["td", "th"])]
+                self.buf.append("\n" + " | ".join(c for c in cells if c))
+            elif name == "li":
+                self.buf.append("\n- ")
+                self.walk(child)
+            elif name in _BLOCKS:
+                self.buf.append("\n\n")
+                self.walk(child)
+                self.buf.append("\n\n")
+            else:
+                self.walk(child)

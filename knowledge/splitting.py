@@ -1,0 +1,288 @@
+"""Documents -> chunks that fit the embedder's window, measured in the embedder's own tokens.
+
+Order of splitting: a Document is one section (or page, or FAQ pair) and is never merged with
+another; inside it, paragraphs (blank lines), then sentences (Chinese 。！？；, English . ! ?
+before whitespace, list lines), then characters as a last resort. Pieces are merged greedily.
+Consecutive rows of one table are grouped instead, and a row is never cut unless it alone is
+over the budget. Every chunk is finally measured exactly as ``embedding_text`` renders it.
+Chunks copy their document's metadata; only a title or section path that would fill more than
+half the window is shortened (ending in "…").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from ._context_line import context_line, short_context
+from .types import Chunk, Document
+
+__all__ = ["split", "embedding_text"]
+
+CountTokens = Callable[[str], int]
+
+_CLOSERS = "」』”’）》〉】)\\]\"'"
+_SENTENCE_END = re.compile(
+    rf"[。！？；]+[{_CLOSERS}]*\s*"  # Chinese needs no space after a sentence
+    rf"|[.!?]+[{_CLOSERS}]*\s+"  # English does, which keeps "3.5" and "example.com" whole
+    r"|\n(?=[ \t]*(?:[-*+•·▪][ \t]|\d{1,3}[.)、]|[一二三四五六七八九十]+、|\|))"  # list lines
+)
+_PARAGRAPH = re.compile(r"\n[ \t]*\n\s*")
+_SOFT_BREAKS = " \t\n，、,：:"
+# Bounds the character binary search: no tokenizer packs more characters into one token.
+_MAX_CHARS_PER_TOKEN = 24
+
+
+def embedding_text(chunk: Chunk) -> str:
+    """The text that is embedded and indexed: a "title > section" context line, then the text."""
+    context = context_line(chunk.title, chunk.section)
+    return f"{context}\n{chunk.text}" if context else chunk.text
+
+
+def split(
+    documents: list[Document],
+    count_tokens: CountTokens,
+    max_tokens: int,
+    overlap_tokens: int = 0,
+) -> list[Chunk]:
+    """Cut documents into chunks whose embedding_text is at most max_tokens; ids are left empty."""
+    if max_tokens < 1:
+        raise ValueError(f"max_tokens must be at least 1, not {max_tokens}")
+    overhead = count_tokens("")  # special tokens a tokenizer adds to every text, counted once
+    chunks: list[Chunk] = []
+    for group in _groups(documents):
+        head = group[0]
+        title, section = short_context(head.title, head.section, count_tokens, max_tokens)
+        fitter = _Fitter(count_tokens, max_tokens, context_line(title, section), overhead)
+        if head.kind == "table":
+            units = [u for n, doc in enumerate(group) for u in fitter.units(doc.text, n, doc.row)]
+            separator, overlap = "\n", 0
+        else:
+            units = [
+                u
+                for n, paragraph in enumerate(_PARAGRAPH.split(head.text.strip()))
+                for part in _sentences(paragraph)
+                for u in fitter.units(part, n, head.row)
+            ]
+            separator, overlap = "\n\n", overlap_tokens if head.kind == "text" else 0
+        for piece in fitter.pack(units, separator, max(0, overlap), head.kind == "table"):
+            chunks.append(
+                Chunk(
+                    id="",
+                    text=_join(piece, separator),
+                    source=head.source,
+                    title=title,
+                    section=section,
+                    page=head.page,
+                    row=piece[0].row,
+                    kind=head.kind,
+                )
+            )
+    return chunks
+
+
+@dataclass
+class _Unit:
+    text: str  # a raw slice: joining slices of one paragraph restores its spacing
+    cost: int
+    para: int  # paragraph (or table row) number inside the group
+    row: int | None = None
+
+
+class _Fitter:
+    """Measures pieces of one group against the budget left beside its context line."""
+
+    def __init__(self, count: CountTokens, max_tokens: int, context: str, overhead: int):
+        self.count, self.max_tokens, self.context, self.overhead = (
+            count,
+            max_tokens,
+            context,
+            overhead,
+        )
+        self.budget = max_tokens - count(f"{context}\n" if context else "")
+        if self.budget < 1:
+            raise ValueError(f"max_tokens={max_tokens} leaves no room for any text")
+
+    def fits(self, text: str) -> bool:
+        """Exact check of a text as it will be embedded."""
+        text = text.strip()
+        return self.count(f"{self.context}\n{text}" if self.context else text) <= self.max_tokens
+
+    def cost(self, text: str) -> int:
+        """Tokens a text adds to a chunk, without the special tokens every count includes."""
+        return max(0, self.count(text.strip()) - self.overhead)
+
+    def units(self, text: str, para: int, row: int | None) -> list[_Unit]:
+        """One unit for a sentence or row, or several pieces if it alone is over the budget."""
+        if not text.strip():
+            return []
+        cost = self.cost(text)
+        if cost <= self.budget:
+            return [_Unit(text, cost, para, row)]
+        return [_Unit(piece, self.cost(piece), para, row) for piece in self.cut(text)]
+
+    def cut(self, text: str) -> list[str]:
+        """Cut a text by binary search on characters into pieces that each fit."""
+        pieces: list[str] = []
+        rest = text
+        longest = self.max_tokens * _MAX_CHARS_PER_TOKEN
+        while rest.strip():
+            # Counting a long remainder again on every round would be quadratic.
+            if len(rest) <= longest and self.fits(rest):
+                pieces.append(rest)
+                break
+            lo, hi = 1, min(len(rest) - 1, longest)
+            best = 0
+            while lo <= hi:
+                mid = (lo + hi) // 2
+                if self.fits(rest[:mid]):
+                    best, lo = mid, mid + 1
+                else:
+                    hi = mid - 1
+            if best == 0:
+                raise ValueError(f"max_tokens={self.max_tokens} cannot hold even one character")
+            end = _soft_end(rest, best)
+            if end != best and not self.fits(rest[:end]):
+                end = best
+            pieces.append(rest[:end])
+            rest = rest[end:]
+        return pieces
+
+    def pack(
+        self, units: list[_Unit], separator: str, overlap: int, isolate: bool
+    ) -> list[list[_Unit]]:
+        """Merge units greedily up to the budget; every chunk returned passes the exact count.
+
+        A paragraph that fits alone is not split; with ``isolate`` a paragraph over the budget
+        (a table row) gets chunks of its own.
+        """
+        packed: list[list[_Unit]] = []
+        current: list[_Unit] = []
+        fresh = 0  # units at the end of current that are not overlap from the previous chunk
+
+        def emit() -> None:
+            nonlocal current, fresh
+            carry: list[_Unit] = []
+            # Summed sentence counts can miss a few tokens of joining; the exact count decides,
+            # and what does not fit moves on to the next chunk instead of becoming a scrap.
+            while fresh and not self.fits(_join(current, separator)):
+                if len(current) > fresh:
+                    current.pop(0)  # overlap goes first: new text wins over repeated text
+                elif fresh > 1:
+                    carry.insert(0, current.pop())
+                    fresh -= 1
+                else:  # one unit alone is over: cut it by characters
+                    unit = current.pop()
+                    packed.extend([_Unit(p, 0, unit.para, unit.row)] for p in self.cut(unit.text))
+                    fresh = 0
+            if fresh:
+                packed.append(current)
+                current = _tail(current, overlap)
+            current, fresh = current + carry, len(carry)
+            make_room(0)
+
+        def make_room(cost: int) -> None:
+            while len(current) > fresh and _cost(current) + cost > self.budget:
+                current.pop(0)
+
+        def add(unit: _Unit) -> None:
+            nonlocal fresh
+            if _cost(current) + unit.cost > self.budget:
+                emit()
+                make_room(unit.cost)
+            current.append(unit)
+            fresh += 1
+
+        for paragraph in _paragraphs(units):
+            cost = _cost(paragraph)
+            oversize = cost > self.budget
+            if _cost(current) + cost > self.budget:
+                emit()
+                # Text carried over by emit must not push apart a paragraph that fits alone,
+                # nor share the chunks of an isolated row.
+                while fresh and (
+                    (oversize and isolate) or (not oversize and _cost(current) + cost > self.budget)
+                ):
+                    emit()
+                make_room(min(cost, self.budget))
+            for unit in paragraph:
+                add(unit)
+            if isolate and oversize:
+                while fresh:
+                    emit()
+        while fresh:
+            emit()
+        return packed
+
+
+def _groups(documents: list[Document]) -> Iterator[list[Document]]:
+    group: list[Document] = []
+    for doc in documents:
+        if not doc.text.strip():
+            continue
+        if group and _same_table(group[-1], doc):
+            group.append(doc)
+            continue
+        if group:
+            yield group
+        group = [doc]
+    if group:
+        yield group
+
+
+def _same_table(previous: Document, doc: Document) -> bool:
+    # Row numbers restart at 1 in the next table, even under the same heading.
+    return (
+        previous.kind == doc.kind == "table"
+        and (previous.source, previous.title, previous.section, previous.page)
+        == (doc.source, doc.title, doc.section, doc.page)
+        and previous.row is not None
+        and doc.row is not None
+        and doc.row > previous.row
+    )
+
+
+def _sentences(paragraph: str) -> list[str]:
+    ends = [m.end() for m in _SENTENCE_END.finditer(paragraph)]
+    starts = [0, *ends]
+    return [paragraph[a:b] for a, b in zip(starts, [*ends, len(paragraph)], strict=True) if a < b]
+
+
+def _paragraphs(units: list[_Unit]) -> Iterator[list[_Unit]]:
+    start = 0
+    for i in range(1, len(units) + 1):
+        if i == len(units) or units[i].para != units[start].para:
+            yield units[start:i]
+            start = i
+
+
+def _tail(units: list[_Unit], limit: int) -> list[_Unit]:
+    if limit <= 0:
+        return []
+    taken = 0
+    # Never the whole chunk: the next one would then contain this one.
+    for i in range(len(units) - 1, 0, -1):
+        if taken + units[i].cost > limit:
+            return units[i + 1 :]
+        taken += units[i].cost
+    return units[1:]
+
+
+def _cost(units: list[_Unit]) -> int:
+    return sum(u.cost for u in units)
+
+
+def _join(units: list[_Unit], separator: str) -> str:
+    text = ""
+    for i, unit in enumerate(units):
+        if i and unit.para != units[i - 1].para:
+            text = text.rstrip() + separator
+        text += unit.text
+    return text.strip()
+
+
+def _soft_end(text: str, end: int) -> int:
+    # Prefer ending a piece at a space or comma in its second half rather than inside a word.
+    at = max(text.rfind(ch, end // 2, end) for ch in _SOFT_BREAKS)
+    return at + 1 if at > 0 else end
