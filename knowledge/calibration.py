@@ -1,39 +1,51 @@
-"""Calibrated relevance: one threshold that means the same for every embedder.
+"""Calibrated relevance: one threshold that means the same for every embedder and language pair.
 
-Raw cosine similarities live on different scales (e5 rarely goes below 0.7, MiniLM often sits
-near 0.1). We embed a small bundled set of question/passage pairs (English, Chinese and across
-the two), measure where matching and non-matching pairs fall for this embedder, and map cosine
-linearly so that a typical irrelevant pair scores 0 and a typical relevant pair scores 1.
-The figures are cached per embedder name, so this runs once per data directory.
+Raw cosine similarities live on different scales: e5 rarely goes below 0.7 while MiniLM often
+sits near 0.1, and an English question against a Chinese passage scores lower than the same
+question against an English one. We embed a small bundled set of question/passage pairs
+(English, Chinese and across the two), measure where matching and non-matching pairs fall for
+this embedder and each (question language, passage language) pair, and map cosine linearly so
+that a typical irrelevant pair scores 0 and a typical relevant pair scores 1. The figures are
+cached per embedder name, so this runs once per data directory.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
 from .embedders import Embedder
+from .lang import detect_language
 
 __all__ = ["Calibration", "calibrate", "load_or_calibrate"]
 
 log = logging.getLogger(__name__)
 
+_VERSION = 2
+_MIN_POSITIVES = 3
+
 
 @dataclass(frozen=True)
 class Calibration:
-    """Where irrelevant (``low``) and relevant (``high``) pairs fall in cosine for one embedder."""
+    """Where irrelevant (``low``) and relevant (``high``) pairs fall in cosine, per language pair.
+
+    ``pairs`` maps "en-zh" (question language, passage language) to ``(low, high)``; pairs that
+    were not measured fall back to ``low``/``high`` over all pairs.
+    """
 
     low: float
     high: float
+    pairs: dict[str, tuple[float, float]] = field(default_factory=dict)
 
-    def score(self, cosine: np.ndarray | float) -> np.ndarray | float:
+    def score(self, cosine, query_lang: str = "en", passage_lang: str = "en"):
         """Map cosine similarity to calibrated relevance in [0, 1]."""
-        return np.clip((np.asarray(cosine) - self.low) / max(self.high - self.low, 1e-6), 0.0, 1.0)
+        low, high = self.pairs.get(f"{query_lang}-{passage_lang}", (self.low, self.high))
+        return np.clip((np.asarray(cosine) - low) / max(high - low, 1e-6), 0.0, 1.0)
 
 
 def _pairs() -> list[dict[str, str]]:
@@ -47,25 +59,36 @@ def calibrate(embedder: Embedder) -> Calibration:
     q = embedder.embed([p["query"] for p in pairs], query=True)
     d = embedder.embed([p["passage"] for p in pairs], query=False)
     sims = q @ d.T
-    positive = np.diag(sims)
-    negative = sims[~np.eye(len(pairs), dtype=bool)]
+    qlang = np.array([detect_language(p["query"]) for p in pairs])
+    plang = np.array([detect_language(p["passage"]) for p in pairs])
+    off = ~np.eye(len(pairs), dtype=bool)
     # Medians resist the odd pair that is accidentally related or oddly phrased.
-    return Calibration(low=float(np.median(negative)), high=float(np.median(positive)))
+    cal = {}
+    for ql in ("en", "zh"):
+        for pl in ("en", "zh"):
+            rows, cols = qlang == ql, plang == pl
+            positive = np.diag(sims)[rows & cols]
+            negative = sims[np.outer(rows, cols) & off]
+            if len(positive) >= _MIN_POSITIVES and len(negative):
+                cal[f"{ql}-{pl}"] = (float(np.median(negative)), float(np.median(positive)))
+    return Calibration(low=float(np.median(sims[off])), high=float(np.median(np.diag(sims))), pairs=cal)
 
 
 def load_or_calibrate(embedder: Embedder, cache_file: Path | None) -> Calibration:
     """Calibration for ``embedder``, from ``cache_file`` when it was measured before."""
+    key = f"{embedder.name}@v{_VERSION}"
     cache: dict[str, dict] = {}
     if cache_file and cache_file.exists():
         try:
             cache = json.loads(cache_file.read_text("utf-8"))
         except (OSError, ValueError):
             log.warning("ignoring unreadable calibration cache %s", cache_file)
-    if embedder.name in cache:
-        return Calibration(**cache[embedder.name])
+    if key in cache:
+        c = cache[key]
+        return Calibration(c["low"], c["high"], {k: tuple(v) for k, v in c["pairs"].items()})
     cal = calibrate(embedder)
     if cache_file:
-        cache[embedder.name] = asdict(cal)
+        cache[key] = {"low": cal.low, "high": cal.high, "pairs": cal.pairs}
         cache_file.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(cache, indent=1), "utf-8")

@@ -15,6 +15,7 @@ import numpy as np
 from .calibration import Calibration
 from .embedders import embed_query
 from .keyword import tokenize
+from .lang import detect_language
 from .store import KnowledgeBase
 from .types import Hit
 
@@ -41,8 +42,9 @@ class Searcher:
         missing = [cid for cid in keyword if cid not in dense]
         dense.update({c.id: (c, cos) for c, cos in self.kb.fetch(missing, vector)})
         hits = []
+        qlang = detect_language(query)
         for cid, (chunk, cos) in dense.items():
-            d = float(self.calibration.score(cos))
+            d = float(self.calibration.score(cos, qlang, detect_language(chunk.text)))
             kw = keyword.get(cid, 0.0)
             score = d + self.keyword_weight * kw * (1.0 - d)
             hits.append(Hit(chunk=chunk, score=score, dense=d, keyword=kw, extra={"cosine": cos}))
