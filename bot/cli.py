@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import wraps
 from pathlib import Path
 
@@ -162,3 +162,108 @@ def search(ctx, query: str | None, k: int, queries, kb: str | None, as_json: boo
         where = f" ({h.chunk.location()})" if h.chunk.location() else ""
         click.echo(f"[{i}] {h.score:.2f}  {h.chunk.source}{where}")
         click.echo("    " + h.chunk.text[:300].replace("\n", " ") + ("…" if len(h.chunk.text) > 300 else ""))
+
+
+def _bot(ctx: click.Context, kb: str | None):
+    from .factory import build_bot
+
+    return build_bot(_settings(ctx), kb_name=kb, progress=True)
+
+
+def _question_lines(handle) -> Iterator[tuple[str, str | None]]:
+    """Questions from a file: plain lines, or JSON lines {"question", "session"}."""
+    for line in handle:
+        line = line.rstrip("\n")
+        if line.lstrip().startswith("{"):
+            try:
+                obj = json.loads(line)
+            except ValueError as exc:
+                raise InputError(f"invalid JSON line in questions file: {exc}") from exc
+            yield str(obj.get("question", "")), obj.get("session")
+        else:
+            yield line, None
+
+
+@main.command()
+@click.argument("question", required=False)
+@click.option("--session", "session", default=None, help="Continue this conversation.")
+@click.option("--questions", type=click.File("r", encoding="utf-8"), default=None,
+              help="One question per line (or JSON lines with question and session); JSON out.")
+@kb_option
+@json_option
+@click.pass_context
+@_errors
+def ask(ctx, question: str | None, session: str | None, questions, kb: str | None, as_json: bool) -> None:
+    """Answer a question from the knowledge base, with sources."""
+    if (question is None) == (questions is None):
+        raise InputError("give either a QUESTION or --questions FILE")
+    bot = _bot(ctx, kb)
+    if questions is not None:
+        for q, sid in _question_lines(questions):
+            try:
+                _emit(bot.ask(q, sid or session).as_dict())
+            except InputError as exc:
+                _emit({"error": str(exc)})
+        return
+    if as_json:
+        _emit(bot.ask(question, session).as_dict())
+        return
+    _print_stream(bot, question, session)
+
+
+def _print_stream(bot, question: str, session: str | None) -> str:
+    answer = None
+    for event in bot.stream(question, session):
+        if event.kind == "token":
+            click.echo(event.data, nl=False)
+        elif event.kind == "replace":
+            click.echo("\r" + event.data, nl=False)
+        elif event.kind == "error":
+            click.echo(event.data, nl=False)
+        elif event.kind == "done":
+            answer = event.data
+    click.echo()
+    for s in answer.sources:
+        where = f", {s['location']}" if s["location"] else ""
+        click.echo(f"  [{s['n']}] {s['source']}{where}", err=True)
+    return answer.session_id
+
+
+@main.command()
+@kb_option
+@click.pass_context
+@_errors
+def chat(ctx, kb: str | None) -> None:
+    """Chat in the terminal (answers stream; empty line or Ctrl-D quits)."""
+    bot = _bot(ctx, kb)
+    session = bot.conversations.new_session()
+    click.echo("Ask a question (empty line to quit).", err=True)
+    while True:
+        try:
+            question = input("> ")
+        except EOFError:
+            break
+        if not question.strip():
+            break
+        try:
+            session = _print_stream(bot, question, session)
+        except InputError as exc:
+            click.echo(f"error: {exc}", err=True)
+
+
+@main.command(name="eval")
+@click.argument("questions", type=click.File("r", encoding="utf-8"))
+@kb_option
+@json_option
+@click.pass_context
+@_errors
+def eval_(ctx, questions, kb: str | None, as_json: bool) -> None:
+    """Quality report on your own questions (JSON lines with answers or unanswerable)."""
+    from .evaluate import evaluate, load_cases
+
+    report = evaluate(_bot(ctx, kb), load_cases(questions))
+    if as_json:
+        _emit(report)
+        return
+    for key, value in report["summary"].items():
+        click.echo(f"{key:24} {value}")

@@ -13,7 +13,7 @@ from knowledge.store import KnowledgeBase, make_client
 
 from .settings import Settings
 
-__all__ = ["Knowledge", "open_knowledge"]
+__all__ = ["Knowledge", "open_knowledge", "build_bot"]
 
 
 @dataclass
@@ -54,3 +54,20 @@ def open_knowledge(settings: Settings, kb_name: str | None = None, *, progress: 
         progress=progress,
     )
     return Knowledge(kb, searcher, ingestor)
+
+
+def build_bot(settings: Settings | None = None, *, kb_name: str | None = None, progress: bool = True,
+              generator=None):
+    """A Bot over the configured knowledge base, generator and conversation store."""
+    from .bot import Bot, BotOptions
+    from .conversation import ConversationStore, database_url
+    from .generators import make_generator
+
+    settings = settings or Settings()
+    knowledge = open_knowledge(settings, kb_name, progress=progress)
+    conversations = ConversationStore(database_url(settings.database_url, settings.data_dir))
+    r = settings.retrieval
+    options = BotOptions(top_k=r.top_k, min_score=r.min_score, faq_min_score=r.faq_min_score,
+                         context_tokens=r.context_tokens, answer_tokens=settings.llm.max_tokens,
+                         max_question_chars=settings.max_question_chars)
+    return Bot(knowledge, generator or make_generator(settings), conversations, options)

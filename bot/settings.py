@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "IngestSettings", "RetrievalSettings", "LlmSettings"]
+__all__ = ["Settings", "IngestSettings", "RetrievalSettings", "LlmSettings", "ServerSettings"]
 
 
 class IngestSettings(BaseModel):
@@ -42,6 +42,12 @@ class RetrievalSettings(BaseModel):
         le=1,
         description="Calibrated relevance under which a chunk does not count as an answer source.",
     )
+    faq_min_score: float = Field(
+        0.9, ge=0, le=1, description="Calibrated similarity at which an FAQ question counts as asked."
+    )
+    context_tokens: int = Field(
+        220, ge=40, description="Model tokens of source text in a prompt (it bounds the first-token wait)."
+    )
     reranker: str | None = Field(
         None, description="A cross-encoder model (path or id) to rerank candidates; off if unset."
     )
@@ -52,9 +58,51 @@ class LlmSettings(BaseModel):
 
     threads: int = Field(0, ge=0, description="CPU threads for llama.cpp; 0 means all cores.")
     context: int = Field(2048, ge=512, description="Context window in tokens.")
-    max_tokens: int = Field(160, ge=8, description="Most tokens generated per answer.")
+    max_tokens: int = Field(96, ge=8, description="Most tokens generated per answer.")
     temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature; 0 is greedy.")
     timeout_s: float = Field(120.0, gt=0, description="A generation slower than this is abandoned.")
+
+
+class ServerSettings(BaseModel):
+    """The web chat, admin console and HTTP API of ``helpdesk serve``."""
+
+    concurrency: int = Field(
+        1, ge=1, description="Answers computed at the same time (one suits an in-process model on a CPU)."
+    )
+    queue_size: int = Field(
+        16, ge=0, description="Questions that may wait for a free slot; more get a polite 'please wait'."
+    )
+    queue_timeout_s: float = Field(
+        90.0, gt=0, description="A question that waited this long for a slot gets 'please wait' instead."
+    )
+    rate_limit_per_minute: int = Field(
+        20, ge=0, description="Chat messages per client and minute (0 turns the limit off)."
+    )
+    upload_max_mb: float = Field(20.0, gt=0, description="Largest file the admin may upload.")
+    upload_max_files: int = Field(50, ge=1, description="Most files in one upload.")
+    handoff_webhook_url: str | None = Field(
+        None, description="URL that receives each hand-off (transcript and sources) as a JSON POST."
+    )
+    handoff_webhook_secret: str | None = Field(
+        None, description="If set, hand-off POSTs carry X-Helpdesk-Signature: sha256=HMAC of the body."
+    )
+    admin_user: str = Field("admin", description="User name of the admin console login.")
+    demo_kb: bool = Field(
+        True, description="Ingest the bundled demo help center when the knowledge base is empty."
+    )
+    examples: list[str] = Field(
+        default_factory=lambda: [
+            "How long do I have to return an item?",
+            "How much does standard shipping to Germany cost?",
+            "退货期限是多久？",
+        ],
+        description="Example questions shown in the empty chat.",
+    )
+    title: str = Field("Help center", description="Title of the chat page.")
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description="Proxies whose X-Forwarded-For names the client (comma-separated IPs, or '*').",
+    )
 
 
 class Settings(BaseSettings):
@@ -88,9 +136,12 @@ class Settings(BaseSettings):
     admin_api_key: str | None = Field(None, description="Bearer key for the admin API; unset turns it off.")
     admin_password: str | None = Field(None, description="Admin console password; generated if unset.")
 
+    max_question_chars: int = Field(4000, ge=10, description="Longer questions are refused.")
+
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     llm: LlmSettings = Field(default_factory=LlmSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
 
     @property
     def model_cache(self) -> Path:
