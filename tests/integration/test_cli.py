@@ -1,0 +1,128 @@
+"""The `helpdesk` command as users and scripts run it: real processes, real models, real Chroma."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+DEMO = Path(__file__).resolve().parents[2] / "bot" / "demo" / "kb"
+
+
+def helpdesk(data: Path, *args: str, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, HELPDESK_DATA_DIR=str(data), HF_HUB_OFFLINE="1")
+    proc = subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True,
+                          env=env, input=input, timeout=600)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"helpdesk {' '.join(args)} exited {proc.returncode}: {proc.stderr[-2000:]}")
+    return proc
+
+
+@pytest.fixture(scope="module")
+def demo_data(tmp_path_factory):
+    data = tmp_path_factory.mktemp("data")
+    out = helpdesk(data, "ingest", str(DEMO / "en"), str(DEMO / "faq.csv"), "--json")
+    report = json.loads(out.stdout)
+    assert {d["status"] for d in report["documents"]} == {"added"}
+    return data
+
+
+def test_ingest_json_is_one_object_and_reingest_is_a_no_op(demo_data):
+    out = helpdesk(demo_data, "ingest", str(DEMO / "en"), "--json")
+    report = json.loads(out.stdout)  # stdout holds exactly one JSON object
+    assert {d["status"] for d in report["documents"]} == {"unchanged"}
+    assert set(report) == {"documents", "seconds"}
+
+
+def test_docs_and_search_json(demo_data):
+    docs = json.loads(helpdesk(demo_data, "docs", "--json").stdout)["documents"]
+    assert {"returns.md", "shipping.md", "faq.csv"} <= {d["source"] for d in docs}
+    assert all(d["chunks"] > 0 and d["ingested_at"] for d in docs)
+    hits = json.loads(helpdesk(demo_data, "search", "return window", "-k", "3", "--json").stdout)["hits"]
+    assert len(hits) == 3 and hits[0]["source"] == "returns.md"
+    assert set(hits[0]) >= {"chunk_id", "source", "title", "text", "score"}
+
+
+def test_search_queries_file_prints_one_line_per_query(demo_data, tmp_path):
+    queries = tmp_path / "q.txt"
+    queries.write_text("return window\nwarranty on kettles\n\n", "utf-8")
+    lines = helpdesk(demo_data, "search", "--queries", str(queries), "-k", "2").stdout.splitlines()
+    results = [json.loads(line) for line in lines]
+    assert len(results) == 3 and results[2] == {"hits": []}
+    assert results[0]["hits"][0]["source"] == "returns.md"
+    assert results[1]["hits"][0]["source"] == "warranty.md"
+
+
+def test_bad_usage_exits_2_with_a_message(demo_data, tmp_path):
+    missing = helpdesk(demo_data, "ingest", str(tmp_path / "nope"), check=False)
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+    empty = helpdesk(demo_data, "search", "   ", check=False)
+    assert empty.returncode == 2 and "empty" in empty.stderr
+    gone = helpdesk(demo_data, "delete", "never-ingested.md", check=False)
+    assert gone.returncode == 2 and "never-ingested.md" in gone.stderr
+    bad_kb = helpdesk(demo_data, "docs", "--kb", "../etc", check=False)
+    assert bad_kb.returncode == 2 and "invalid knowledge base name" in bad_kb.stderr
+
+
+def test_delete_then_search_never_returns_it(demo_data, tmp_path):
+    extra = tmp_path / "gift-cards.md"
+    extra.write_text("# Gift cards\n\nGift cards are valid for ZEBRA-99 years and can be used online.", "utf-8")
+    helpdesk(demo_data, "ingest", str(extra))
+    hits = json.loads(helpdesk(demo_data, "search", "gift cards ZEBRA-99", "--json").stdout)["hits"]
+    assert hits[0]["source"] == "gift-cards.md"
+    helpdesk(demo_data, "delete", "gift-cards.md")
+    hits = json.loads(helpdesk(demo_data, "search", "gift cards ZEBRA-99", "-k", "10", "--json").stdout)["hits"]
+    assert all("ZEBRA-99" not in h["text"] for h in hits)
+
+
+def test_kill_9_mid_ingestion_leaves_no_half_document_and_the_next_run_heals(tmp_path):
+    data = tmp_path / "data"
+    helpdesk(data, "ingest", str(DEMO / "en" / "returns.md"))
+    big = tmp_path / "big"
+    big.mkdir()
+    # Hundreds of distinct chunks: long enough that the kill lands in the middle.
+    paragraphs = "\n\n".join(
+        f"## Topic {i}\n\nSection {i} of the manual explains setting number {i}: press the button "
+        f"{i % 7} times, wait {i % 11} seconds and check that lamp {i % 5} blinks BIGDOC{i}."
+        for i in range(600))
+    (big / "manual.md").write_text("# Manual\n\n" + paragraphs, "utf-8")
+    env = dict(os.environ, HELPDESK_DATA_DIR=str(data), HF_HUB_OFFLINE="1")
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "ingest", str(big)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from knowledge.embedders import make_embedder
+    from knowledge.store import KnowledgeBase, make_client
+
+    deadline = time.time() + 300
+    written = 0
+    while time.time() < deadline and proc.poll() is None:
+        time.sleep(1.0)
+        probe = KnowledgeBase(make_client(data), make_embedder("multilingual-e5-small"), "default")
+        written = len(probe._col().get(where_document={"$contains": "BIGDOC"}, include=[])["ids"])
+        if written >= 64:
+            break
+    assert proc.poll() is None, "ingestion finished before it could be killed: make the file larger"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert written >= 64  # some chunks of the manual were really written before the kill
+
+    docs = json.loads(helpdesk(data, "docs", "--json").stdout)["documents"]
+    assert [d["source"] for d in docs] == ["returns.md"]  # no half document listed
+    hits = json.loads(helpdesk(data, "search", "press the button and check the lamp BIGDOC5", "-k", "10",
+                               "--json").stdout)["hits"]
+    assert all("BIGDOC" not in h["text"] for h in hits)  # nor searchable
+
+    helpdesk(data, "ingest", str(big))  # the next run heals and completes it
+    docs = {d["source"]: d for d in json.loads(helpdesk(data, "docs", "--json").stdout)["documents"]}
+    assert set(docs) == {"returns.md", "manual.md"}
+    probe = KnowledgeBase(make_client(data), make_embedder("multilingual-e5-small"), "default")
+    stored = probe._col().get(where_document={"$contains": "BIGDOC"}, include=[])["ids"]
+    assert len(stored) == docs["manual.md"]["chunks"]  # the orphans of the killed run are gone
