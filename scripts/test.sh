@@ -5,5 +5,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh dev
 # shellcheck disable=SC1091
 . .venv/bin/activate
-export HF_HUB_OFFLINE=1
+export HF_HUB_OFFLINE=1 OMP_WAIT_POLICY=PASSIVE
 python -m pytest "$@"

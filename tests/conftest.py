@@ -7,6 +7,7 @@ import os
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see bot/cli.py
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
