@@ -24,13 +24,14 @@ class Question:
 
 
 def load(lang: str, eval_dir: Path = EVAL_DIR) -> tuple[dict[str, str], list[Question]]:
-    """Articles (title -> text) and questions of one language."""
+    """Articles (key -> Markdown text with the title as H1) and questions of one language."""
     data = json.loads((eval_dir / f"xquad.{lang}.json").read_text("utf-8"))["data"]
     articles: dict[str, str] = {}
     questions: list[Question] = []
     for i, art in enumerate(data):
         key = f"{i:02d}-{_slug(art.get('title') or str(i))}"
-        articles[key] = "\n\n".join(p["context"] for p in art["paragraphs"])
+        title = (art.get("title") or key).replace("_", " ")
+        articles[key] = f"# {title}\n\n" + "\n\n".join(p["context"] for p in art["paragraphs"])
         for p in art["paragraphs"]:
             for qa in p["qas"]:
                 questions.append(Question(qa["id"], key, qa["question"],
@@ -39,11 +40,11 @@ def load(lang: str, eval_dir: Path = EVAL_DIR) -> tuple[dict[str, str], list[Que
 
 
 def write_articles(articles: dict[str, str], folder: Path, skip: set[str] = frozenset()) -> Path:
-    """Write articles as .txt files (title line first) for ingestion; returns the folder."""
+    """Write articles as Markdown files for ingestion; returns the folder."""
     folder.mkdir(parents=True, exist_ok=True)
     for key, text in articles.items():
         if key not in skip:
-            (folder / f"{key}.txt").write_text(text + "\n", "utf-8")
+            (folder / f"{key}.md").write_text(text + "\n", "utf-8")
     return folder
 
 

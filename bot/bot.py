@@ -31,7 +31,8 @@ from knowledge.types import Hit
 from .conversation import ConversationStore, Turn, standalone_question
 from .factory import Knowledge
 from .generators.base import Generator
-from .prompts import build_messages, citations, detect_language, is_refusal, select_context, text
+from .prompts import (build_messages, citations, detect_language, is_refusal, select_context, text,
+                      tidy)
 
 __all__ = ["Bot", "Answer", "Event"]
 
@@ -140,8 +141,12 @@ class Bot:
             yield from self._finish(sid, question, standalone, reply, lang, [], timings, refused=True)
             return
 
+        # Sources in the customer's language first: a bilingual help center holds both versions.
+        hits.sort(key=lambda h: detect_language(h.chunk.text) != lang)
         context = select_context(standalone, hits, self.generator.count_tokens, self.options.context_tokens)
-        sources = [(self._label(h), body) for h, body in zip(hits, context)]
+        kept = [(h, body) for h, body in zip(hits, context) if body]
+        hits = [h for h, _ in kept]
+        sources = [(self._label(h), body) for h, body in kept]
         prior = [(t.question, t.answer) for t in history[-1:]] if standalone != question else []
         messages = build_messages(question, sources, lang, prior)
         self.last_prompt = messages
@@ -161,8 +166,10 @@ class Bot:
             yield from self._finish(sid, question, standalone, reply, lang, [], timings, refused=True,
                                     replace=True)
             return
-        cited = self._cited(answer, hits[: len(sources)], sources)
-        yield from self._finish(sid, question, standalone, answer, lang, cited, timings)
+        tidied = tidy(answer, [label for label, _ in sources])
+        cited = self._cited(tidied, hits, sources)
+        yield from self._finish(sid, question, standalone, tidied, lang, cited, timings,
+                                replace=tidied != answer)
 
     # -- steps -----------------------------------------------------------------------------
 
@@ -223,7 +230,7 @@ class Bot:
     @staticmethod
     def _label(hit: Hit) -> str:
         c = hit.chunk
-        return c.section or c.title or c.source
+        return (c.section or c.title or c.source).split(" > ")[-1]
 
     @staticmethod
     def _cited(answer: str, hits: list[Hit], sources: list[tuple[str, str]]) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from knowledge.lang import detect_language
 from knowledge.types import Hit
 
 __all__ = ["detect_language", "text", "SYSTEM_PROMPT", "build_messages", "select_context",
-           "is_refusal", "citations"]
+           "is_refusal", "citations", "tidy"]
 
 TEXTS = {
     "en": {
@@ -75,6 +75,20 @@ def is_refusal(answer: str) -> bool:
     return bool(_REFUSALS.search(answer[:200]))
 
 
+def tidy(answer: str, labels: list[str]) -> str:
+    """Undo a small model's habit of echoing the source's number and label before its answer."""
+    out = answer.strip()
+    lead = re.match(r"^\[(\d{1,2})\]\s*", out)
+    if lead:
+        out = out[lead.end():]
+        n = int(lead.group(1))
+        if 1 <= n <= len(labels) and out.lower().startswith(labels[n - 1].lower()):
+            out = out[len(labels[n - 1]):].lstrip(" :：")
+        if not _CITE.search(out):
+            out = out.rstrip() + f" [{n}]"
+    return out
+
+
 def citations(answer: str, n_sources: int) -> list[int]:
     """Source numbers an answer cites, in order of first use, ignoring numbers out of range."""
     seen: list[int] = []
@@ -95,36 +109,48 @@ def _without_instructions(body: str) -> str:
 
 def select_context(question: str, hits: list[Hit], count_tokens: Callable[[str], int],
                    budget: int) -> list[str]:
-    """Source texts for the prompt: whole chunks while they fit, else their most relevant sentences.
+    """Source texts for the prompt: the sentences of the hits that best match the question.
 
     The prompt is the slowest part of an answer on a CPU (every token is read before the first
-    word comes out), so the sources are cut to ``budget`` tokens, keeping sentences that share
-    words with the question and keeping their original order.
+    word comes out), and a small model answers better from a few pertinent sentences than from
+    whole passages full of other numbers and names. Sentences are ranked by the question words
+    they share (rare-looking words, digits and Chinese words count more), then by the hit's rank
+    and their position; the best ones that fit in ``budget`` tokens are kept, in their original
+    order, one text per hit (empty when none of a hit's sentences were kept).
     """
-    q = set(tokenize(question))
-    out: list[str] = []
+    q = {t: (2.0 if len(t) > 5 or t.isdigit() or not t.isascii() else 1.0) for t in tokenize(question)}
+    sentences: list[list[str]] = []
+    ranked: list[tuple[float, int, int]] = []
+    for hi, hit in enumerate(hits):
+        parts = [p.strip() for p in _SENTENCE.split(_without_instructions(hit.chunk.text.strip()))
+                 if p and p.strip()]
+        sentences.append(parts)
+        for si, sentence in enumerate(parts):
+            overlap = sum(q.get(t, 0.0) for t in set(tokenize(sentence)))
+            ranked.append((overlap - 0.75 * hi - 0.01 * si, hi, si))
+    ranked.sort(key=lambda r: r[0], reverse=True)
+    keep: set[tuple[int, int]] = set()
     left = budget
-    for hit in hits:
-        body = _without_instructions(hit.chunk.text.strip())
-        cost = count_tokens(body)
+    for _, hi, si in ranked:
+        cost = count_tokens(sentences[hi][si])
         if cost <= left:
-            out.append(body)
+            keep.add((hi, si))
             left -= cost
-            continue
-        sentences = [s.strip() for s in _SENTENCE.split(body) if s and s.strip()]
-        ranked = sorted(range(len(sentences)),
-                        key=lambda i: (-len(q & set(tokenize(sentences[i]))), i))
-        keep: list[int] = []
-        for i in ranked:
-            c = count_tokens(sentences[i])
-            if c <= left:
-                keep.append(i)
-                left -= c
-        if keep:
-            joiner = "" if detect_language(body) == "zh" else " "
-            out.append(joiner.join(sentences[i] for i in sorted(keep)))
-        if left < 20:
+        if left < 8:
             break
+    if not keep and ranked:
+        # Not one sentence fits (a huge table row, say): cut the best one down to the budget.
+        _, hi, si = ranked[0]
+        text_ = sentences[hi][si]
+        while text_ and count_tokens(text_) > budget:
+            text_ = text_[: int(len(text_) * 0.8)]
+        sentences[hi][si] = text_
+        keep.add((hi, si))
+    out = []
+    for hi, parts in enumerate(sentences):
+        chosen = [parts[si] for si in range(len(parts)) if (hi, si) in keep]
+        joiner = "" if chosen and detect_language(chosen[0]) == "zh" else " "
+        out.append(joiner.join(chosen))
     return out
 
 

@@ -13,7 +13,8 @@ import sys
 
 from .keyword import tokenize
 from .splitting import embedding_text, split
-from .store import DocInfo, KnowledgeBase, _store_errors
+from ._chroma import store_errors
+from .store import DocInfo, KnowledgeBase
 from .types import Chunk, Document, FaqEntry
 
 __all__ = ["ensure_current"]
@@ -25,7 +26,7 @@ def ensure_current(kb: KnowledgeBase, *, chunk_tokens: int, progress: bool = Tru
     old = reg.get("active")
     if not old or old == kb.generation:
         return False
-    with _store_errors("rebuilding for a new embedder"):
+    with store_errors("rebuilding for a new embedder"):
         names = {c.name for c in kb.client.list_collections()}
         if f"{old}-docs" not in names:
             kb._write_registry(kb.generation)

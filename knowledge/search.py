@@ -1,7 +1,7 @@
 """Hybrid retrieval: dense vectors and BM25 keywords, fused on one calibrated scale.
 
-The fused relevance is ``dense + w * keyword * (1 - dense)``: keyword evidence can only raise
-a chunk's score towards 1, never lower it. So when the keyword side finds nothing (a question
+The fused relevance is ``dense + w * keyword * (1 - dense)`` (capped at 1 when reported): keyword
+evidence can only raise a chunk's score, never lower it. So when the keyword side finds nothing (a question
 in English about Chinese knowledge, say), the dense ranking and its scores stand unchanged, and a
 relevance threshold means the same with or without keyword matches.
 """
@@ -25,7 +25,7 @@ __all__ = ["Searcher"]
 class Searcher:
     """Answers queries against one knowledge base with calibrated, fused scores."""
 
-    def __init__(self, kb: KnowledgeBase, calibration: Calibration, *, keyword_weight: float = 0.3,
+    def __init__(self, kb: KnowledgeBase, calibration: Calibration, *, keyword_weight: float = 1.5,
                  candidates: int = 20, reranker=None):
         self.kb, self.calibration = kb, calibration
         self.keyword_weight, self.candidates, self.reranker = keyword_weight, candidates, reranker
@@ -46,9 +46,12 @@ class Searcher:
         for cid, (chunk, cos) in dense.items():
             d = float(self.calibration.score(cos, qlang, detect_language(chunk.text)))
             kw = keyword.get(cid, 0.0)
-            score = d + self.keyword_weight * kw * (1.0 - d)
-            hits.append(Hit(chunk=chunk, score=score, dense=d, keyword=kw, extra={"cosine": cos}))
+            # Uncapped for ranking: two chunks the keywords both confirm still differ by dense score.
+            fused = d + self.keyword_weight * kw * (1.0 - d)
+            hits.append(Hit(chunk=chunk, score=fused, dense=d, keyword=kw, extra={"cosine": cos}))
         hits.sort(key=lambda h: h.score, reverse=True)
+        for h in hits:
+            h.score = min(h.score, 1.0)
         if self.reranker is not None and hits:
             hits = self.reranker.rerank(query, hits[: max(2 * k, 10)])
         self.last_timings = {"embed_ms": (t1 - t0) * 1000, "total_ms": (time.perf_counter() - t0) * 1000}

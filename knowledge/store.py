@@ -26,16 +26,14 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import numpy as np
 
+from ._chroma import chroma_embedding_function, make_client, store_errors
 from .embedders import Embedder
-from .errors import InputError, NotFound, StoreUnavailable
+from .errors import InputError, NotFound
 from .keyword import BM25Index
 from .types import Chunk, FaqEntry
 
@@ -53,72 +51,6 @@ def valid_kb_name(name: str) -> str:
             f"invalid knowledge base name {name!r}: use 1-40 letters, digits, '-' or '_'"
         )
     return name
-
-
-@contextmanager
-def _store_errors(what: str) -> Iterator[None]:
-    """Turn connection failures of an embedded or server Chroma into StoreUnavailable."""
-    try:
-        yield
-    except (InputError, NotFound):
-        raise
-    except Exception as exc:  # chromadb wraps transport errors in several types
-        text = f"{type(exc).__name__}: {exc}"
-        if any(k in text.lower() for k in ("connect", "timeout", "refused", "unavailable", "resolve")):
-            raise StoreUnavailable(f"the knowledge store is unavailable while {what} ({text})") from exc
-        raise
-
-
-def make_client(data_dir: Path, url: str | None = None, headers: dict[str, str] | None = None):
-    """An embedded Chroma in ``data_dir/chroma``, or an HTTP client for a Chroma server at ``url``."""
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    settings = ChromaSettings(anonymized_telemetry=False)
-    if not url:
-        path = Path(data_dir) / "chroma"
-        path.mkdir(parents=True, exist_ok=True)
-        return chromadb.PersistentClient(path=str(path), settings=settings)
-    parts = urlparse(url if "://" in url else f"http://{url}")
-    with _store_errors(f"connecting to {url}"):
-        return chromadb.HttpClient(
-            host=parts.hostname or "localhost",
-            port=parts.port or (443 if parts.scheme == "https" else 8000),
-            ssl=parts.scheme == "https",
-            headers=headers or None,
-            settings=settings,
-        )
-
-
-def _chroma_ef(embedder: Embedder):
-    """Our embedder as a Chroma embedding function, so Chroma never loads its own default."""
-    from chromadb.api.types import EmbeddingFunction
-
-    class HelpdeskEmbeddingFunction(EmbeddingFunction):
-        def __init__(self) -> None:
-            self.embedder = embedder
-
-        def __call__(self, input):  # noqa: A002 - Chroma's parameter name
-            return [v for v in self.embedder.embed(list(input), query=False)]
-
-        def embed_query(self, input):  # noqa: A002
-            return [v for v in self.embedder.embed(list(input), query=True)]
-
-        @staticmethod
-        def name() -> str:
-            return "helpdesk"
-
-        def get_config(self) -> dict[str, Any]:
-            return {"embedder": embedder.name}
-
-        @staticmethod
-        def build_from_config(config: dict[str, Any]):
-            raise NotImplementedError("helpdesk collections are opened by helpdesk")
-
-        def default_space(self) -> str:
-            return "cosine"
-
-    return HelpdeskEmbeddingFunction()
 
 
 @dataclass
@@ -192,7 +124,7 @@ class KnowledgeBase:
 
     def __init__(self, client, embedder: Embedder, name: str = "default"):
         self.client, self.embedder, self.name = client, embedder, valid_kb_name(name)
-        self._ef = _chroma_ef(embedder)
+        self._ef = chroma_embedding_function(embedder)
         self._lock = threading.Lock()
         self._cache: dict[str, Any] = {}
 
@@ -202,7 +134,7 @@ class KnowledgeBase:
     def open(cls, client, embedder: Embedder, name: str = "default") -> KnowledgeBase:
         """Open (creating if needed) knowledge base ``name`` for ``embedder``."""
         kb = cls(client, embedder, name)
-        with _store_errors("opening the knowledge base"):
+        with store_errors("opening the knowledge base"):
             reg = kb._registry()
             if not reg.metadata or "active" not in reg.metadata:
                 kb._write_registry(kb.generation)
@@ -232,7 +164,7 @@ class KnowledgeBase:
 
     def registry(self) -> dict[str, Any]:
         """The registry record: active generation, its embedder and the revision token."""
-        with _store_errors("reading the registry"):
+        with store_errors("reading the registry"):
             return dict(self._registry().metadata or {})
 
     def touch(self) -> None:
@@ -256,7 +188,7 @@ class KnowledgeBase:
         if cached and cached[0] == rev:
             return cached[1]
         docs: dict[str, DocInfo] = {}
-        with _store_errors("reading the document list"):
+        with store_errors("reading the document list"):
             for rid, meta in self._iter_records(self._col("-docs")):
                 if meta.get("pending"):
                     continue
@@ -286,7 +218,7 @@ class KnowledgeBase:
 
     def begin(self, doc_id: str, doc_hash: str) -> None:
         """Mark a document version as being written, so heal() can tell live writers from dead."""
-        with _store_errors("starting a document"):
+        with store_errors("starting a document"):
             self._col("-docs").upsert(
                 ids=[f"pending:{doc_id}:{doc_hash}"],
                 embeddings=[[1.0]],
@@ -301,7 +233,7 @@ class KnowledgeBase:
         """Write chunks of a not yet committed document version, in Chroma-sized batches."""
         col = self._col()
         step = max(1, min(self.client.get_max_batch_size(), 1000))
-        with _store_errors("adding chunks"):
+        with store_errors("adding chunks"):
             for i in range(0, len(chunks), step):
                 part = chunks[i : i + step]
                 col.upsert(
@@ -318,7 +250,7 @@ class KnowledgeBase:
         """Write FAQ entries of a not yet committed document version."""
         if not entries:
             return
-        with _store_errors("adding FAQ entries"):
+        with store_errors("adding FAQ entries"):
             self._col("-faq").upsert(
                 ids=[f"{doc_id}-{doc_hash[:10]}-faq{i}" for i in range(len(entries))],
                 embeddings=[v for v in vectors],
@@ -331,7 +263,7 @@ class KnowledgeBase:
 
     def commit(self, info: DocInfo) -> None:
         """Make a written version the visible one, then drop the previous version's records."""
-        with _store_errors("committing a document"):
+        with store_errors("committing a document"):
             meta = {k: getattr(info, k) for k in DocInfo.__dataclass_fields__}
             docs = self._col("-docs")
             docs.upsert(ids=[info.doc_id], embeddings=[[1.0]], metadatas=[meta])
@@ -343,7 +275,7 @@ class KnowledgeBase:
 
     def abort(self, doc_id: str, doc_hash: str) -> None:
         """Remove everything written for an uncommitted version (a failed ingestion)."""
-        with _store_errors("cleaning up a failed document"):
+        with store_errors("cleaning up a failed document"):
             committed = self._manifest().get(doc_id)
             if committed is not None and committed.hash == doc_hash:
                 return
@@ -357,7 +289,7 @@ class KnowledgeBase:
         info = self.document(source)
         if info is None:
             raise NotFound(f"no document named {source!r} in knowledge base {self.name!r}")
-        with _store_errors("deleting a document"):
+        with store_errors("deleting a document"):
             self._col("-docs").delete(ids=[info.doc_id])
             self.touch()
             self._col().delete(where={"doc_id": info.doc_id})
@@ -366,7 +298,7 @@ class KnowledgeBase:
 
     def heal(self, max_age_s: float = 3600.0) -> int:
         """Delete chunks that no committed document owns and no live writer is still writing."""
-        with _store_errors("healing the knowledge base"):
+        with store_errors("healing the knowledge base"):
             manifest = self._manifest()
             live: set[tuple[str, str]] = set()
             docs = self._col("-docs")
@@ -401,7 +333,7 @@ class KnowledgeBase:
         if not manifest:
             return []
         col = self._col()
-        with _store_errors("searching"):
+        with store_errors("searching"):
             # Over-fetch a little: uncommitted chunks of an ingestion in flight are filtered out.
             got = col.query(query_embeddings=[vector], n_results=n + 8,
                             include=["documents", "metadatas", "distances"])
@@ -416,7 +348,7 @@ class KnowledgeBase:
         """Chunks by id with their cosine similarity to ``vector``."""
         if not ids:
             return []
-        with _store_errors("reading chunks"):
+        with store_errors("reading chunks"):
             got = self._col().get(ids=ids, include=["documents", "metadatas", "embeddings"])
         sims = np.asarray(got["embeddings"], dtype=np.float32) @ vector if got["ids"] else []
         return [
@@ -432,7 +364,7 @@ class KnowledgeBase:
             if cached and cached[0] == rev:
                 return cached[1]
             manifest = self._manifest()
-            with _store_errors("building the keyword index"):
+            with store_errors("building the keyword index"):
                 docs = {
                     rid: meta.get("kw", "").split()
                     for rid, meta in self._iter_records(self._col())
@@ -447,7 +379,7 @@ class KnowledgeBase:
         info = self.document(source)
         if info is None:
             raise NotFound(f"no document named {source!r} in knowledge base {self.name!r}")
-        with _store_errors("reading chunks"):
+        with store_errors("reading chunks"):
             got = self._col().get(where={"$and": [{"doc_id": info.doc_id}, {"hash": info.hash}]},
                                   include=["documents", "metadatas"])
         chunks = [_meta_to_chunk(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])]
@@ -456,7 +388,7 @@ class KnowledgeBase:
     def faq_nearest(self, vector: np.ndarray, n: int = 3) -> list[tuple[FaqEntry, float]]:
         """The FAQ entries whose questions are nearest to ``vector``, with cosine similarity."""
         manifest = self._manifest()
-        with _store_errors("searching FAQ entries"):
+        with store_errors("searching FAQ entries"):
             col = self._col("-faq")
             if col.count() == 0:
                 return []
@@ -472,7 +404,7 @@ class KnowledgeBase:
         """Number of committed chunks."""
         return sum(d.chunks for d in self._manifest().values())
 
-    def as_retriever(self, k: int = 4, *, keyword_weight: float = 0.3):
+    def as_retriever(self, k: int = 4, *, keyword_weight: float = 1.5):
         """A LangChain retriever over this knowledge base (hybrid search, calibrated scores)."""
         from .calibration import calibrate
         from .retriever import make_retriever

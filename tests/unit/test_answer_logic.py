@@ -115,3 +115,19 @@ def test_eval_scores_what_the_bot_answered():
     s = report["summary"]
     assert s["accuracy"] == 0.5 and s["false_refusals"] == 0.5 and s["refusal_rate"] == 1.0
     assert s["total_p50_ms"] == 200.0
+
+
+def test_select_context_ranks_sentences_across_hits_and_cuts_a_giant_one():
+    hits = [hit("The shop opened in 2001. Cakes are sold daily."), hit("Refund time is five days for cards.")]
+    out = select_context("What is the refund time?", hits, words, 8)
+    assert out == ["", "Refund time is five days for cards."]
+    giant = select_context("refund", [hit("refund " * 50)], words, 10)
+    assert giant[0] and words(giant[0]) <= 10
+
+
+def test_tidy_removes_an_echoed_source_label():
+    from bot.prompts import tidy
+
+    assert tidy("[1] prices: The Tea Maker costs €129.", ["prices"]) == "The Tea Maker costs €129. [1]"
+    assert tidy("[2] 寄往上海需要7-10个工作日。", ["faq", "配送"]) == "寄往上海需要7-10个工作日。 [2]"
+    assert tidy("It costs €129 [1].", ["prices"]) == "It costs €129 [1]."
