@@ -132,7 +132,7 @@ class Bot:
             return
 
         hits = [h for h in self.knowledge.searcher.search(standalone, self.options.top_k)
-                if h.score >= self.options.min_score]
+                if h.relevance >= self.options.min_score]
         timings["retrieve"] = _ms(t0)
         if not hits:
             reply = f"{text('refusal', lang)} {text('handoff', lang)}"

@@ -42,8 +42,8 @@ class Calibration:
     high: float
     pairs: dict[str, tuple[float, float]] = field(default_factory=dict)
 
-    def score(self, cosine, query_lang: str = "en", passage_lang: str = "en"):
-        """Map cosine similarity to calibrated relevance in [0, 1]."""
+    def score(self, cosine, query_lang: str | None = None, passage_lang: str | None = None):
+        """Map cosine similarity to [0, 1]: for one language pair, or over all pairs when None."""
         low, high = self.pairs.get(f"{query_lang}-{passage_lang}", (self.low, self.high))
         return np.clip((np.asarray(cosine) - low) / max(high - low, 1e-6), 0.0, 1.0)
 

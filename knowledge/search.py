@@ -1,9 +1,10 @@
-"""Hybrid retrieval: dense vectors and BM25 keywords, fused on one calibrated scale.
+"""Hybrid retrieval: dense vectors and BM25 keywords, fused on calibrated scales.
 
-The fused relevance is ``dense + w * keyword * (1 - dense)`` (capped at 1 when reported): keyword
-evidence can only raise a chunk's score, never lower it. So when the keyword side finds nothing (a question
-in English about Chinese knowledge, say), the dense ranking and its scores stand unchanged, and a
-relevance threshold means the same with or without keyword matches.
+Each hit gets ``dense + w * keyword * (1 - dense)`` twice (capped at 1 when reported): keyword
+evidence can only raise a chunk, never lower it, so when the keyword side finds nothing (a question
+in English about Chinese knowledge, say) the dense ranking stands unchanged. ``score`` uses one
+calibration for every language and ranks; ``relevance`` uses the calibration of the question's and
+the passage's languages and is what an answerability threshold compares against.
 """
 
 from __future__ import annotations
@@ -43,12 +44,16 @@ class Searcher:
         dense.update({c.id: (c, cos) for c, cos in self.kb.fetch(missing, vector)})
         hits = []
         qlang = detect_language(query)
+        w = self.keyword_weight
         for cid, (chunk, cos) in dense.items():
-            d = float(self.calibration.score(cos, qlang, detect_language(chunk.text)))
+            d = float(self.calibration.score(cos))
+            pair = float(self.calibration.score(cos, qlang, detect_language(chunk.text)))
             kw = keyword.get(cid, 0.0)
             # Uncapped for ranking: two chunks the keywords both confirm still differ by dense score.
-            fused = d + self.keyword_weight * kw * (1.0 - d)
-            hits.append(Hit(chunk=chunk, score=fused, dense=d, keyword=kw, extra={"cosine": cos}))
+            fused = d + w * kw * (1.0 - d)
+            relevance = min(1.0, pair + w * kw * (1.0 - pair))
+            hits.append(Hit(chunk=chunk, score=fused, dense=d, keyword=kw, relevance=relevance,
+                            extra={"cosine": cos}))
         hits.sort(key=lambda h: h.score, reverse=True)
         for h in hits:
             h.score = min(h.score, 1.0)

@@ -71,12 +71,19 @@ class Chunk:
 
 @dataclass
 class Hit:
-    """A retrieved chunk with its calibrated relevance in [0, 1]."""
+    """A retrieved chunk with calibrated scores in [0, 1].
+
+    ``score`` ranks hits (one calibration for all languages, so that a passage in the question's
+    language wins over its translation); ``relevance`` says whether the hit can answer the question
+    (calibrated for the question/passage language pair, so an English question about Chinese
+    knowledge is judged on the cross-language scale).
+    """
 
     chunk: Chunk
     score: float
     dense: float = 0.0
     keyword: float = 0.0
+    relevance: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -89,4 +96,5 @@ class Hit:
             "location": c.location(),
             "text": c.text,
             "score": round(self.score, 4),
+            "relevance": round(self.relevance, 4),
         }
