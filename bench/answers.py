@@ -112,8 +112,9 @@ def score(answered, held_out) -> dict:
         "first_token_p50_ms": round(statistics.median(first), 1),
         "total_p50_ms": round(statistics.median(total), 1),
         "total_p50_ms_all": round(statistics.median(a.timings_ms.get("total", 0.0) for _, a in all_rows), 1),
-        "examples": [{"q": q.question, "gold": q.answers, "answer": a.answer, "refused": a.refused}
-                     for q, a in answered[:5] + held_out[:3]],
+        "rows": [{"q": q.question, "gold": q.answers, "answer": a.answer, "refused": a.refused,
+                  "correct": (not a.refused) and concise(a.answer) and contains_gold(a.answer, q.answers)}
+                 for q, a in answered + held_out],
     }
 
 
@@ -135,11 +136,11 @@ def main() -> None:
         for lang in args.langs:
             chosen = pick(lang, args.answerable, args.held_out, args.seed)
             result[f"ours_{lang}"] = run_ours(lang, *chosen, Path(tmp), generator)
-            print(f"ours {lang}: {json.dumps({k: v for k, v in result[f'ours_{lang}'].items() if k != 'examples'})}",
+            print(f"ours {lang}: {json.dumps({k: v for k, v in result[f'ours_{lang}'].items() if k != 'rows'})}",
                   file=sys.stderr)
             if not args.skip_tutorial:
                 result[f"tutorial_{lang}"] = run_tutorial(lang, *chosen, Path(tmp), generator)
-                print(f"tutorial {lang}: {json.dumps({k: v for k, v in result[f'tutorial_{lang}'].items() if k != 'examples'})}",
+                print(f"tutorial {lang}: {json.dumps({k: v for k, v in result[f'tutorial_{lang}'].items() if k != 'rows'})}",
                       file=sys.stderr)
     text = json.dumps(result, indent=1, ensure_ascii=False)
     print(text)
