@@ -20,7 +20,7 @@ class IngestSettings(BaseModel):
     """How files become chunks."""
 
     chunk_tokens: int = Field(
-        200, ge=32, description="Largest chunk, in tokens of the embedder (title line included)."
+        300, ge=32, description="Largest chunk, in tokens of the embedder (title line included)."
     )
     overlap_tokens: int = Field(
         0, ge=0, description="Tokens of the previous chunk repeated at the start of the next one."
