@@ -3,8 +3,8 @@
 SQLite in the data dir by default; any SQLAlchemy URL (PostgreSQL for several replicas).
 A follow-up such as "and how much is it?" is turned into a standalone question before retrieval
 by a cheap rule: short questions that lean on the previous turn (pronouns, "and ...", "what about")
-get the previous question's content words added. The 0.5B model rewrites worse than this rule
-and costs a second per turn (see README, "Follow-up questions").
+get the previous question added. ``bench/followups.py`` compares it with rewriting by the chat
+model (figures in README).
 """
 
 from __future__ import annotations
