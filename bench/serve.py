@@ -148,7 +148,7 @@ def _start_server(data_dir: Path, log_path: Path) -> tuple[subprocess.Popen, str
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
-    cmd = [sys.executable, "-c", "from bot.cli import main; main()", "--data-dir", str(data_dir),
+    cmd = [sys.executable, "-c", "from ui.cli import main; main()", "--data-dir", str(data_dir),
            "serve", "--port", str(port)]
     proc = subprocess.Popen(cmd, stdout=open(log_path, "wb"), stderr=subprocess.STDOUT, env=env, cwd=ROOT)
     url = f"http://127.0.0.1:{port}"

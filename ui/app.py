@@ -1,0 +1,186 @@
+"""The app factory: one FastAPI app with the API at /api/v1, the admin console at /admin and the
+customer chat at /, all over one Desk. Errors of the one exception tree become JSON here.
+
+    >>> app = create_app(Desk.from_settings(Settings()))   # serve it with uvicorn
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.exceptions import HTTPException
+
+from knowledge.errors import (FileTooLarge, HelpdeskError, InputError, NotFound, StoreUnavailable,
+                              UnsupportedFile)
+
+from .api import api_router
+from .desk import NotReady
+from .gate import Busy, RateLimited
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("helpdesk.api")
+
+_STATUS = [(NotFound, 404), (FileTooLarge, 413), (UnsupportedFile, 415), (InputError, 400),
+           (NotReady, 503), (StoreUnavailable, 503), (HelpdeskError, 500)]
+
+
+def create_app(desk) -> FastAPI:
+    """The whole server as one ASGI app (nothing is loaded here: ``desk.load()`` does that)."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    import gradio as gr
+
+    from .admin import admin_page
+    from .chat import CHAT_CSS, chat_page
+    from .texts import i18n
+
+    s = desk.settings.server
+    assets = _docs_assets()
+    app = FastAPI(title="helpdesk API", version="1", redoc_url=None, openapi_url="/api/v1/openapi.json",
+                  docs_url=None if assets else "/api/v1/docs",
+                  description="Answers from your own knowledge, feedback, hand-offs, and admin endpoints.")
+    app.state.desk = desk
+    if assets:
+        _offline_docs(app, assets)
+    _error_handlers(app)
+    app.include_router(api_router(desk))
+
+    @app.get("/admin", include_in_schema=False)
+    def admin_root() -> RedirectResponse:
+        return RedirectResponse("/admin/")
+
+    upload_limit = int(s.upload_max_mb * 2**20) * s.upload_max_files + 2**20
+    app.add_middleware(BodyLimit, default=max(2**20, desk.settings.max_question_chars * 8),
+                       uploads=upload_limit)
+    gr.mount_gradio_app(
+        app, admin_page(desk), path="/admin", auth=desk.auth.login, ssr_mode=False, footer_links=[],
+        auth_message=f"helpdesk admin console: sign in as '{s.admin_user}'.",
+        max_file_size=int(s.upload_max_mb * 2**20), mcp_server=False,
+    )
+    gr.mount_gradio_app(
+        app, chat_page(desk), path="/", ssr_mode=False, footer_links=[], i18n=i18n(), css=CHAT_CSS,
+        max_file_size=1, mcp_server=False,  # the chat takes no files
+    )
+    return app
+
+
+def _docs_assets():
+    """Swagger UI files shipped in a package (fastapi-offline), so the docs work without internet."""
+    try:
+        from importlib.resources import files
+
+        folder = files("fastapi_offline") / "static"
+    except ImportError:  # not installed: FastAPI's default page, which loads Swagger UI from a CDN
+        return None
+    return folder if (folder / "swagger-ui-bundle.js").is_file() else None
+
+
+def _offline_docs(app: FastAPI, assets) -> None:
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.staticfiles import StaticFiles
+
+    app.mount("/api/v1/docs-static", StaticFiles(directory=str(assets)), name="docs-static")
+
+    @app.get("/api/v1/docs", include_in_schema=False)
+    def docs():
+        return get_swagger_ui_html(openapi_url="/api/v1/openapi.json", title="helpdesk API",
+                                   swagger_js_url="/api/v1/docs-static/swagger-ui-bundle.js",
+                                   swagger_css_url="/api/v1/docs-static/swagger-ui.css",
+                                   swagger_favicon_url="/api/v1/docs-static/favicon.png")
+
+
+def _error_handlers(app: FastAPI) -> None:
+    async def helpdesk_error(request: Request, exc: HelpdeskError) -> JSONResponse:
+        status = next(code for cls, code in _STATUS if isinstance(exc, cls))
+        if status == 500:
+            log.error("%s %s failed: %s", request.method, request.url.path, exc)
+        headers = {"Retry-After": "10"} if status == 503 else None
+        return JSONResponse({"error": str(exc)}, status_code=status, headers=headers)
+
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        parts = []
+        for e in exc.errors():
+            where = ".".join(str(x) for x in e.get("loc", ()) if x != "body")
+            parts.append(f"{where}: {e.get('msg')}" if where else str(e.get("msg")))
+        return JSONResponse({"error": "; ".join(parts) or "invalid request"}, status_code=400)
+
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
+
+    async def busy(request: Request, exc: Busy) -> JSONResponse:
+        from bot.prompts import text
+
+        return JSONResponse({"error": text("busy", "en"), "busy": True}, status_code=503,
+                            headers={"Retry-After": str(exc.retry_after)})
+
+    async def limited(request: Request, exc: RateLimited) -> JSONResponse:
+        from .texts import say
+
+        return JSONResponse({"error": say("rate_limited", "en", seconds=exc.retry_after)}, status_code=429,
+                            headers={"Retry-After": str(exc.retry_after)})
+
+    async def crashed(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("%s %s crashed", request.method, request.url.path)
+        return JSONResponse({"error": "internal error"}, status_code=500)
+
+    app.add_exception_handler(HelpdeskError, helpdesk_error)
+    app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(Busy, busy)
+    app.add_exception_handler(RateLimited, limited)
+    app.add_exception_handler(Exception, crashed)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """Refuses API requests whose body is over the limit (413), before reading all of it."""
+
+    def __init__(self, app, *, default: int, uploads: int):
+        self.app, self.default, self.uploads = app, default, uploads
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not scope["path"].startswith("/api/v1/"):
+            return await self.app(scope, receive, send)
+        upload = scope["method"] == "POST" and scope["path"].rstrip("/") == "/api/v1/documents"
+        limit = self.uploads if upload else self.default
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > limit:
+            return await _too_large(send, limit)
+        received, started = 0, False
+
+        async def counted_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _TooLarge()
+            return message
+
+        async def tracked_send(message):
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, tracked_send)
+        except _TooLarge:
+            if started:
+                raise
+            await _too_large(send, limit)
+
+
+async def _too_large(send, limit: int) -> None:
+    body = json.dumps({"error": f"the request is larger than the limit of {limit / 2**20:.3g} MB"}).encode()
+    await send({"type": "http.response.start", "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,194 @@
+"""The customer chat at ``/``: streamed answers with their sources, feedback, and a way to a person.
+
+The conversation lives in a per-browser ``gr.State`` (messages, session id, which message answers
+which turn), so the Chatbot component only displays it. Page labels follow the browser's language;
+texts inside the conversation follow the language of the question.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import gradio as gr
+
+from bot.prompts import detect_language, text
+from knowledge.errors import HelpdeskError, InputError
+
+from .api import client_of
+from .desk import NotReady
+from .gate import Busy, RateLimited
+from .texts import i18n, say
+
+__all__ = ["chat_page", "CHAT_CSS"]
+
+log = logging.getLogger("helpdesk.ui.chat")
+
+CHAT_CSS = "#helpdesk-chat { max-width: 860px; margin: 0 auto; }"
+
+
+def _fresh() -> dict[str, Any]:
+    return {"messages": [], "session": None, "turns": 0, "answers": {}, "lang": None, "feedback": None}
+
+
+def _browser_lang(request: gr.Request | None) -> str:
+    accept = (request.headers.get("accept-language", "") if request is not None else "").lower()
+    return "zh" if accept.startswith("zh") else "en"
+
+
+def _sources_messages(sources: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """One collapsible message per cited source: title and location as its header, the quote inside."""
+    out = []
+    label = say("source", lang)
+    for s in sources:
+        where = f" · {s['location']}" if s.get("location") else ""
+        title = f"{label} [{s['n']}] {s.get('title') or s['source']}{where}"
+        quote = "\n".join("> " + line for line in (s.get("text") or "").strip().splitlines())
+        out.append({"role": "assistant", "content": f"{quote}\n\n`{s['source']}`",
+                    "metadata": {"title": title, "status": "done"}})
+    return out
+
+
+def chat_page(desk) -> gr.Blocks:
+    """The Gradio Blocks of the customer chat over ``desk``."""
+    s = desk.settings.server
+    t = i18n()
+    default_title = s.title == "Help center"
+
+    def ask(message: str, state: dict[str, Any], request: gr.Request):
+        """Put the customer's message in the chat and clear the box; the answer follows."""
+        message = (message or "").strip()
+        state = dict(state or _fresh())
+        if not message:
+            return "", state["messages"], state
+        state["messages"] = state["messages"] + [{"role": "user", "content": message}]
+        state["pending"] = message
+        return "", state["messages"], state
+
+    def respond(state: dict[str, Any], request: gr.Request):
+        """Stream the answer to the pending message, then its sources."""
+        question = state.pop("pending", None)
+        if not question:
+            yield state["messages"], state
+            return
+        lang = detect_language(question)
+        state["lang"] = lang
+        messages = state["messages"]
+        reply = {"role": "assistant", "content": "…"}
+        messages.append(reply)
+        index = len(messages) - 1
+        yield messages, state
+        try:
+            desk.check_message(question)
+            desk.limiter.check(client_of(request))
+            placeholder = True  # "…" or the queue position, replaced by the first words
+            for event in desk.answer_stream(question, state.get("session")):
+                if event.kind == "queued":
+                    reply["content"], placeholder = say("waiting", lang, ahead=event.data), True
+                elif event.kind == "token":
+                    reply["content"] = ("" if placeholder else reply["content"]) + event.data
+                    placeholder = False
+                elif event.kind in ("replace", "error"):
+                    reply["content"] = event.data
+                elif event.kind == "sources":
+                    messages.extend(_sources_messages(event.data, lang))
+                elif event.kind == "done":
+                    answer = event.data
+                    state["session"] = answer.session_id
+                    if not answer.error:
+                        turn = {"turn": state["turns"], "question": question}
+                        state["answers"].update({str(i): turn for i in range(index, len(messages))})
+                        state["turns"] += 1
+                yield messages, state
+        except RateLimited as exc:
+            reply["content"] = say("rate_limited", lang, seconds=exc.retry_after)
+        except Busy:
+            reply["content"] = text("busy", lang)
+        except NotReady:
+            reply["content"] = say("starting", lang)
+        except InputError as exc:
+            reply["content"] = str(exc)
+        except HelpdeskError:
+            log.exception("answer failed")
+            reply["content"] = text("error", lang)
+        yield messages, state
+
+    def pick_example(state: dict[str, Any], evt: gr.SelectData, request: gr.Request):
+        value = evt.value if isinstance(evt.value, dict) else {"text": str(evt.value)}
+        return ask(value.get("text", ""), state, request)
+
+    def rate(state: dict[str, Any], evt: gr.LikeData, request: gr.Request):
+        """Thumbs up or down on an answer; a thumbs down opens the comment box."""
+        index = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        turn = state["answers"].get(str(index))
+        lang = state.get("lang") or _browser_lang(request)
+        liked = evt.liked
+        if turn is None or state.get("session") is None or liked in (None, ""):
+            return gr.update(), state
+        up = liked is True or (isinstance(liked, str) and liked.lower() == "like")
+        try:
+            state["feedback"] = desk.feedback(state["session"], "up" if up else "down", "", turn["turn"])
+        except HelpdeskError as exc:
+            log.warning("feedback not recorded: %s", exc)
+            return gr.update(), state
+        gr.Info(say("thanks_up" if up else "thanks_down", lang))
+        return gr.update(visible=not up), state
+
+    def comment(note: str, state: dict[str, Any], request: gr.Request):
+        lang = state.get("lang") or _browser_lang(request)
+        if state.get("feedback") and (note or "").strip():
+            desk.records.set_feedback_comment(state["feedback"], note)
+            gr.Info(say("comment_saved", lang))
+        return "", gr.update(visible=False), state
+
+    def human(contact: str, state: dict[str, Any], request: gr.Request):
+        """Record a hand-off with the transcript (and POST it to the webhook if configured)."""
+        lang = state.get("lang") or _browser_lang(request)
+        if not state.get("session") or not state.get("turns"):
+            note = say("handoff_empty", lang)
+        else:
+            try:
+                desk.limiter.check(client_of(request), "handoff")
+                done = desk.handoff(state["session"], contact or "")
+                shown = say("handoff_contact", lang, contact=contact.strip()) if (contact or "").strip() else ""
+                note = say("handoff_done", lang, id=done["id"], contact=shown)
+            except RateLimited as exc:
+                note = say("rate_limited", lang, seconds=exc.retry_after)
+            except HelpdeskError as exc:
+                log.exception("hand-off failed: %s", exc)
+                note = text("error", lang)
+        state["messages"] = state["messages"] + [{"role": "assistant", "content": note}]
+        return state["messages"], state
+
+    with gr.Blocks(title=s.title, analytics_enabled=False) as page:
+        with gr.Column(elem_id="helpdesk-chat"):
+            gr.Markdown(f"## {t('title') if default_title else s.title}")
+            gr.Markdown(t("intro") if default_title else "")
+            state = gr.State(_fresh)
+            chatbot = gr.Chatbot(
+                label=t("chat_label"), height=560, elem_id="chatbot", buttons=["copy"],
+                feedback_options=("Like", "Dislike"), examples=[{"text": q} for q in s.examples],
+                layout="bubble", group_consecutive_messages=True,
+            )
+            box = gr.Textbox(placeholder=t("placeholder"), show_label=False, elem_id="question",
+                             submit_btn=True, max_length=desk.settings.max_question_chars, autofocus=True)
+            with gr.Row(visible=False) as comment_row:
+                note = gr.Textbox(placeholder=t("comment"), show_label=False, scale=4, elem_id="comment")
+                note_send = gr.Button(t("comment_send"), scale=1, size="sm")
+            with gr.Row():
+                contact = gr.Textbox(placeholder=t("contact"), show_label=False, scale=3, elem_id="contact")
+                to_human = gr.Button(t("human"), scale=1, elem_id="human", variant="secondary")
+
+        # The answer event needs no concurrency limit of Gradio's own: desk.gate admits answers
+        # for the chat and the API together.
+        box.submit(ask, [box, state], [box, chatbot, state], queue=False).then(
+            respond, [state], [chatbot, state], concurrency_limit=None, show_progress="hidden")
+        chatbot.example_select(pick_example, [state], [box, chatbot, state], queue=False).then(
+            respond, [state], [chatbot, state], concurrency_limit=None, show_progress="hidden")
+        chatbot.like(rate, [state], [comment_row, state], queue=False)
+        chatbot.clear(_fresh, None, [state], queue=False)  # the trash icon starts a new conversation
+        note_send.click(comment, [note, state], [note, comment_row, state], queue=False)
+        note.submit(comment, [note, state], [note, comment_row, state], queue=False)
+        to_human.click(human, [contact, state], [chatbot, state], concurrency_limit=None)
+    page.queue(max_size=None, default_concurrency_limit=None)
+    return page

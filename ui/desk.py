@@ -1,0 +1,171 @@
+"""The Desk: the one object the chat page, the admin console and the API share.
+
+It holds the Bot (once loaded), the admission gate, the rate limiter, admin credentials, the
+records database and the knowledge library, and it owns the server's life cycle: it starts
+``loading`` (the port is open, health says 503), becomes ``ready`` once models and store are
+loaded, or ``failed`` with the reason.
+
+    >>> desk = Desk.from_settings(Settings())
+    >>> desk.load()                      # builds the Bot, adds the demo help center if empty
+    >>> for event in desk.answer_stream("How long do refunds take?", None):
+    ...     print(event.kind, event.data)
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from bot.bot import Event
+from bot.conversation import ConversationStore, database_url
+from bot.prompts import detect_language, text
+from bot.records import Records
+from bot.settings import Settings
+from knowledge.errors import HelpdeskError, InputError
+
+from .auth import AdminAuth
+from .gate import Busy, Gate, RateLimiter
+from .handoff import deliver, handoff_payload
+from .library import Library
+
+__all__ = ["Desk", "NotReady"]
+
+log = logging.getLogger("helpdesk.ui")
+
+
+class NotReady(HelpdeskError):
+    """The models or the store are still loading (or failed to load)."""
+
+
+class Desk:
+    """Everything the server's pages and endpoints need, around one Bot."""
+
+    def __init__(self, settings: Settings, records: Records, bot=None):
+        self.settings, self.records = settings, records
+        s = settings.server
+        self.gate = Gate(s.concurrency, s.queue_size, s.queue_timeout_s)
+        self.limiter = RateLimiter(records, s.rate_limit_per_minute)
+        self.auth = AdminAuth(records, user=s.admin_user, password=settings.admin_password,
+                              api_key=settings.admin_api_key)
+        self.library = Library(self)
+        self.bot = bot
+        self.state, self.error = ("ready", None) if bot is not None else ("loading", None)
+        self.started_at = time.time()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Desk:
+        """A Desk on the configured database; the Bot is loaded later by :meth:`load`."""
+        return cls(settings, Records(database_url(settings.database_url, settings.data_dir)))
+
+    # -- life cycle --------------------------------------------------------------------------
+
+    def load(self, build: Callable[..., Any] | None = None) -> None:
+        """Load models and store; seed the demo knowledge base when it is empty."""
+        try:
+            if build is None:
+                from bot.factory import build_bot as build
+            bot = build(self.settings, progress=False)
+            self.bot = bot
+            self.library.on_load()
+            self.state = "ready"
+            log.info("ready: %d documents", len(bot.knowledge.kb.documents()))
+        except Exception as exc:
+            self.state, self.error = "failed", f"{type(exc).__name__}: {exc}"
+            log.exception("loading failed")
+            raise
+
+    def require_bot(self):
+        """The Bot, or NotReady while it is loading or after loading failed."""
+        if self.state != "ready":
+            raise NotReady("the assistant is still starting; try again in a moment"
+                           if self.state == "loading" else f"the assistant failed to start: {self.error}")
+        return self.bot
+
+    def health(self) -> tuple[int, dict[str, Any]]:
+        """(HTTP status, body): 200 only when models and store are loaded and the store answers."""
+        body: dict[str, Any] = {"status": self.state, "uptime_s": round(time.time() - self.started_at, 1)}
+        if self.state != "ready":
+            if self.error:
+                body["error"] = self.error
+            return 503, body
+        try:
+            docs = self.bot.knowledge.kb.documents()
+        except HelpdeskError as exc:
+            return 503, {**body, "status": "unavailable", "error": str(exc)}
+        body.update(documents=len(docs), chunks=sum(d.chunks for d in docs),
+                    generator=self.bot.generator.name, embedder=self.bot.knowledge.kb.embedder.name,
+                    answering=self.gate.active, waiting=self.gate.waiting)
+        return 200, body
+
+    # -- answering ---------------------------------------------------------------------------
+
+    def check_message(self, message: Any) -> str:
+        """The message, or InputError when it is not text, empty, or over the length limit."""
+        if not isinstance(message, str):
+            raise InputError("the message must be text")
+        if not message.strip():
+            raise InputError(text("empty", "en"))
+        limit = self.settings.max_question_chars
+        if len(message) > limit:
+            raise InputError(text("too_long", detect_language(message[:500]), limit=limit))
+        return message
+
+    def answer_stream(self, question: str, session_id: str | None,
+                      cancelled: threading.Event | None = None) -> Iterator[Event]:
+        """The Bot's events for one answer, once the gate admits it.
+
+        While waiting, ``queued`` events say how many answers are ahead. Raises Busy at once when
+        the queue is full, or after ``queue_timeout_s`` of waiting.
+        """
+        bot = self.require_bot()
+        gate = self.gate
+        ticket = gate.join()
+        deadline = time.monotonic() + gate.timeout_s
+        started = False
+        try:
+            while (ahead := gate.wait(ticket, min(1.0, max(0.0, deadline - time.monotonic())))) is not None:
+                if cancelled is not None and cancelled.is_set():
+                    return
+                if time.monotonic() >= deadline:
+                    raise Busy(gate.estimate(ahead))
+                yield Event("queued", ahead + gate.active)
+            started = True
+            t0 = time.monotonic()
+            stream = bot.stream(question, session_id)
+            try:
+                for event in stream:
+                    yield event
+                    if cancelled is not None and cancelled.is_set():
+                        return
+            finally:
+                stream.close()
+                gate.record(time.monotonic() - t0)
+        finally:
+            gate.leave(ticket, started=started)
+
+    # -- feedback and hand-offs --------------------------------------------------------------
+
+    def feedback(self, session_id: str, rating: Any, comment: str = "", turn: int | None = None) -> int:
+        """Record thumbs up or down on an answer; returns the feedback id."""
+        ConversationStore.check_id(session_id)
+        value = {"up": 1, "down": -1, "1": 1, "-1": -1, "like": 1, "dislike": -1,
+                 True: 1, False: -1, 1: 1, -1: -1}.get(rating.lower() if isinstance(rating, str) else rating)
+        if value is None:
+            raise InputError("rating must be 'up' or 'down'")
+        return self.records.add_feedback(session_id, value, comment or "", turn)
+
+    def handoff(self, session_id: str, contact: str = "", message: str = "") -> dict[str, Any]:
+        """Record a request for a person with the transcript; POST it to the webhook if one is set."""
+        ConversationStore.check_id(session_id)
+        handoff = self.records.add_handoff(session_id, contact or "", message or "")
+        s = self.settings.server
+        status, error = "off", ""
+        if s.handoff_webhook_url:
+            status, error = deliver(s.handoff_webhook_url, handoff_payload(handoff), s.handoff_webhook_secret)
+            self.records.set_handoff_delivery(handoff["id"], status, error)
+        log.info("hand-off #%s session=%s webhook=%s", handoff["id"], session_id, status)
+        return {"id": handoff["id"], "session_id": session_id, "status": "recorded", "webhook": status,
+                "turns": len(handoff["transcript"])}

@@ -1,0 +1,221 @@
+"""The knowledge an admin manages: documents (upload, list, delete, re-ingest), FAQ entries, tests.
+
+Every change goes through the Ingestor, so a failed file leaves the knowledge base as it was and
+an updated one replaces its old version in one step. FAQ entries live in the database and are
+published as one FAQ document, ``admin-faq.json``, re-ingested on each change: the Bot's
+canned-answer path serves them like any FAQ file.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import tempfile
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from knowledge.errors import FileTooLarge, HelpdeskError, InputError, NotFound, UnsupportedFile
+
+from .uploads import Originals, check_count, copy_limited, safe_name
+
+__all__ = ["Library", "FAQ_SOURCE"]
+
+log = logging.getLogger("helpdesk.ui.library")
+
+FAQ_SOURCE = "admin-faq.json"
+
+
+class Library:
+    """Documents and FAQ entries of the Desk's knowledge base, changed one at a time."""
+
+    def __init__(self, desk):
+        self.desk = desk
+        data = Path(desk.settings.data_dir)
+        self.originals = Originals(data / "uploads")
+        self.tmp = data / "tmp"
+        self._lock = threading.RLock()  # one change at a time in this process
+
+    @property
+    def knowledge(self):
+        """The Bot's knowledge (raises NotReady before the Bot is built)."""
+        bot = self.desk.bot if self.desk.bot is not None else self.desk.require_bot()
+        return bot.knowledge
+
+    def on_load(self) -> None:
+        """After the Bot loaded: add the demo help center to an empty knowledge base; publish the FAQ."""
+        kb = self.knowledge.kb
+        if self.desk.settings.server.demo_kb and not kb.documents():
+            self.seed_demo()
+        if self.desk.records.faq():
+            self.sync_faq()
+
+    def seed_demo(self):
+        """Ingest the bundled demo help center (fictional shop, English and Chinese)."""
+        import bot.demo
+
+        root = Path(bot.demo.__file__).resolve().parent / "kb"
+        log.info("the knowledge base is empty: adding the demo help center from %s", root)
+        report = self.knowledge.ingestor.ingest([root])
+        for d in report.documents:
+            if d.status != "failed":
+                self.originals.keep(d.source, root / d.source)
+        return report
+
+    # -- documents ---------------------------------------------------------------------------
+
+    def documents(self) -> list[dict[str, Any]]:
+        """Committed documents with chunk counts, size, ingestion time and whether a copy is kept."""
+        return [{**d.as_dict(), "kept": self.originals.find(d.source) is not None}
+                for d in self.knowledge.kb.documents()]
+
+    def find(self, ident: str) -> str:
+        """The source name of the document whose id or source name is ``ident``."""
+        for d in self.knowledge.kb.documents():
+            if ident in (d.doc_id, d.source):
+                return d.source
+        raise NotFound(f"no document {ident!r}")
+
+    def upload(self, files: list[tuple[str, BinaryIO]]) -> Iterator[list[dict[str, Any]]]:
+        """Ingest uploaded files one by one, yielding every file's row after each step.
+
+        A row is ``{"file", "source", "status", "chunks", "error", "code"}``; status goes from
+        ``waiting`` through ``ingesting`` to ``added``, ``updated``, ``unchanged`` or ``failed``
+        (``code`` is then the HTTP status that fits: 413 too large, 415 wrong type, 400 other).
+        """
+        s = self.desk.settings.server
+        check_count(len(files), s.upload_max_files)
+        knowledge = self.knowledge
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix="upload-", dir=self.tmp))
+        rows = [{"file": str(name)[-200:], "source": "", "status": "waiting", "chunks": 0, "error": "",
+                 "code": 200} for name, _ in files]
+        staged: list[tuple[int, Path, str]] = []
+        try:
+            for i, (name, stream) in enumerate(files):
+                try:
+                    source = safe_name(name)
+                    if source == FAQ_SOURCE:
+                        raise InputError(f"{FAQ_SOURCE} is the FAQ of the admin console; edit it there")
+                    if any(src == source for _, _, src in staged):
+                        raise InputError(f"{source}: two files with this name in one upload")
+                    (folder / str(i)).mkdir()
+                    path = folder / str(i) / source
+                    copy_limited(stream, path, int(s.upload_max_mb * 2**20), source)
+                    rows[i]["source"] = source
+                    staged.append((i, path, source))
+                except HelpdeskError as exc:
+                    rows[i].update(status="failed", error=str(exc), code=_code(exc))
+            yield _copy(rows)
+            for i, path, source in staged:
+                rows[i]["status"] = "ingesting"
+                yield _copy(rows)
+                with self._lock:
+                    report = knowledge.ingestor.ingest([path], names={path: source})
+                    d = report.documents[0]
+                    if d.status != "failed":
+                        self.originals.keep(source, path)
+                rows[i].update(status=d.status, chunks=d.chunks, error=d.error or "",
+                               code=415 if d.status == "failed" else 200)
+                log.info("upload %s: %s %s", source, d.status, d.error or "")
+                yield _copy(rows)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def delete(self, ident: str) -> dict[str, Any]:
+        """Remove a document (by id or source name) and every chunk of it."""
+        source = self.find(ident)
+        if source == FAQ_SOURCE:
+            raise InputError(f"{FAQ_SOURCE} holds the console's FAQ entries: delete entries there")
+        with self._lock:
+            info = self.knowledge.kb.delete(source)
+            self.originals.forget(source)
+        log.info("deleted %s (%d chunks)", source, info.chunks)
+        return {"source": info.source, "id": info.doc_id, "chunks": info.chunks, "status": "deleted"}
+
+    def reingest(self, ident: str) -> dict[str, Any]:
+        """Ingest a document's kept original again (it changes nothing if nothing changed)."""
+        source = self.find(ident)
+        if source == FAQ_SOURCE:
+            d = self.sync_faq()
+            return {"source": source, "status": d.status if d else "deleted", "chunks": d.chunks if d else 0,
+                    "error": None}
+        path = self.originals.find(source)
+        if path is None:
+            raise InputError(f"the original file of {source} is not kept on this server: upload it again")
+        with self._lock:
+            report = self.knowledge.ingestor.ingest([path], names={path: source})
+        return report.as_dict()["documents"][0]
+
+    # -- FAQ ---------------------------------------------------------------------------------
+
+    def save_faq(self, question: str, answer: str, entry_id: int | None = None) -> int:
+        """Add or change an FAQ entry and publish the FAQ; returns the entry's id."""
+        entry_id = self.desk.records.save_faq(question, answer, entry_id)
+        self.sync_faq()
+        return entry_id
+
+    def delete_faq(self, entry_id: int) -> None:
+        """Remove an FAQ entry and publish the FAQ."""
+        self.desk.records.delete_faq(entry_id)
+        self.sync_faq()
+
+    def sync_faq(self):
+        """Publish the FAQ entries as the document ``admin-faq.json`` (removed when there are none)."""
+        entries = self.desk.records.faq()
+        knowledge = self.knowledge
+        with self._lock:
+            if not entries:
+                if knowledge.kb.document(FAQ_SOURCE) is not None:
+                    knowledge.kb.delete(FAQ_SOURCE)
+                return None
+            self.tmp.mkdir(parents=True, exist_ok=True)
+            folder = Path(tempfile.mkdtemp(prefix="faq-", dir=self.tmp))
+            try:
+                path = folder / FAQ_SOURCE
+                body = {"faq": [{"question": e["question"], "answer": e["answer"]} for e in entries]}
+                path.write_text(json.dumps(body, ensure_ascii=False, indent=1), encoding="utf-8")
+                d = knowledge.ingestor.ingest([path], names={path: FAQ_SOURCE}).documents[0]
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+        if d.status == "failed":
+            raise HelpdeskError(f"the FAQ could not be published: {d.error}")
+        return d
+
+    # -- testing -----------------------------------------------------------------------------
+
+    def test(self, question: str) -> dict[str, Any]:
+        """The chunks a question retrieves, with scores, and the answer the bot would give."""
+        bot = self.desk.require_bot()
+        question = self.desk.check_message(question)
+        k = max(bot.options.top_k, 5)
+        hits = [{**h.as_dict(), "dense": round(h.dense, 4), "keyword": round(h.keyword, 4),
+                 "used": h.score >= bot.options.min_score}
+                for h in bot.knowledge.searcher.search(question, k)]
+        sid = f"admin-test-{uuid.uuid4().hex[:16]}"
+        answer = None
+        try:
+            for event in self.desk.answer_stream(question, sid):
+                if event.kind == "done":
+                    answer = event.data
+        finally:
+            self.desk.records.drop_session(sid)
+        result = answer.as_dict() if answer else {}
+        result.pop("session_id", None)
+        return {"hits": hits, "min_score": bot.options.min_score, "answer": result,
+                "error": bool(answer and answer.error)}
+
+
+def _code(exc: Exception) -> int:
+    if isinstance(exc, FileTooLarge):
+        return 413
+    if isinstance(exc, UnsupportedFile):
+        return 415
+    return 400
+
+
+def _copy(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [dict(r) for r in rows]

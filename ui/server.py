@@ -1,0 +1,68 @@
+"""``helpdesk serve``: one process with the chat, the admin console and the API.
+
+The port opens at once and ``/api/v1/health`` answers 503 while models and store load on a
+thread; a fresh knowledge base gets the bundled demo help center, so the first run shows a
+working bot. A load failure stops the server with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from collections.abc import Callable
+
+from bot.settings import Settings
+from knowledge.errors import HelpdeskError
+
+from .app import create_app
+from .desk import Desk
+
+__all__ = ["serve"]
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, *,
+          reset_admin_password: bool = False, announce: Callable[[str], None] = _stderr) -> None:
+    """Run the server until interrupted; raises HelpdeskError when models or store fail to load."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    import uvicorn
+
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    desk = Desk.from_settings(settings)
+    password = desk.auth.ensure_password(reset=reset_admin_password)
+    app = create_app(desk)
+    config = uvicorn.Config(app, host=host, port=port, proxy_headers=True,
+                            forwarded_allow_ips=settings.server.forwarded_allow_ips,
+                            timeout_graceful_shutdown=5, log_level="info", access_log=False)
+    server = uvicorn.Server(config)
+    base = f"http://{host}:{port}"
+    announce(f"helpdesk: chat {base}/  admin {base}/admin  API {base}/api/v1/docs")
+    user = settings.server.admin_user
+    if password:
+        announce(f"helpdesk: admin console login: user '{user}', password {password}\n"
+                 "helpdesk: this password is shown only now (it is stored hashed); set "
+                 "HELPDESK_ADMIN_PASSWORD to choose one, or restart with --reset-admin-password")
+    elif not settings.admin_password:
+        announce(f"helpdesk: admin console login: user '{user}' with the password printed on first start")
+    if not settings.admin_api_key:
+        announce("helpdesk: the admin API is off (set HELPDESK_ADMIN_API_KEY to turn it on)")
+
+    def load() -> None:
+        try:
+            desk.load()
+            announce(f"helpdesk: ready at {base}/")
+        except Exception as exc:  # the reason is kept in desk.error and raised below
+            announce(f"helpdesk: loading failed: {exc}")
+            server.should_exit = True
+
+    threading.Thread(target=load, name="load", daemon=True).start()
+    server.run()
+    if desk.state == "failed":
+        raise HelpdeskError(f"the server could not start: {desk.error}")

@@ -1,0 +1,104 @@
+"""Uploaded files: safe names, size limits, and the kept originals that re-ingestion reads.
+
+A name a browser or client sends is never used as a path: only its last component survives,
+stripped of control and reserved characters, and the file is written into a fresh folder the
+server made. Content is checked by the loaders (magic bytes, binary sniffing) during ingestion.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import unicodedata
+from pathlib import Path
+from typing import BinaryIO
+
+from knowledge.errors import FileTooLarge, InputError, UnsupportedFile
+from knowledge.loaders import SUPPORTED_SUFFIXES
+from knowledge.store import doc_id_for
+
+__all__ = ["safe_name", "copy_limited", "check_count", "Originals"]
+
+_RESERVED = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+_WINDOWS = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+_MAX_NAME = 120
+
+
+def safe_name(name: str) -> str:
+    """A file name safe to create anywhere: no folders, no control or reserved characters.
+
+    >>> safe_name("../../etc/passwd.md")
+    'passwd.md'
+    """
+    name = unicodedata.normalize("NFC", str(name or ""))
+    name = re.split(r"[/\\]", name)[-1]
+    name = _RESERVED.sub("_", name)
+    name = " ".join(name.split()).strip(" .")
+    stem, dot, suffix = name.rpartition(".")
+    if not dot:
+        stem, suffix = name, ""
+    stem = stem.strip(" .")
+    if not stem or stem.lower() in _WINDOWS:
+        stem = f"upload_{stem}" if stem else "upload"
+    suffix = suffix.lower()
+    if f".{suffix}" not in SUPPORTED_SUFFIXES:
+        kind = f"'.{suffix}' files" if suffix else "files without a suffix"
+        raise UnsupportedFile(f"{name or 'the file'}: {kind} are not supported; supported types: "
+                              + ", ".join(sorted(SUPPORTED_SUFFIXES)))
+    stem = stem[: _MAX_NAME - len(suffix) - 1]
+    return f"{stem}.{suffix}"
+
+
+def copy_limited(src: BinaryIO, dest: Path, max_bytes: int, name: str) -> int:
+    """Copy a stream into ``dest``; stop and remove it once it passes ``max_bytes``."""
+    size = 0
+    with open(dest, "xb") as out:
+        while block := src.read(1 << 20):
+            size += len(block)
+            if size > max_bytes:
+                out.close()
+                dest.unlink(missing_ok=True)
+                raise FileTooLarge(f"{name} is over the upload limit of {max_bytes / 2**20:g} MB")
+            out.write(block)
+    if size == 0:
+        dest.unlink(missing_ok=True)
+        raise UnsupportedFile(f"{name} is empty")
+    return size
+
+
+class Originals:
+    """The last uploaded version of each document, kept so that it can be re-ingested."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def _folder(self, source: str) -> Path:
+        return self.root / doc_id_for(source)
+
+    def keep(self, source: str, path: Path) -> None:
+        """Keep ``path`` as the original of ``source`` (replacing an older one)."""
+        folder = self._folder(source)
+        tmp = folder.with_name(folder.name + ".new")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        shutil.copy2(path, tmp / Path(source).name)
+        shutil.rmtree(folder, ignore_errors=True)
+        tmp.rename(folder)
+
+    def find(self, source: str) -> Path | None:
+        """The kept original of ``source``, if there is one."""
+        folder = self._folder(source)
+        found = folder / Path(source).name
+        return found if found.is_file() else None
+
+    def forget(self, source: str) -> None:
+        """Drop the kept original of ``source``."""
+        shutil.rmtree(self._folder(source), ignore_errors=True)
+
+
+def check_count(n: int, limit: int) -> None:
+    """Refuse an upload of no files or of more than ``limit`` files."""
+    if n == 0:
+        raise InputError("no files were uploaded")
+    if n > limit:
+        raise InputError(f"too many files at once: {n}, the limit is {limit}")
