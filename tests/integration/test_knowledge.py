@@ -182,3 +182,28 @@ class TestKnowledgeContract:
         docs = kb.as_retriever(k=2).invoke("When does my refund arrive?")
         assert len(docs) == 2 and docs[0].metadata["source"] == "returns.md"
         assert "5 business days" in docs[0].page_content
+
+
+def test_changing_the_embedder_rebuilds_without_a_wipe(tmp_path, e5, minilm, calibration, help_center):
+    from knowledge.migrate import ensure_current
+
+    client = make_client(tmp_path)
+    old = KnowledgeBase.open(client, minilm, "swap")
+    Ingestor(old, progress=False).ingest([help_center])
+    before = {d.source: d.chunks for d in old.documents()}
+    assert old.registry()["embedder"] == "all-minilm-l6-v2"
+
+    new = KnowledgeBase.open(client, e5, "swap")
+    assert new.registry()["active"] == old.generation  # nothing switched yet
+    assert ensure_current(new, chunk_tokens=300, progress=False)
+    assert new.registry()["active"] == new.generation and new.registry()["embedder"] == e5.name
+    assert set(before) == {d.source for d in new.documents()}
+    names = {c.name for c in client.list_collections()}
+    assert not any(n.startswith(old.generation) for n in names)  # old vectors dropped after switch
+    hits = Searcher(new, calibration).search("退款多久到账", 2)
+    assert {h.chunk.source for h in hits} & {"zh/退货.md", "returns.md"}
+    from knowledge.embedders import embed_query
+
+    entry, _ = new.faq_nearest(embed_query(e5, "Do you ship to Switzerland?"), 1)[0]
+    assert entry.answer.startswith("Yes")
+    assert not ensure_current(new, chunk_tokens=300, progress=False)  # second start: nothing to do
