@@ -85,6 +85,8 @@ class BotOptions:
     answer_tokens: int = 96
     max_question_chars: int = 4000
     stop: list[str] = field(default_factory=lambda: ["\n\n", "Question:", "问题："])
+    # A Chinese answer ends at its first full stop: one sentence, and no paragraph pasted after it.
+    stop_zh: list[str] = field(default_factory=lambda: ["。"])
 
 
 class Bot:
@@ -151,7 +153,7 @@ class Bot:
         messages = build_messages(question, sources, lang, prior)
         self.last_prompt = messages
         try:
-            answer = yield from self._generate(messages, timings, t0)
+            answer = yield from self._generate(messages, timings, t0, lang)
         except Exception as exc:  # a backend failure must not break the session
             log.exception("generation failed: %s", exc)
             reply = text("error", lang)
@@ -193,12 +195,12 @@ class Bot:
             cos, detect_language(question), detect_language(entry.question)))
         return entry if score >= self.options.faq_min_score else None
 
-    def _generate(self, messages, timings: dict[str, float], t0: float):
+    def _generate(self, messages, timings: dict[str, float], t0: float, lang: str):
         """Stream the model's answer; hold back the opening words until they are not a refusal."""
         pieces: list[str] = []
         held = True
-        for piece in self.generator.stream(messages, max_tokens=self.options.answer_tokens,
-                                           stop=self.options.stop):
+        stop = self.options.stop + (self.options.stop_zh if lang == "zh" else [])
+        for piece in self.generator.stream(messages, max_tokens=self.options.answer_tokens, stop=stop):
             if not piece:
                 continue
             timings.setdefault("first_token", _ms(t0))
@@ -212,6 +214,10 @@ class Bot:
             elif not held:
                 yield Event("token", piece)
         answer = "".join(pieces).strip()
+        if lang == "zh" and answer and answer[-1] not in "。！？!?.]】":
+            answer += "。"  # the stop string took it
+            if not held:
+                yield Event("token", "。")
         if held and answer and not is_refusal(answer):
             yield Event("token", answer)
         return answer
