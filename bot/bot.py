@@ -124,8 +124,10 @@ class Bot:
         standalone = standalone_question(question, history)
         timings: dict[str, float] = {}
 
-        vector = embed_query(self.knowledge.kb.embedder, standalone)
-        canned = self._faq(vector, standalone)
+        # FAQ entries match the question as typed: a follow-up with its context added would match
+        # the previous question's entry instead.
+        vector = embed_query(self.knowledge.kb.embedder, question)
+        canned = self._faq(vector, question)
         if canned is not None:
             timings.update(retrieve=_ms(t0), first_token=_ms(t0), total=_ms(t0))
             yield Event("token", canned.answer)
@@ -133,8 +135,12 @@ class Bot:
                                     canned=True)
             return
 
-        hits = [h for h in self.knowledge.searcher.search(standalone, self.options.top_k)
-                if h.relevance >= self.options.min_score]
+        found = self.knowledge.searcher.search(standalone, self.options.top_k)
+        # The best-ranked hit decides answerability: cross-language relevance is noisy with a
+        # small embedder, and a lower-ranked translation alone must not open the gate.
+        hits = [h for h in found if h.relevance >= self.options.min_score]
+        if not found or found[0].relevance < self.options.min_score:
+            hits = []
         timings["retrieve"] = _ms(t0)
         if not hits:
             reply = f"{text('refusal', lang)} {text('handoff', lang)}"
