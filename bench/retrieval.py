@@ -90,7 +90,7 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=0, help="questions per language (0 = all 1,190)")
     ap.add_argument("--embedder", default="multilingual-e5-small")
     ap.add_argument("--chunk-tokens", type=int, default=300)
-    ap.add_argument("--keyword-weight", type=float, default=2.0)
+    ap.add_argument("--keyword-weight", type=float, default=1.5)
     ap.add_argument("--skip-tutorial", action="store_true")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()

@@ -34,7 +34,7 @@ class RetrievalSettings(BaseModel):
 
     top_k: int = Field(4, ge=1, le=50, description="Chunks returned per query.")
     keyword_weight: float = Field(
-        2.0, ge=0, le=3, description="How much keyword (BM25) evidence raises a chunk's dense score."
+        1.5, ge=0, le=3, description="How much keyword (BM25) evidence raises a chunk's dense score."
     )
     min_score: float = Field(
         0.5,

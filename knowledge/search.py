@@ -26,7 +26,7 @@ __all__ = ["Searcher"]
 class Searcher:
     """Answers queries against one knowledge base with calibrated, fused scores."""
 
-    def __init__(self, kb: KnowledgeBase, calibration: Calibration, *, keyword_weight: float = 2.0,
+    def __init__(self, kb: KnowledgeBase, calibration: Calibration, *, keyword_weight: float = 1.5,
                  candidates: int = 20, reranker=None):
         self.kb, self.calibration = kb, calibration
         self.keyword_weight, self.candidates, self.reranker = keyword_weight, candidates, reranker

@@ -404,7 +404,7 @@ class KnowledgeBase:
         """Number of committed chunks."""
         return sum(d.chunks for d in self._manifest().values())
 
-    def as_retriever(self, k: int = 4, *, keyword_weight: float = 2.0):
+    def as_retriever(self, k: int = 4, *, keyword_weight: float = 1.5):
         """A LangChain retriever over this knowledge base (hybrid search, calibrated scores)."""
         from .calibration import calibrate
         from .retriever import make_retriever
