@@ -99,6 +99,27 @@ def citations(answer: str, n_sources: int) -> list[int]:
     return seen
 
 
+def _table_rows(body: str) -> str:
+    """Markdown table rows rewritten as "Header: value, ..." lines, so that a row read alone
+    still says what each value means (a sentence picked from a table keeps its header)."""
+    if "|" not in body:
+        return body
+    out: list[str] = []
+    header: list[str] | None = None
+    for line in body.split("\n"):
+        cells = [c.strip() for c in line.strip().strip("|").split("|")] if line.lstrip().startswith("|") else None
+        if cells is None:
+            header = None
+            out.append(line)
+        elif header is None:
+            header = cells
+        elif all(set(c) <= set("-: ") for c in cells):
+            continue
+        else:
+            out.append(", ".join(f"{h}: {c}" if h else c for h, c in zip(header, cells)))
+    return "\n".join(out)
+
+
 def _without_instructions(body: str) -> str:
     """The text with every sentence that tries to instruct the model removed."""
     if not _INJECTION.search(body):
@@ -122,8 +143,8 @@ def select_context(question: str, hits: list[Hit], count_tokens: Callable[[str],
     sentences: list[list[str]] = []
     ranked: list[tuple[float, int, int]] = []
     for hi, hit in enumerate(hits):
-        parts = [p.strip() for p in _SENTENCE.split(_without_instructions(hit.chunk.text.strip()))
-                 if p and p.strip()]
+        body = _table_rows(_without_instructions(hit.chunk.text.strip()))
+        parts = [p.strip() for p in _SENTENCE.split(body) if p and p.strip()]
         sentences.append(parts)
         for si, sentence in enumerate(parts):
             overlap = sum(q.get(t, 0.0) for t in set(tokenize(sentence)))

@@ -131,3 +131,11 @@ def test_tidy_removes_an_echoed_source_label():
     assert tidy("[1] prices: The Tea Maker costs €129.", ["prices"]) == "The Tea Maker costs €129. [1]"
     assert tidy("[2] 寄往上海需要7-10个工作日。", ["faq", "配送"]) == "寄往上海需要7-10个工作日。 [2]"
     assert tidy("It costs €129 [1].", ["prices"]) == "It costs €129 [1]."
+
+
+def test_markdown_table_rows_keep_their_header_in_the_prompt():
+    table = ("Delivery times:\n| Destination | Delivery time | Cost |\n|---|---|---|\n"
+             "| Belgium | 1-2 working days | €3.95 |\n| Germany | 2-4 working days | €5.95 |")
+    out = select_context("How long does delivery to Belgium take?", [hit(table)], words, 12)
+    assert "Destination: Belgium, Delivery time: 1-2 working days, Cost: €3.95" in out[0]
+    assert "Germany" not in out[0]
