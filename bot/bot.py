@@ -81,7 +81,7 @@ class BotOptions:
     top_k: int = 4
     min_score: float = 0.5
     faq_min_score: float = 0.9
-    context_tokens: int = 220
+    context_tokens: int = 90
     answer_tokens: int = 96
     max_question_chars: int = 4000
     stop: list[str] = field(default_factory=lambda: ["\n\n", "Question:", "问题："])

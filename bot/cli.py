@@ -11,10 +11,6 @@ import json
 import os
 import sys
 
-# Spinning OpenMP threads (llama.cpp, the e5 engine) steal the cores from each other when a
-# server embeds and generates at once; passive waiting is several times faster on 2 busy cores.
-# It must be set before the OpenMP runtime loads, hence here, at the entry point.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 from collections.abc import Callable, Iterator
 from functools import wraps
 from pathlib import Path

@@ -46,7 +46,7 @@ class RetrievalSettings(BaseModel):
         0.9, ge=0, le=1, description="Calibrated similarity at which an FAQ question counts as asked."
     )
     context_tokens: int = Field(
-        220, ge=40, description="Model tokens of source text in a prompt (it bounds the first-token wait)."
+        90, ge=40, description="Model tokens of source text in a prompt (it bounds the first-token wait)."
     )
     reranker: str | None = Field(
         None, description="A cross-encoder model (path or id) to rerank candidates; off if unset."

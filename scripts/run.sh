@@ -6,5 +6,5 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 # shellcheck disable=SC1091
 . .venv/bin/activate
-export HF_HUB_OFFLINE=1 OMP_WAIT_POLICY=PASSIVE
+export HF_HUB_OFFLINE=1
 exec helpdesk serve "$@"

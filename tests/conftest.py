@@ -7,7 +7,10 @@ import os
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # see bot/cli.py
+# Tests run servers beside the test process on 2 cores: spinning OpenMP threads of one starve the
+# others (llama.cpp generated 3.8 tok/s under such load, 18.9 with passive waiting). On an idle
+# machine passive waiting halves generation speed instead, so the app itself does not set it.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 

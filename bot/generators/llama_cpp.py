@@ -53,6 +53,7 @@ class LlamaCppGenerator(Generator):
                 n_threads_batch=threads,
                 seed=seed,
                 verbose=False,
+                flash_attn=True,  # ~8% faster prompt reading on 2 CPU cores (measured)
             )
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"llama.cpp could not load {path}: {exc}") from exc
