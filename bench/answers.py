@@ -107,6 +107,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--langs", nargs="+", default=["en", "zh"])
     ap.add_argument("--skip-tutorial", action="store_true")
+    ap.add_argument("--tutorial-share", type=float, default=1.0,
+                    help="run the tutorial on this share of the same questions (it is slow: ~1,000-token prompts)")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
     from bot.generators import make_generator
@@ -121,7 +123,10 @@ def main() -> None:
             print(f"ours {lang}: {json.dumps({k: v for k, v in result[f'ours_{lang}'].items() if k != 'rows'})}",
                   file=sys.stderr)
             if not args.skip_tutorial:
-                result[f"tutorial_{lang}"] = run_tutorial(lang, *chosen, Path(tmp), generator)
+                articles, held, ok, out = chosen
+                cut = args.tutorial_share
+                result[f"tutorial_{lang}"] = run_tutorial(lang, articles, held, ok[: round(len(ok) * cut)],
+                                                          out[: round(len(out) * cut)], Path(tmp), generator)
                 print(f"tutorial {lang}: {json.dumps({k: v for k, v in result[f'tutorial_{lang}'].items() if k != 'rows'})}",
                       file=sys.stderr)
     emit(result, args.out)
