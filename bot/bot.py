@@ -79,7 +79,7 @@ class BotOptions:
     """Tuning of the answer path (from settings)."""
 
     top_k: int = 4
-    min_score: float = 0.5
+    min_score: float = 0.63
     faq_min_score: float = 0.9
     context_tokens: int = 90
     answer_tokens: int = 96

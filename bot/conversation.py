@@ -4,7 +4,7 @@ SQLite in the data dir by default; any SQLAlchemy URL (PostgreSQL for several re
 A follow-up such as "and how much is it?" is turned into a standalone question before retrieval
 by a cheap rule: short questions that lean on the previous turn (pronouns, "and ...", "what about")
 get the previous question added. ``bench/followups.py`` compares it with rewriting by the chat
-model (figures in README).
+model; it has not been run yet, so which one measures better is still open.
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ class RetrievalSettings(BaseModel):
         1.5, ge=0, le=3, description="How much keyword (BM25) evidence raises a chunk's dense score."
     )
     min_score: float = Field(
-        0.5,
+        0.63,
         ge=0,
         le=1,
         description="Calibrated relevance under which a chunk does not count as an answer source.",
