@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.xquad import emit, load, tutorial_store, write_articles  # noqa: E402
 from bot.evaluate import concise, contains_gold  # noqa: E402
 from bot.prompts import is_refusal  # noqa: E402
+from knowledge.errors import ModelError  # noqa: E402
 
 HELD_OUT = 6
 
@@ -68,9 +69,12 @@ def run_tutorial(lang, articles, held, ok, out, tmp: Path, generator) -> dict:
                   "don't know the answer, just say that you don't know, don't try to make up an "
                   f"answer.\n\n{context}\n\nQuestion: {question}\nHelpful Answer:")
         first, pieces = None, []
-        for piece in generator.stream([{"role": "user", "content": prompt}], max_tokens=256):
-            first = first or (time.perf_counter() - t0) * 1000
-            pieces.append(piece)
+        try:
+            for piece in generator.stream([{"role": "user", "content": prompt}], max_tokens=256):
+                first = first or (time.perf_counter() - t0) * 1000
+                pieces.append(piece)
+        except ModelError:  # four 1,000-character Chinese chunks overflow a 2,048-token context
+            pieces = ["(error: the prompt does not fit the model's context)"]
         answer = "".join(pieces).strip()
         return Result(answer, is_refusal(answer), first or 0.0, (time.perf_counter() - t0) * 1000)
 
