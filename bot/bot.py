@@ -135,7 +135,9 @@ class Bot:
                                     canned=True)
             return
 
-        found = self.knowledge.searcher.search(standalone, self.options.top_k)
+        # The question's vector serves retrieval too unless a follow-up changed the text.
+        found = self.knowledge.searcher.search(standalone, self.options.top_k,
+                                               vector=vector if standalone == question else None)
         # The best-ranked hit decides answerability: cross-language relevance is noisy with a
         # small embedder, and a lower-ranked translation alone must not open the gate.
         hits = [h for h in found if h.relevance >= self.options.min_score]

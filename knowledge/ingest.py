@@ -14,8 +14,6 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from .errors import HelpdeskError, InputError
 from .keyword import tokenize
 from .loaders import iter_files, load_file
@@ -174,9 +172,3 @@ class Ingestor:
         return tqdm(total=total, unit="chunk", desc="ingesting", file=sys.stderr, delay=1.0,
                     disable=not self.progress or total == 0)
 
-
-def embed_all(kb: KnowledgeBase, chunks: list[Chunk], batch_size: int = 64) -> np.ndarray:
-    """Embed chunks the way ingestion does (used by rebuilds and benchmarks)."""
-    out = [kb.embedder.embed([embedding_text(c) for c in chunks[i : i + batch_size]], query=False)
-           for i in range(0, len(chunks), batch_size)]
-    return np.vstack(out) if out else np.zeros((0, kb.embedder.dim), dtype=np.float32)

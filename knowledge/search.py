@@ -9,8 +9,6 @@ the passage's languages and is what an answerability threshold compares against.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 from .calibration import Calibration
@@ -30,13 +28,11 @@ class Searcher:
                  candidates: int = 20, reranker=None):
         self.kb, self.calibration = kb, calibration
         self.keyword_weight, self.candidates, self.reranker = keyword_weight, candidates, reranker
-        self.last_timings: dict[str, float] = {}
 
-    def search(self, query: str, k: int = 4) -> list[Hit]:
-        """The ``k`` most relevant chunks for ``query``, best first."""
-        t0 = time.perf_counter()
-        vector = embed_query(self.kb.embedder, query)
-        t1 = time.perf_counter()
+    def search(self, query: str, k: int = 4, *, vector: np.ndarray | None = None) -> list[Hit]:
+        """The ``k`` most relevant chunks for ``query``, best first (``vector``: its embedding, if known)."""
+        if vector is None:
+            vector = embed_query(self.kb.embedder, query)
         n = max(self.candidates, 2 * k)
         dense = {c.id: (c, cos) for c, cos in self.kb.query(vector, n)}
         keyword = dict(self.kb.keyword_index().search(tokenize(query), n))
@@ -59,7 +55,6 @@ class Searcher:
             h.score = min(h.score, 1.0)
         if self.reranker is not None and hits:
             hits = self.reranker.rerank(query, hits[: max(2 * k, 10)])
-        self.last_timings = {"embed_ms": (t1 - t0) * 1000, "total_ms": (time.perf_counter() - t0) * 1000}
         return hits[:k]
 
 
