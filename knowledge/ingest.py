@@ -14,7 +14,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .errors import HelpdeskError, InputError
+from .errors import HelpdeskError, InputError, StoreUnavailable
 from .keyword import tokenize
 from .loaders import iter_files, load_file
 from .splitting import embedding_text, split
@@ -88,6 +88,8 @@ class Ingestor:
         for path, source in self._sources(paths, names or {}):
             try:
                 item = self._prepare(path, source)
+            except StoreUnavailable:
+                raise  # not the file's fault: the caller reports the outage (HTTP 503)
             except HelpdeskError as exc:
                 report.documents.append(DocReport(source, "failed", error=str(exc)))
                 continue

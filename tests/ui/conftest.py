@@ -39,15 +39,6 @@ class Server:
         return self.log.read_text(errors="replace")
 
 
-@pytest.fixture(scope="session")
-def chat_model() -> Path:
-    """The packaged 0.5B chat model, assembled once into the tests' model cache."""
-    from bot.generators import resolve_gguf
-
-    cache = Path(os.environ.get("HELPDESK_TEST_MODEL_CACHE", ROOT / "tests" / "artifacts" / "models"))
-    return resolve_gguf("qwen2.5-0.5b", cache, progress=False)
-
-
 @contextlib.contextmanager
 def helpdesk_server(data_dir: Path, model: Path, env: dict[str, str] | None = None,
                     timeout: float = 600) -> Iterator[Server]:
@@ -95,41 +86,3 @@ def screenshots() -> Path:
     """Where browser tests save screenshots for reviewers (git-ignored)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A real PostgreSQL server on 127.0.0.1 (Debian's postgresql package); yields an admin URL."""
-    import glob
-    import shutil
-    import tempfile
-
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/postgres"))
-    if not found:
-        pytest.skip("PostgreSQL is not installed (apt-get install -y postgresql)")
-    bin_dir = Path(found[-1]).parent
-    # Not under pytest's tmp dir: that is private to root, and postgres cannot run as root.
-    root = Path(tempfile.mkdtemp(prefix="helpdesk-pg-"))
-    data = root / "data"
-    as_user: list[str] = []
-    if os.geteuid() == 0:
-        as_user = ["runuser", "-u", "postgres", "--"]
-        shutil.chown(root, "postgres")
-    subprocess.run([*as_user, str(bin_dir / "initdb"), "-D", str(data), "-U", "helpdesk", "--auth=trust",
-                    "-E", "UTF8", "--locale=C.UTF-8"], check=True, capture_output=True)
-    port = free_port()
-    log = open(root / "postgres.log", "wb")
-    proc = subprocess.Popen([*as_user, str(bin_dir / "postgres"), "-D", str(data), "-p", str(port),
-                             "-h", "127.0.0.1", "-k", str(root)], stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.time() + 60
-        while subprocess.run([str(bin_dir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port)],
-                             capture_output=True).returncode != 0:
-            if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError((root / "postgres.log").read_text()[-2000:])
-            time.sleep(0.2)
-        yield f"postgresql://helpdesk@127.0.0.1:{port}/postgres"
-    finally:
-        stop(proc)
-        log.close()
-        shutil.rmtree(root, ignore_errors=True)

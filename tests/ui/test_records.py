@@ -9,6 +9,7 @@ import pytest
 from bot.conversation import ConversationStore, Turn, database_url
 from bot.records import Records
 from knowledge.errors import InputError, NotFound
+from tests.servers import create_database
 from ui.auth import AdminAuth, hash_password, verify_password
 
 
@@ -21,15 +22,8 @@ def db(request, tmp_path):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'h.sqlite3'}"
     else:
-        from sqlalchemy import create_engine, text
-
         admin = request.getfixturevalue("postgres_url")
-        name = f"records_{next(_databases)}"
-        engine = create_engine(database_url(admin, tmp_path), isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(text(f"CREATE DATABASE {name}"))
-        engine.dispose()
-        url = database_url(admin.rsplit("/", 1)[0] + f"/{name}", tmp_path)
+        url = database_url(create_database(admin, f"records_{next(_databases)}"), tmp_path)
     store = ConversationStore(url)
     return store, Records(url)
 

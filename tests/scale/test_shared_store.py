@@ -1,0 +1,51 @@
+"""Two processes' views of one Chroma server: what one ingests or deletes, the other's keyword index
+and search see on their next query, without a restart (each replica caches its BM25 index per
+revision token, and every change publishes a new token)."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.calibration import load_or_calibrate
+from knowledge.ingest import Ingestor
+from knowledge.keyword import tokenize
+from knowledge.search import Searcher
+from knowledge.store import KnowledgeBase, make_client
+from tests.servers import chroma_server
+
+pytestmark = pytest.mark.integration
+
+V1 = "# Quoll scanner\n\nThe Quoll scanner reads barcodes printed on thermal labels.\n"
+V2 = "# Quoll scanner\n\nThe Quoll scanner reads QR codes from phone screens.\n"
+
+
+@pytest.fixture(scope="module")
+def url(tmp_path_factory):
+    with chroma_server(tmp_path_factory.mktemp("shared-store") / "db") as u:
+        yield u
+
+
+def test_a_second_replica_sees_ingestion_and_deletion_in_keyword_results(url, e5, tmp_path):
+    # Two clients stand for two replicas: neither shares a Python object with the other.
+    writer = KnowledgeBase.open(make_client(tmp_path / "a", url), e5, "shared")
+    reader = KnowledgeBase.open(make_client(tmp_path / "b", url), e5, "shared")
+    search = Searcher(reader, load_or_calibrate(e5, None))
+
+    def keyword_hits(words: str) -> list[str]:
+        return [cid for cid, _ in reader.keyword_index().search(tokenize(words), 5)]
+
+    assert keyword_hits("barcodes thermal") == []  # the reader has built (and cached) its index
+    doc = tmp_path / "quoll.md"
+    doc.write_text(V1, "utf-8")
+    assert Ingestor(writer, progress=False).ingest([doc]).documents[0].status == "added"
+    hits = keyword_hits("barcodes thermal")
+    assert len(hits) == 1 and hits[0] == search.search("barcodes on thermal labels", 1)[0].chunk.id
+
+    doc.write_text(V2, "utf-8")
+    assert Ingestor(writer, progress=False).ingest([doc]).documents[0].status == "updated"
+    assert keyword_hits("barcodes thermal") == []
+    assert len(keyword_hits("phone screens")) == 1
+
+    writer.delete("quoll.md")
+    assert keyword_hits("phone screens") == [] and reader.documents() == []
+    assert search.search("QR codes from phone screens", 4) == []
