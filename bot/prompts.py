@@ -82,8 +82,11 @@ def tidy(answer: str, labels: list[str]) -> str:
     if lead:
         out = out[lead.end():]
         n = int(lead.group(1))
-        if 1 <= n <= len(labels) and out.lower().startswith(labels[n - 1].lower()):
-            out = out[len(labels[n - 1]):].lstrip(" :：")
+        label = labels[n - 1] if 1 <= n <= len(labels) else ""
+        # Only a label set off like a heading ("prices: ..."), not one that starts a real sentence
+        # ("Express delivery is available ..." under the section "Express delivery").
+        if label and out.lower().startswith(label.lower()) and re.match(r"\s*([:：\-–—|]|\n)", out[len(label):]):
+            out = out[len(label):].lstrip(" :：-–—|\n")
         if not _CITE.search(out):
             out = out.rstrip() + f" [{n}]"
     return out

@@ -65,7 +65,7 @@ secrets = Table(
 rate_counters = Table(
     "rate_counters", metadata,
     Column("key", String(200), nullable=False),
-    Column("window", Integer, nullable=False),
+    Column("window", Integer, nullable=False),  # the epoch second at which the window ends
     Column("count", Integer, nullable=False),
     PrimaryKeyConstraint("key", "window"),
 )
@@ -217,29 +217,33 @@ class Records:
     # -- rate limits -------------------------------------------------------------------------
 
     def hit(self, key: str, window_s: int = 60) -> tuple[int, float]:
-        """Count one event for ``key`` in the current window: (events so far, seconds left in it)."""
+        """Count one event for ``key`` in the current window: (events so far, seconds left in it).
+
+        Windows are aligned to the epoch (a day window starts at 00:00 UTC); a counter row is
+        named by the second its window ends, so one sweep clears expired rows of every size.
+        """
         now = time.time()
-        window = int(now // window_s)
-        where = and_(rate_counters.c.key == key[:200], rate_counters.c.window == window)
+        end = (int(now // window_s) + 1) * window_s
+        where = and_(rate_counters.c.key == key[:200], rate_counters.c.window == end)
         with self.engine.begin() as conn:
             if not conn.execute(update(rate_counters).where(where)
                                 .values(count=rate_counters.c.count + 1)).rowcount:
                 try:
                     with conn.begin_nested():
-                        conn.execute(insert(rate_counters).values(key=key[:200], window=window, count=1))
+                        conn.execute(insert(rate_counters).values(key=key[:200], window=end, count=1))
                 except IntegrityError:  # created by a concurrent request
                     conn.execute(update(rate_counters).where(where).values(count=rate_counters.c.count + 1))
             count = conn.execute(select(rate_counters.c.count).where(where)).scalar() or 1
-        self._sweep(window)
-        return count, (window + 1) * window_s - now
+        self._sweep(int(now))
+        return count, end - now
 
-    def _sweep(self, window: int) -> None:
-        if self._swept >= window - 1 or not self._sweep_lock.acquire(blocking=False):
+    def _sweep(self, now: int) -> None:
+        if now - self._swept < 60 or not self._sweep_lock.acquire(blocking=False):
             return
         try:
             with self.engine.begin() as conn:
-                conn.execute(delete(rate_counters).where(rate_counters.c.window < window - 1))
-            self._swept = window
+                conn.execute(delete(rate_counters).where(rate_counters.c.window <= now))
+            self._swept = now
         finally:
             self._sweep_lock.release()
 

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "IngestSettings", "RetrievalSettings", "LlmSettings", "ServerSettings"]
+__all__ = ["Settings", "IngestSettings", "RetrievalSettings", "LlmSettings", "ServerSettings", "WidgetSettings"]
 
 
 class IngestSettings(BaseModel):
@@ -105,6 +105,22 @@ class ServerSettings(BaseModel):
     )
 
 
+class WidgetSettings(BaseModel):
+    """The embeddable widget: token lifetime, rate limits and the daily budget of each site key."""
+
+    token_ttl_s: int = Field(3600, ge=60, le=86400, description="How long a widget session token lives.")
+    session_per_minute: int = Field(
+        10, ge=0, description="Messages per widget conversation and minute (0 turns the limit off)."
+    )
+    ip_per_minute: int = Field(
+        30, ge=0, description="Widget messages per client address and minute, over every site key."
+    )
+    tokens_per_minute: int = Field(20, ge=0, description="Session tokens one client address may get a minute.")
+    daily_messages: int = Field(
+        2000, ge=0, description="Messages a site key may send a day (UTC), unless the key sets its own budget."
+    )
+
+
 class Settings(BaseSettings):
     """Everything configurable, with the documented defaults."""
 
@@ -142,6 +158,7 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
     llm: LlmSettings = Field(default_factory=LlmSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    widget: WidgetSettings = Field(default_factory=WidgetSettings)
 
     @property
     def model_cache(self) -> Path:

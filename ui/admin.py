@@ -1,5 +1,5 @@
 """The admin console at ``/admin`` (login required): documents, test questions, FAQ entries,
-unanswered questions, conversations and hand-offs.
+unanswered questions, conversations, hand-offs and the website widget's site keys.
 
 The loop it exists for: a question the bot refused, or an answer that got a thumbs down, shows up
 under "Unanswered"; one click turns it into an FAQ entry, which the bot then answers word for word.
@@ -14,6 +14,8 @@ import gradio as gr
 
 from knowledge.errors import HelpdeskError
 from knowledge.loaders import SUPPORTED_SUFFIXES
+
+from .admin_keys import site_keys_tab
 
 __all__ = ["admin_page"]
 
@@ -63,7 +65,7 @@ def admin_page(desk) -> gr.Blocks:
                 for h in rec.handoffs()]
 
     def refresh_all():
-        return doc_rows(), faq_rows(), gap_rows(), talk_rows(), handoff_rows()
+        return doc_rows(), faq_rows(), gap_rows(), talk_rows(), handoff_rows(), key_rows()
 
     # -- documents ---------------------------------------------------------------------------
 
@@ -241,9 +243,11 @@ def admin_page(desk) -> gr.Blocks:
                 transcript = gr.Markdown()
             with gr.Tab("Hand-offs", id="handoffs"):
                 handoff_table = gr.Dataframe(headers=HANDOFF_COLUMNS, interactive=False, wrap=True)
+            with gr.Tab("Website widget", id="widget"):
+                keys_table, key_rows = site_keys_tab(desk)
         reload_all = gr.Button("Reload everything", size="sm")
 
-        tables = [docs, faq_table, gaps, talks, handoff_table]
+        tables = [docs, faq_table, gaps, talks, handoff_table, keys_table]
         page.load(refresh_all, outputs=tables)
         reload_all.click(refresh_all, outputs=tables)
         upload_btn.click(upload, [files], [upload_table, upload_status, docs], concurrency_limit=1)

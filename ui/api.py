@@ -26,7 +26,7 @@ from .gate import Busy, RateLimited
 from .streaming import AnswerRun, sse
 from .texts import say
 
-__all__ = ["api_router", "client_of"]
+__all__ = ["api_router", "admin_guard", "client_of", "answer_response", "refusal"]
 
 log = logging.getLogger("helpdesk.api")
 
@@ -97,15 +97,13 @@ def client_of(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _refusal(status: int, message: str, retry_after: int | None = None, **extra) -> JSONResponse:
+def refusal(status: int, message: str, retry_after: int | None = None, **extra) -> JSONResponse:
     headers = {"Retry-After": str(retry_after)} if retry_after else None
     return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)
 
 
-def api_router(desk) -> APIRouter:
-    """The ``/api/v1`` routes over one Desk."""
-    router = APIRouter(prefix="/api/v1")
-
+def admin_guard(desk):
+    """A dependency that lets a request through only with the admin API key (401 otherwise)."""
     bearer = HTTPBearer(auto_error=False, description="The admin API key (HELPDESK_ADMIN_API_KEY).")
 
     def admin(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
@@ -114,6 +112,15 @@ def api_router(desk) -> APIRouter:
             why = ("a valid admin API key is required (Authorization: Bearer <key>)" if desk.auth.api_enabled
                    else "the admin API is off: set HELPDESK_ADMIN_API_KEY to turn it on")
             raise HTTPException(401, why, headers={"WWW-Authenticate": "Bearer"})
+
+    return admin
+
+
+def api_router(desk) -> APIRouter:
+    """The ``/api/v1`` routes over one Desk."""
+    router = APIRouter(prefix="/api/v1")
+
+    admin = admin_guard(desk)
 
     # -- public ------------------------------------------------------------------------------
 
@@ -129,48 +136,9 @@ def api_router(desk) -> APIRouter:
         try:
             await run_in_threadpool(desk.limiter.check, client_of(request))
         except RateLimited as exc:
-            return _refusal(429, say("rate_limited", lang, seconds=exc.retry_after), exc.retry_after,
-                            rate_limited=True)
-        run = AnswerRun(desk, message, body.session_id)
-        events = run.events()
-        try:
-            first = await anext(events)
-        except Busy as exc:
-            return _refusal(503, text("busy", lang), exc.retry_after, busy=True)
-        if body.stream:
-            return StreamingResponse(_stream(first, events, lang), media_type="text/event-stream",
-                                     headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
-        answer = first.data if first.kind == "done" else None
-        try:
-            async for event in events:
-                if event.kind == "done":
-                    answer = event.data
-        except Busy as exc:
-            return _refusal(503, text("busy", lang), exc.retry_after, busy=True)
-        if answer.error:
-            return _refusal(503, answer.answer, 5, session_id=answer.session_id)
-        return answer.as_dict()
-
-    async def _stream(first, events, lang: str):
-        try:
-            async for event in _chain([first], events):
-                if event.kind in ("token", "replace"):
-                    yield sse(event.kind, {"text": event.data})
-                elif event.kind == "queued":
-                    yield sse("queued", {"ahead": event.data})
-                elif event.kind == "sources":
-                    yield sse("sources", {"sources": event.data})
-                elif event.kind == "error":
-                    yield sse("error", {"error": event.data})
-                elif event.kind == "done":
-                    yield sse("done", event.data.as_dict())
-        except Busy as exc:
-            yield sse("error", {"error": text("busy", lang), "busy": True, "retry_after": exc.retry_after})
-        except Exception as exc:  # after the headers went out, an error can only be an event
-            log.exception("streaming failed: %s", exc)
-            yield sse("error", {"error": text("error", lang)})
-        finally:
-            await events.aclose()
+            return refusal(429, say("rate_limited", lang, seconds=exc.retry_after), exc.retry_after,
+                           rate_limited=True)
+        return await answer_response(desk, message, body.session_id, body.stream, lang)
 
     @router.post("/feedback", tags=["chat"], status_code=201, responses={400: _ERR, 404: _ERR})
     def feedback(body: FeedbackRequest) -> dict[str, Any]:
@@ -292,6 +260,51 @@ def api_router(desk) -> APIRouter:
         return JSONResponse({"error": f"no such endpoint: /api/v1/{path}"}, status_code=404)
 
     return router
+
+
+async def answer_response(desk, message: str, session_id: str | None, stream: bool, lang: str):
+    """Answer ``message``: the answer object, or server-sent events with ``stream`` (503 when busy)."""
+    run = AnswerRun(desk, message, session_id)
+    events = run.events()
+    try:
+        first = await anext(events)
+    except Busy as exc:
+        return refusal(503, text("busy", lang), exc.retry_after, busy=True)
+    if stream:
+        return StreamingResponse(_stream(first, events, lang), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    answer = first.data if first.kind == "done" else None
+    try:
+        async for event in events:
+            if event.kind == "done":
+                answer = event.data
+    except Busy as exc:
+        return refusal(503, text("busy", lang), exc.retry_after, busy=True)
+    if answer.error:
+        return refusal(503, answer.answer, 5, session_id=answer.session_id)
+    return answer.as_dict()
+
+
+async def _stream(first, events, lang: str):
+    try:
+        async for event in _chain([first], events):
+            if event.kind in ("token", "replace"):
+                yield sse(event.kind, {"text": event.data})
+            elif event.kind == "queued":
+                yield sse("queued", {"ahead": event.data})
+            elif event.kind == "sources":
+                yield sse("sources", {"sources": event.data})
+            elif event.kind == "error":
+                yield sse("error", {"error": event.data})
+            elif event.kind == "done":
+                yield sse("done", event.data.as_dict())
+    except Busy as exc:
+        yield sse("error", {"error": text("busy", lang), "busy": True, "retry_after": exc.retry_after})
+    except Exception as exc:  # after the headers went out, an error can only be an event
+        log.exception("streaming failed: %s", exc)
+        yield sse("error", {"error": text("error", lang)})
+    finally:
+        await events.aclose()
 
 
 async def _chain(first: list, rest):

@@ -18,9 +18,10 @@ from starlette.exceptions import HTTPException
 from knowledge.errors import (FileTooLarge, HelpdeskError, InputError, NotFound, StoreUnavailable,
                               UnsupportedFile)
 
-from .api import api_router
+from .api import admin_guard, api_router
 from .desk import NotReady
 from .gate import Busy, RateLimited
+from .widget import WidgetCors, widget_router
 
 __all__ = ["create_app"]
 
@@ -48,6 +49,7 @@ def create_app(desk) -> FastAPI:
     if assets:
         _offline_docs(app, assets)
     _error_handlers(app)
+    app.include_router(widget_router(desk, desk.site_keys, admin_guard(desk)))  # before the API's catch-all
     app.include_router(api_router(desk))
 
     @app.get("/admin", include_in_schema=False)
@@ -57,6 +59,7 @@ def create_app(desk) -> FastAPI:
     upload_limit = int(s.upload_max_mb * 2**20) * s.upload_max_files + 2**20
     app.add_middleware(BodyLimit, default=max(2**20, desk.settings.max_question_chars * 8),
                        uploads=upload_limit)
+    app.add_middleware(WidgetCors, keys=desk.site_keys)
     gr.mount_gradio_app(
         app, admin_page(desk), path="/admin", auth=desk.auth.login, ssr_mode=False, footer_links=[],
         auth_message=f"helpdesk admin console: sign in as '{s.admin_user}'.",

@@ -24,6 +24,7 @@ from bot.conversation import ConversationStore, database_url
 from bot.prompts import detect_language, text
 from bot.records import Records
 from bot.settings import Settings
+from bot.site_keys import SiteKeys
 from knowledge.errors import HelpdeskError, InputError
 
 from .auth import AdminAuth
@@ -51,6 +52,7 @@ class Desk:
         self.auth = AdminAuth(records, user=s.admin_user, password=settings.admin_password,
                               api_key=settings.admin_api_key)
         self.library = Library(self)
+        self.site_keys = SiteKeys(records)
         self.bot = bot
         self.state, self.error = ("ready", None) if bot is not None else ("loading", None)
         self.started_at = time.time()

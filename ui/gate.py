@@ -132,6 +132,12 @@ class RateLimiter:
         """Count one event for ``client``; raise RateLimited when it is over the limit."""
         if not self.per_minute:
             return
-        count, left = self.records.hit(f"{what}:{client}")
-        if count > self.per_minute:
+        self.count(f"{what}:{client}", self.per_minute)
+
+    def count(self, key: str, limit: int, window_s: int = 60) -> None:
+        """Count one event for ``key``; raise RateLimited when the window holds more than ``limit``."""
+        if not limit:
+            return
+        count, left = self.records.hit(key, window_s)
+        if count > limit:
             raise RateLimited(left)

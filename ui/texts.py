@@ -32,6 +32,8 @@ UI: dict[str, dict[str, str]] = {
         "comment_saved": "Thanks, your comment was saved.",
         "starting": "The assistant is still starting up. Please try again in a minute.",
         "faq": "From our FAQ",
+        "budget": "This website's chat has reached its message limit for today. "
+                  "Please try again tomorrow, or contact us another way.",
     },
     "zh": {
         "title": "帮助中心",
@@ -55,6 +57,7 @@ UI: dict[str, dict[str, str]] = {
         "comment_saved": "谢谢，您的意见已保存。",
         "starting": "助手正在启动，请稍后再试。",
         "faq": "来自常见问题",
+        "budget": "本网站的在线咨询今日消息已达上限，请明天再试，或通过其他方式联系我们。",
     },
 }
 

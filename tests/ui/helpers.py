@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import json
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
+
+from tests.servers import free_port
 
 CONTRACT_KEYS = {"answer", "refused", "canned", "sources", "timings_ms", "session_id"}
 SOURCE_KEYS = {"n", "source", "title", "location", "text", "score"}
@@ -33,3 +39,32 @@ def chat(client: httpx.Client, message: str, session_id: str | None = None, *, c
         body["session_id"] = session_id
     headers = {"X-Forwarded-For": client_ip} if client_ip else {}
     return client.post("/chat", json=body, headers=headers, timeout=timeout)
+
+
+@contextlib.contextmanager
+def static_site(pages: dict[str, str]) -> Iterator[str]:
+    """A website on its own origin (127.0.0.1, a free port) serving ``pages`` ({path: html}); yields its URL."""
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the standard library's name)
+            body = pages.get(self.path.split("?")[0])
+            if body is None:
+                self.send_error(404)
+                return
+            data = body.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -7,7 +7,6 @@ the password printed once on first start. Screenshots go to tests/artifacts/scre
 from __future__ import annotations
 
 import re
-import shutil
 import time
 
 import httpx
@@ -17,8 +16,6 @@ from tests.ui.conftest import API_KEY, helpdesk_server
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 ADMIN = {"Authorization": f"Bearer {API_KEY}"}
 ANSWER = '#chatbot .message.panel-full-width:not(.thought) [data-testid="bot"]'
 SOURCE_TITLE = "#chatbot .thought .title"
@@ -28,19 +25,6 @@ SOURCE_TITLE = "#chatbot .thought .title"
 def server(tmp_path_factory, chat_model):
     with helpdesk_server(tmp_path_factory.mktemp("browser") / "data", chat_model) as s:
         yield s
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if shutil.which(CHROMIUM) is None:
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (never `playwright install`)")
-    from playwright.sync_api import expect, sync_playwright
-
-    expect.set_options(timeout=30_000)  # a loaded 2-core machine: answers take seconds
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield b
-        b.close()
 
 
 def _page(browser, locale: str = "en-US", client: str = "10.7.0.1"):

@@ -131,6 +131,9 @@ def test_tidy_removes_an_echoed_source_label():
     assert tidy("[1] prices: The Tea Maker costs €129.", ["prices"]) == "The Tea Maker costs €129. [1]"
     assert tidy("[2] 寄往上海需要7-10个工作日。", ["faq", "配送"]) == "寄往上海需要7-10个工作日。 [2]"
     assert tidy("It costs €129 [1].", ["prices"]) == "It costs €129 [1]."
+    # A label that starts a real sentence stays (the section "Express delivery" is not echoed here).
+    assert tidy("[1] Express delivery is available to Belgium.", ["Express delivery"]) == \
+        "Express delivery is available to Belgium. [1]"
 
 
 def test_markdown_table_rows_keep_their_header_in_the_prompt():

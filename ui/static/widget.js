@@ -1,0 +1,421 @@
+/*! helpdesk support widget. One script tag on any website:
+ *   <script src="https://support.example.com/widget.js" data-site-key="pk_..." defer></script>
+ * Options (data attributes): data-color="#2563eb", data-title, data-greeting,
+ * data-position="right|left", data-lang="auto|en|zh", data-open="true|false".
+ * Everything lives in a Shadow DOM; nothing is loaded from anywhere but this server.
+ * Messages are rendered as text or a small, safe subset of Markdown, never as HTML. */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  if (!script || window.__helpdeskWidget) return;
+  window.__helpdeskWidget = true;
+
+  var ds = script.dataset;
+  var base = script.src.replace(/\/widget\.js(?:[?#].*)?$/, "");
+  var siteKey = (ds.siteKey || "").trim();
+  var color = /^#[0-9a-f]{3,8}$/i.test(ds.color || "") ? ds.color : "#2563eb";
+  var position = ds.position === "left" ? "left" : "right";
+  var lang = ds.lang === "en" || ds.lang === "zh" ? ds.lang
+    : /^zh\b/i.test(navigator.language || "") ? "zh" : "en";
+  var openOnLoad = ds.open === "true";
+
+  var TEXTS = {
+    en: {
+      title: "Help center", greeting: "Hi! Ask me anything about our products and services.",
+      placeholder: "Type your question\u2026", send: "Send", close: "Close support chat",
+      human: "Talk to a human", contact: "Your e-mail or phone (optional)", handoffSend: "Send to support",
+      handoffDone: "Thanks! Our support team has our conversation (request #{id}) and will get back to you.",
+      handoffFirst: "Please ask a question first, so our team can see what you need.",
+      sources: "Sources", faq: "From our FAQ", helpful: "Helpful", notHelpful: "Not helpful",
+      thanks: "Thanks for the feedback!", error: "Sorry, something went wrong. Please try again.",
+      unavailable: "This chat is not available on this website.",
+      queued: "Waiting for a free assistant ({n} ahead)\u2026", thinking: "Thinking\u2026"
+    },
+    zh: {
+      title: "\u5e2e\u52a9\u4e2d\u5fc3", greeting: "\u60a8\u597d\uff01\u6709\u4ec0\u4e48\u53ef\u4ee5\u5e2e\u60a8\uff1f",
+      placeholder: "\u8bf7\u8f93\u5165\u60a8\u7684\u95ee\u9898\u2026", send: "\u53d1\u9001",
+      close: "\u5173\u95ed\u5ba2\u670d\u804a\u5929", human: "\u8f6c\u4eba\u5de5\u5ba2\u670d",
+      contact: "\u60a8\u7684\u90ae\u7bb1\u6216\u7535\u8bdd\uff08\u53ef\u9009\uff09", handoffSend: "\u63d0\u4ea4\u7ed9\u5ba2\u670d",
+      handoffDone: "\u597d\u7684\uff0c\u5df2\u5c06\u5bf9\u8bdd\u8f6c\u4ea4\u7ed9\u5ba2\u670d\u56e2\u961f\uff08\u8bf7\u6c42\u7f16\u53f7 #{id}\uff09\uff0c\u4eba\u5de5\u5ba2\u670d\u4f1a\u5c3d\u5feb\u4e0e\u60a8\u8054\u7cfb\u3002",
+      handoffFirst: "\u8bf7\u5148\u63d0\u51fa\u60a8\u7684\u95ee\u9898\uff0c\u4ee5\u4fbf\u5ba2\u670d\u4e86\u89e3\u60a8\u7684\u9700\u6c42\u3002",
+      sources: "\u51fa\u5904", faq: "\u6765\u81ea\u5e38\u89c1\u95ee\u9898", helpful: "\u6709\u5e2e\u52a9",
+      notHelpful: "\u6ca1\u6709\u5e2e\u52a9", thanks: "\u611f\u8c22\u60a8\u7684\u53cd\u9988\uff01",
+      error: "\u62b1\u6b49\uff0c\u51fa\u4e86\u70b9\u95ee\u9898\uff0c\u8bf7\u91cd\u8bd5\u3002",
+      unavailable: "\u672c\u7f51\u7ad9\u6682\u4e0d\u80fd\u4f7f\u7528\u5728\u7ebf\u5ba2\u670d\u3002",
+      queued: "\u6b63\u5728\u6392\u961f\uff0c\u524d\u9762\u8fd8\u6709 {n} \u4f4d\u2026", thinking: "\u601d\u8003\u4e2d\u2026"
+    }
+  };
+  var CJK = /[\u3400-\u9fff\uf900-\ufaff]/;
+  var lastLang = lang;
+  function t(key, vars, forLang) {
+    var s = TEXTS[forLang || lastLang][key];
+    for (var k in vars || {}) s = s.replace("{" + k + "}", vars[k]);
+    return s;
+  }
+  var title = ds.title || TEXTS[lang].title;
+  var greeting = ds.greeting || TEXTS[lang].greeting;
+
+  var CSS = [
+    ":host{all:initial}",
+    "*{box-sizing:border-box;font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans','Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif}",
+    ".launcher{position:fixed;bottom:20px;" + position + ":20px;width:56px;height:56px;border-radius:50%;border:0;margin:0;padding:0;",
+    "background:var(--hd);color:#fff;cursor:pointer;display:flex;align-items:center;justify-content:center;box-shadow:0 6px 20px rgba(0,0,0,.25)}",
+    ".launcher svg{width:26px;height:26px;fill:currentColor}",
+    ".panel{position:fixed;bottom:88px;" + position + ":20px;width:370px;max-width:calc(100vw - 24px);height:600px;max-height:calc(100vh - 110px);",
+    "background:#fff;color:#111827;border-radius:14px;box-shadow:0 12px 40px rgba(0,0,0,.28);display:flex;flex-direction:column;overflow:hidden;font-size:14px;line-height:1.45}",
+    ".panel[hidden]{display:none}",
+    "header{background:var(--hd);color:#fff;padding:10px 12px;display:flex;align-items:center;gap:8px}",
+    "h2{font-size:16px;font-weight:600;margin:0;flex:1;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}",
+    "button{font:inherit;cursor:pointer}",
+    "header button{background:rgba(255,255,255,.18);color:#fff;border:0;border-radius:8px;padding:5px 9px;font-size:13px}",
+    "header .close{font-size:18px;line-height:1;padding:4px 9px}",
+    ".log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:10px;background:#f6f7f9}",
+    ".msg{max-width:88%;padding:8px 11px;border-radius:12px;overflow-wrap:anywhere}",
+    ".msg p{margin:0 0 6px}.msg p:last-child{margin:0}.msg ul,.msg ol{margin:2px 0 6px;padding-left:20px}",
+    ".msg code{background:#eef0f3;border-radius:4px;padding:0 3px;font-family:ui-monospace,monospace;font-size:13px}",
+    ".msg a{color:inherit;text-decoration:underline}",
+    ".user{align-self:flex-end;background:var(--hd);color:#fff;border-bottom-right-radius:4px;white-space:pre-wrap}",
+    ".bot{align-self:flex-start;background:#fff;border:1px solid #e3e6ea;border-bottom-left-radius:4px}",
+    ".bot.error{border-color:#f3b4b4;background:#fff5f5}",
+    ".note{font-size:12px;color:#6b7280;margin-top:4px}",
+    ".sources{margin-top:6px;border-top:1px solid #eceef1;padding-top:5px;font-size:12px;color:#374151}",
+    ".sources summary{cursor:pointer}.sources p{margin:3px 0 5px;color:#4b5563;white-space:pre-wrap}",
+    ".rate{display:flex;gap:6px;margin-top:6px;align-items:center}",
+    ".rate button{border:1px solid #d6d9de;background:#fff;color:#4b5563;border-radius:8px;padding:3px 8px;line-height:0}",
+    ".rate svg{width:15px;height:15px;fill:currentColor}",
+    ".rate button[aria-pressed=true]{background:var(--hd);border-color:var(--hd);color:#fff}",
+    ".rate button:disabled{cursor:default;opacity:.75}",
+    ".handoff{display:flex;gap:6px;padding:8px 10px;border-top:1px solid #e5e7eb;background:#fff}",
+    ".handoff[hidden]{display:none}",
+    "input,textarea{font:inherit;font-size:14px;color:#111827;background:#fff;border:1px solid #cfd4da;border-radius:10px;padding:8px 10px;margin:0}",
+    ".handoff input{flex:1;min-width:0}",
+    "form{display:flex;gap:8px;padding:10px;border-top:1px solid #e5e7eb;background:#fff;margin:0}",
+    "textarea{flex:1;resize:none;height:40px;max-height:120px;line-height:1.4}",
+    ".send,.handoff button{background:var(--hd);color:#fff;border:0;border-radius:10px;padding:0 14px;min-height:40px}",
+    ".send:disabled{opacity:.55;cursor:default}",
+    ":focus-visible{outline:3px solid #93c5fd;outline-offset:2px}",
+    ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}",
+    "@media (max-width:480px){.panel{top:0;bottom:0;left:0;right:0;width:100vw;max-width:none;height:100%;max-height:none;border-radius:0}",
+    ".open .launcher{display:none}}"
+  ].join("");
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    for (var k in attrs || {}) node.setAttribute(k, attrs[k]);
+    if (text != null) node.textContent = text;
+    return node;
+  }
+
+  var SVG = "http://www.w3.org/2000/svg";
+  var ICONS = {  // Material Design icons (Apache 2.0)
+    chat: "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm3 6a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3z",
+    up: "M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79-.44-1.06L14.17 1 7.59 7.59C7.22 7.95 7 8.45 7 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z",
+    down: "M15 3H6c-.83 0-1.54.5-1.84 1.22l-3.02 7.05c-.09.23-.14.47-.14.73v2c0 1.1.9 2 2 2h6.31l-.95 4.57-.03.32c0 .41.17.79.44 1.06L9.83 23l6.59-6.59c.36-.36.58-.86.58-1.41V5c0-1.1-.9-2-2-2zm4 0v12h4V3h-4z"
+  };
+  function icon(name) {
+    var svg = document.createElementNS(SVG, "svg"), path = document.createElementNS(SVG, "path");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    path.setAttribute("d", ICONS[name]);
+    svg.appendChild(path);
+    return svg;
+  }
+
+  // A small, safe Markdown subset built with DOM nodes: paragraphs, lists, **bold**, `code`,
+  // [links](https URLs only). No string of the answer ever reaches innerHTML.
+  function inline(parent, text) {
+    var re = /\*\*([^*]+)\*\*|`([^`]+)`|\[([^\]]+)\]\((https?:\/\/[^\s)]+)\)/g, last = 0, m;
+    while ((m = re.exec(text))) {
+      if (m.index > last) parent.appendChild(document.createTextNode(text.slice(last, m.index)));
+      if (m[1] != null) parent.appendChild(el("strong", null, m[1]));
+      else if (m[2] != null) parent.appendChild(el("code", null, m[2]));
+      else parent.appendChild(el("a", { href: m[4], target: "_blank", rel: "noopener noreferrer nofollow" }, m[3]));
+      last = re.lastIndex;
+    }
+    if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+  var ITEM = /^\s*(?:[-*\u2022]|\d+[.)])\s+/;
+  function markdown(node, text) {
+    node.textContent = "";
+    String(text).split(/\n\s*\n/).forEach(function (block) {
+      var lines = block.split("\n").filter(function (l) { return l.trim(); });
+      if (!lines.length) return;
+      if (lines.every(function (l) { return ITEM.test(l); })) {
+        var list = el(/^\s*\d/.test(lines[0]) ? "ol" : "ul");
+        lines.forEach(function (l) { var li = el("li"); inline(li, l.replace(ITEM, "")); list.appendChild(li); });
+        node.appendChild(list);
+        return;
+      }
+      var p = el("p");
+      lines.forEach(function (l, i) { if (i) p.appendChild(el("br")); inline(p, l); });
+      node.appendChild(p);
+    });
+  }
+
+  // -- layout -------------------------------------------------------------------------------
+  var host = el("div", { id: "helpdesk-widget" });
+  [["all", "initial"], ["position", "fixed"], ["z-index", "2147483000"], ["top", "0"], ["left", "0"],
+    ["width", "0"], ["height", "0"], ["display", "block"], ["visibility", "visible"], ["opacity", "1"]]
+    .forEach(function (p) { host.style.setProperty(p[0], p[1], "important"); });
+  var root = host.attachShadow({ mode: "open" });
+  var style = el("style");
+  style.textContent = CSS;
+  var wrap = el("div", { "class": "wrap", style: "--hd:" + color });
+  var launcher = el("button", { "class": "launcher", type: "button", "aria-label": "Open support chat",
+    "aria-expanded": "false", "aria-controls": "hd-panel", title: title });
+  launcher.appendChild(icon("chat"));
+  var panel = el("div", { "class": "panel", id: "hd-panel", role: "dialog", "aria-label": title, hidden: "" });
+  var header = el("header");
+  var humanBtn = el("button", { type: "button", "class": "human" }, t("human"));
+  var closeBtn = el("button", { type: "button", "class": "close", "aria-label": t("close") }, "\u00d7");
+  header.appendChild(el("h2", null, title));
+  header.appendChild(humanBtn);
+  header.appendChild(closeBtn);
+  var log = el("div", { "class": "log", role: "log", "aria-live": "polite", "aria-label": title });
+  var handoff = el("div", { "class": "handoff", hidden: "" });
+  var contact = el("input", { type: "text", "aria-label": t("contact"), placeholder: t("contact"), maxlength: "500" });
+  var handoffBtn = el("button", { type: "button" }, t("handoffSend"));
+  handoff.appendChild(contact);
+  handoff.appendChild(handoffBtn);
+  var form = el("form");
+  var box = el("textarea", { "aria-label": "Message", placeholder: t("placeholder"), rows: "1", maxlength: "4000" });
+  var sendBtn = el("button", { type: "submit", "class": "send" }, t("send"));
+  form.appendChild(box);
+  form.appendChild(sendBtn);
+  [header, log, handoff, form].forEach(function (n) { panel.appendChild(n); });
+  wrap.appendChild(launcher);
+  wrap.appendChild(panel);
+  root.appendChild(style);
+  root.appendChild(wrap);
+
+  // -- state --------------------------------------------------------------------------------
+  var storeKey = "helpdesk:" + base + ":" + siteKey;
+  var state = {};
+  try { state = JSON.parse(localStorage.getItem(storeKey) || "{}") || {}; } catch (e) { state = {}; }
+  function save() { try { localStorage.setItem(storeKey, JSON.stringify(state)); } catch (e) { /* private mode */ } }
+  var token = null, tokenUntil = 0, turns = 0, busy = false, restored = false;
+
+  function HttpError(status, message) { this.status = status; this.message = message; }
+
+  async function getToken(force) {
+    if (token && !force && Date.now() < tokenUntil) return token;
+    var r = await fetch(base + "/api/v1/widget/session", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ site_key: siteKey, session_id: state.session_id || null })
+    });
+    var body = await r.json().catch(function () { return {}; });
+    if (!r.ok) throw new HttpError(r.status, body.error);
+    token = body.token;
+    tokenUntil = Date.now() + (body.expires_in - 30) * 1000;
+    state.session_id = body.session_id;
+    save();
+    return token;
+  }
+
+  async function call(path, method, payload) {
+    for (var attempt = 0; attempt < 2; attempt++) {
+      var headers = { Authorization: "Bearer " + (await getToken(attempt > 0)) };
+      if (payload) headers["Content-Type"] = "application/json";
+      var r = await fetch(base + path, { method: method, headers: headers,
+        body: payload ? JSON.stringify(payload) : undefined });
+      if (r.status !== 401) return r;
+    }
+    return r;
+  }
+
+  // -- messages -----------------------------------------------------------------------------
+  function scroll() { log.scrollTop = log.scrollHeight; }
+  function addMessage(who, text) {
+    var node = el("div", { "class": "msg " + who });
+    var body = el("div", { "class": "body" });
+    if (who === "user") body.textContent = text; else markdown(body, text);
+    node.appendChild(body);
+    log.appendChild(node);
+    scroll();
+    return node;
+  }
+  function note(node, text) { var n = el("div", { "class": "note" }, text); node.appendChild(n); return n; }
+
+  function finish(node, answer, turn) {
+    markdown(node.querySelector(".body"), answer.answer);
+    var forLang = CJK.test(answer.question || answer.answer) ? "zh" : "en";
+    if (answer.canned) note(node, t("faq", null, forLang));
+    if (answer.sources && answer.sources.length) {
+      var box = el("div", { "class": "sources" });
+      box.appendChild(el("div", null, t("sources", null, forLang) + ":"));
+      answer.sources.forEach(function (s) {
+        var d = el("details"), label = "[" + s.n + "] " + (s.title || s.source) + (s.location ? " \u00b7 " + s.location : "");
+        d.appendChild(el("summary", null, label));
+        d.appendChild(el("p", null, String(s.text || "").slice(0, 400)));
+        box.appendChild(d);
+      });
+      node.appendChild(box);
+    }
+    if (!answer.error) rating(node, turn, answer.feedback, forLang);
+    scroll();
+  }
+
+  function rating(node, turn, given, forLang) {
+    var row = el("div", { "class": "rate" });
+    var up = el("button", { type: "button", "aria-label": t("helpful", null, forLang), "aria-pressed": "false" });
+    var down = el("button", { type: "button", "aria-label": t("notHelpful", null, forLang), "aria-pressed": "false" });
+    up.appendChild(icon("up"));
+    down.appendChild(icon("down"));
+    function mark(which) {
+      which.setAttribute("aria-pressed", "true");
+      up.disabled = down.disabled = true;
+    }
+    if (given) mark(given.rating > 0 ? up : down);
+    [[up, "up"], [down, "down"]].forEach(function (pair) {
+      pair[0].addEventListener("click", async function () {
+        mark(pair[0]);
+        try {
+          var r = await call("/api/v1/widget/feedback", "POST", { rating: pair[1], turn: turn });
+          if (r.ok) row.appendChild(el("span", { "class": "note" }, t("thanks", null, forLang)));
+        } catch (e) { up.disabled = down.disabled = false; }
+      });
+    });
+    row.appendChild(up);
+    row.appendChild(down);
+    node.appendChild(row);
+  }
+
+  function failed(node, message) {
+    node.classList.add("error");
+    node.querySelector(".body").textContent = message;
+    scroll();
+  }
+
+  async function readEvents(response, onEvent) {
+    var reader = response.body.getReader(), decoder = new TextDecoder(), buffer = "";
+    for (;;) {
+      var chunk = await reader.read();
+      if (chunk.done) break;
+      buffer += decoder.decode(chunk.value, { stream: true });
+      var cut;
+      while ((cut = buffer.indexOf("\n\n")) >= 0) {
+        var block = buffer.slice(0, cut), kind = "message", data = "";
+        buffer = buffer.slice(cut + 2);
+        block.split("\n").forEach(function (line) {
+          if (line.indexOf("event:") === 0) kind = line.slice(6).trim();
+          else if (line.indexOf("data:") === 0) data += line.slice(5).trim();
+        });
+        if (data) onEvent(kind, JSON.parse(data));
+      }
+    }
+  }
+
+  async function ask(question) {
+    busy = true;
+    sendBtn.disabled = true;
+    lastLang = CJK.test(question) ? "zh" : lang;
+    addMessage("user", question);
+    var node = addMessage("bot", t("thinking"));
+    node.setAttribute("aria-busy", "true");
+    var text = "", done = null;
+    try {
+      var r = await call("/api/v1/widget/chat", "POST", { message: question, stream: true });
+      if (!r.ok) {
+        var body = await r.json().catch(function () { return {}; });
+        return failed(node, r.status === 403 ? t("unavailable") : body.error || t("error"));
+      }
+      await readEvents(r, function (kind, data) {
+        if (kind === "token" || kind === "replace") {
+          text = kind === "token" ? text + data.text : data.text;
+          markdown(node.querySelector(".body"), text);
+          scroll();
+        } else if (kind === "queued") {
+          node.querySelector(".body").textContent = t("queued", { n: data.ahead });
+        } else if (kind === "error") {
+          failed(node, data.error || t("error"));
+        } else if (kind === "done") {
+          done = data;
+        }
+      });
+      if (done && !done.error) {
+        finish(node, Object.assign({ question: question }, done), turns++);
+      } else if (done) {
+        failed(node, done.answer || t("error"));
+      }
+    } catch (e) {  // a TypeError is a network failure, or a website the server does not allow (CORS)
+      failed(node, !(e instanceof HttpError) ? t("error") : e.status === 403 ? t("unavailable") : e.message || t("error"));
+    } finally {
+      node.removeAttribute("aria-busy");
+      busy = false;
+      sendBtn.disabled = false;
+    }
+  }
+
+  async function restore() {
+    if (restored) return;
+    restored = true;
+    addMessage("bot", greeting).classList.add("greeting");
+    if (!state.session_id) return;
+    try {
+      var r = await call("/api/v1/widget/history", "GET");
+      if (!r.ok) return;
+      var body = await r.json();
+      (body.turns || []).forEach(function (turn) {
+        addMessage("user", turn.question);
+        finish(addMessage("bot", ""), turn, turns++);
+      });
+    } catch (e) { /* a fresh conversation starts on the next message */ }
+  }
+
+  // -- behaviour ----------------------------------------------------------------------------
+  function openPanel() {
+    panel.hidden = false;
+    wrap.classList.add("open");
+    launcher.setAttribute("aria-expanded", "true");
+    try { sessionStorage.setItem(storeKey + ":open", "1"); } catch (e) { /* ignore */ }
+    restore();
+    box.focus();
+  }
+  function closePanel() {
+    panel.hidden = true;
+    wrap.classList.remove("open");
+    launcher.setAttribute("aria-expanded", "false");
+    try { sessionStorage.removeItem(storeKey + ":open"); } catch (e) { /* ignore */ }
+    launcher.focus();
+  }
+  launcher.addEventListener("click", function () { if (panel.hidden) openPanel(); else closePanel(); });
+  closeBtn.addEventListener("click", closePanel);
+  panel.addEventListener("keydown", function (e) { if (e.key === "Escape") { e.stopPropagation(); closePanel(); } });
+  form.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var question = box.value.trim();
+    if (!question || busy) return;
+    box.value = "";
+    ask(question);
+  });
+  box.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); }
+  });
+  humanBtn.addEventListener("click", function () {
+    handoff.hidden = !handoff.hidden;
+    if (!handoff.hidden) contact.focus();
+  });
+  handoffBtn.addEventListener("click", async function () {
+    if (!turns) { addMessage("bot", t("handoffFirst")); return; }
+    handoffBtn.disabled = true;
+    try {
+      var r = await call("/api/v1/widget/handoff", "POST", { contact: contact.value.trim() });
+      var body = await r.json().catch(function () { return {}; });
+      var node = addMessage("bot", r.ok ? t("handoffDone", { id: body.id }) : body.error || t("error"));
+      node.classList.add("handoff-reply");
+      if (r.ok) { handoff.hidden = true; contact.value = ""; }
+    } catch (e) {
+      addMessage("bot", t("error"));
+    } finally {
+      handoffBtn.disabled = false;
+    }
+  });
+
+  function mount() {
+    document.body.appendChild(host);
+    var wasOpen = false;
+    try { wasOpen = sessionStorage.getItem(storeKey + ":open") === "1"; } catch (e) { /* ignore */ }
+    if (openOnLoad || wasOpen) openPanel();
+  }
+  if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
+})();

@@ -1,0 +1,247 @@
+"""The embeddable widget's server side: ``/widget.js``, site keys, session tokens, and the few
+endpoints a widget token may call, with CORS only for the origins a site key allows.
+
+A website pastes ``<script src="https://support.example.com/widget.js" data-site-key="pk_…" defer>``.
+The script trades the site key for a short-lived token (``POST /api/v1/widget/session``, refused
+with 403 unless the page's Origin is one the key allows), then chats with it. A token can chat,
+rate answers, ask for a person and read its own conversation back: nothing else. Limits, per
+conversation, per client address and per site key and day, are counters in the shared database.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import hashlib
+import uuid
+from pathlib import Path
+from typing import Any, Literal
+
+import anyio
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from bot.conversation import ConversationStore
+from bot.prompts import detect_language
+from bot.site_keys import BadToken, SiteKeys
+
+from .api import answer_response, client_of, refusal
+from .gate import RateLimited
+from .texts import say
+
+__all__ = ["widget_router", "WidgetCors", "WIDGET_JS"]
+
+WIDGET_JS = Path(__file__).parent / "static" / "widget.js"
+_PREFIX = "/api/v1/widget/"
+_ERR = {"model": dict[str, str]}
+
+
+class SiteKeyRequest(BaseModel):
+    """A site key to create: the website's name and the origins its pages are served from."""
+
+    name: str = Field(..., max_length=200)
+    origins: list[str] = Field(..., description="e.g. ['https://www.example.com', 'https://shop.example.com']")
+    daily_budget: int | None = Field(None, ge=0, description="Messages a day; unset: HELPDESK_WIDGET__DAILY_MESSAGES.")
+
+
+class SessionRequest(BaseModel):
+    """A widget asking for a token (with the conversation it continues, if any)."""
+
+    site_key: str = Field(..., max_length=100)
+    session_id: str | None = Field(None, description="The conversation to continue; omit to start one.")
+
+
+class WidgetChat(BaseModel):
+    """A customer's message from the widget."""
+
+    message: str
+    stream: bool = Field(False, description="Answer as server-sent events: token, sources, done, error.")
+
+
+class WidgetFeedback(BaseModel):
+    """Thumbs up or down on an answer of the token's conversation."""
+
+    rating: Literal["up", "down"]
+    comment: str = Field("", max_length=2000)
+    turn: int | None = Field(None, ge=0)
+
+
+class WidgetHandoff(BaseModel):
+    """The customer asks for a person."""
+
+    contact: str = Field("", max_length=500)
+    message: str = Field("", max_length=4000)
+
+
+def widget_router(desk, keys: SiteKeys, admin) -> APIRouter:
+    """``/widget.js``, the admin's site-key endpoints and the widget's endpoints over one Desk."""
+    router = APIRouter()
+    bearer = HTTPBearer(auto_error=False, description="A widget token from /api/v1/widget/session.")
+
+    @router.get("/widget.js", include_in_schema=False)
+    def script(request: Request) -> Response:
+        body, packed, etag = _script(WIDGET_JS.stat().st_mtime_ns)
+        headers = {"ETag": etag, "Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*",
+                   "X-Content-Type-Options": "nosniff", "Vary": "Accept-Encoding"}
+        if request.headers.get("if-none-match") == etag:
+            return Response(status_code=304, headers=headers)
+        if "gzip" in request.headers.get("accept-encoding", ""):
+            body, headers["Content-Encoding"] = packed, "gzip"
+        return Response(body, media_type="application/javascript; charset=utf-8", headers=headers)
+
+    # -- admin: site keys --------------------------------------------------------------------
+
+    guarded = APIRouter(prefix="/api/v1/site-keys", dependencies=[Depends(admin)], tags=["site keys"],
+                        responses={400: _ERR, 401: _ERR, 404: _ERR})
+
+    @guarded.post("", status_code=201)
+    def create_key(body: SiteKeyRequest) -> dict[str, Any]:
+        """Create a public site key for a website, limited to its origins."""
+        return keys.create(body.name, body.origins, body.daily_budget)
+
+    @guarded.get("")
+    def list_keys(revoked: bool = False) -> dict[str, Any]:
+        """Active site keys (and revoked ones with ``?revoked=true``)."""
+        return {"site_keys": keys.list(include_revoked=revoked)}
+
+    @guarded.delete("/{key_id}")
+    def revoke_key(key_id: str) -> dict[str, Any]:
+        """Revoke a site key: its tokens stop working at once."""
+        keys.revoke(key_id)
+        return {"id": key_id, "status": "revoked"}
+
+    router.include_router(guarded)
+
+    # -- the widget --------------------------------------------------------------------------
+
+    def authorized(request: Request,
+                   credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> dict[str, Any]:
+        if credentials is None:
+            raise HTTPException(401, "a widget token is required (Authorization: Bearer <token>)")
+        try:
+            claims = keys.verify(credentials.credentials)
+        except BadToken as exc:
+            raise HTTPException(401, str(exc)) from exc
+        key = keys.get(claims["key_id"])
+        if key is None:
+            raise HTTPException(403, "this site key was revoked")
+        _check_origin(keys, key, request)
+        return {**claims, "key": key}
+
+    @router.post("/api/v1/widget/session", tags=["widget"], responses={400: _ERR, 403: _ERR, 429: _ERR})
+    def session(body: SessionRequest, request: Request) -> dict[str, Any]:
+        """Trade a site key for a short-lived token (403 unless the page's Origin is allowed)."""
+        key = keys.find(body.site_key)
+        if key is None:
+            raise HTTPException(403, "unknown or revoked site key")
+        _check_origin(keys, key, request)
+        desk.limiter.count(f"w-token:{client_of(request)}", desk.settings.widget.tokens_per_minute)
+        sid = ConversationStore.check_id(body.session_id) if body.session_id else uuid.uuid4().hex
+        token, ttl = keys.mint(key, sid, desk.settings.widget.token_ttl_s)
+        return {"token": token, "expires_in": ttl, "session_id": sid}
+
+    @router.post("/api/v1/widget/chat", tags=["widget"],
+                 responses={200: {"content": {"text/event-stream": {}}}, 400: _ERR, 401: _ERR, 403: _ERR,
+                            429: _ERR, 503: _ERR})
+    async def chat(body: WidgetChat, request: Request, auth: dict = Depends(authorized)):
+        """Answer a message in the token's conversation (as server-sent events with ``stream``)."""
+        desk.require_bot()
+        message = desk.check_message(body.message)
+        lang = detect_language(message)
+        w, key = desk.settings.widget, auth["key"]
+        budget = w.daily_messages if key["daily_budget"] is None else key["daily_budget"]
+
+        def limits() -> None:
+            desk.limiter.count(f"w-session:{auth['session_id']}", w.session_per_minute)
+            desk.limiter.count(f"w-ip:{client_of(request)}", w.ip_per_minute)
+
+        try:
+            await run_in_threadpool(limits)
+        except RateLimited as exc:
+            return refusal(429, say("rate_limited", lang, seconds=exc.retry_after), exc.retry_after,
+                           rate_limited=True)
+        try:
+            if budget == 0:
+                raise RateLimited(60)
+            await run_in_threadpool(desk.limiter.count, f"w-day:{key['id']}", budget, 86400)
+        except RateLimited as exc:
+            return refusal(429, say("budget", lang), exc.retry_after, budget_exhausted=True)
+        return await answer_response(desk, message, auth["session_id"], body.stream, lang)
+
+    @router.post("/api/v1/widget/feedback", tags=["widget"], status_code=201,
+                 responses={400: _ERR, 401: _ERR, 403: _ERR, 404: _ERR})
+    def feedback(body: WidgetFeedback, auth: dict = Depends(authorized)) -> dict[str, Any]:
+        """Thumbs up or down on an answer of the token's conversation (the last one by default)."""
+        fid = desk.feedback(auth["session_id"], body.rating, body.comment, body.turn)
+        return {"id": fid, "status": "recorded"}
+
+    @router.post("/api/v1/widget/handoff", tags=["widget"], status_code=201,
+                 responses={400: _ERR, 401: _ERR, 403: _ERR, 429: _ERR})
+    def handoff(body: WidgetHandoff, request: Request, auth: dict = Depends(authorized)) -> dict[str, Any]:
+        """Ask for a person: the conversation goes to the support team (and the hand-off webhook)."""
+        desk.limiter.check(client_of(request), "handoff")
+        return desk.handoff(auth["session_id"], body.contact, body.message)
+
+    @router.get("/api/v1/widget/history", tags=["widget"], responses={401: _ERR, 403: _ERR})
+    def history(auth: dict = Depends(authorized)) -> dict[str, Any]:
+        """The token's conversation so far, so that a reloaded page shows it again."""
+        turns = desk.records.transcript(auth["session_id"])
+        return {"session_id": auth["session_id"],
+                "turns": [{k: t[k] for k in ("question", "answer", "refused", "canned", "sources", "feedback")}
+                          for t in turns]}
+
+    return router
+
+
+@functools.lru_cache(maxsize=2)
+def _script(_mtime: int) -> tuple[bytes, bytes, str]:
+    """widget.js as (bytes, gzipped bytes, ETag), read again only when the file changes."""
+    body = WIDGET_JS.read_bytes()
+    return body, gzip.compress(body, 9, mtime=0), '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+
+
+def _check_origin(keys: SiteKeys, key: dict[str, Any], request: Request) -> None:
+    origin = request.headers.get("origin")
+    if not origin:
+        raise HTTPException(403, "the widget must be used from a web page (the request has no Origin header)")
+    if not keys.allows(key, origin):
+        raise HTTPException(403, f"this site key may not be used on {origin}: add the origin to the key "
+                                 "in the admin console")
+
+
+class WidgetCors:
+    """CORS for ``/api/v1/widget/*``: allowed only for origins some active site key lists.
+
+    Each endpoint still checks the origin against the token's own key; this middleware only lets
+    the browser read the answer (and answers the preflight that ``Authorization`` causes).
+    """
+
+    def __init__(self, app, keys: SiteKeys):
+        self.app, self.keys = app, keys
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or not scope["path"].startswith(_PREFIX):
+            return await self.app(scope, receive, send)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        origin = headers.get("origin")
+        allowed = bool(origin) and await anyio.to_thread.run_sync(self.keys.any_allows, origin)
+        cors = [(b"access-control-allow-origin", origin.encode("latin-1")), (b"vary", b"Origin"),
+                (b"access-control-expose-headers", b"Retry-After")] if allowed else [(b"vary", b"Origin")]
+        if scope["method"] == "OPTIONS" and "access-control-request-method" in headers:
+            status = 204 if allowed else 403
+            extra = [(b"access-control-allow-methods", b"GET, POST, OPTIONS"),
+                     (b"access-control-allow-headers", b"Authorization, Content-Type"),
+                     (b"access-control-max-age", b"600")] if allowed else []
+            await send({"type": "http.response.start", "status": status, "headers": cors + extra})
+            await send({"type": "http.response.body", "body": b""})
+            return
+
+        async def with_cors(message):
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": list(message.get("headers", [])) + cors}
+            await send(message)
+
+        await self.app(scope, receive, with_cors)
