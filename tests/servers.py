@@ -89,7 +89,8 @@ def llama_server(model: Path, log_dir: Path) -> Iterator[str]:
     port = free_port()
     log_path = log_dir / f"llama-server-{port}.log"
     cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(model),
-           "--host", "127.0.0.1", "--port", str(port), "--n_threads", "2", "--n_ctx", "2048"]
+           "--host", "127.0.0.1", "--port", str(port), "--n_threads", "2", "--n_ctx", "2048",
+           "--interrupt_requests", "False"]  # several replicas' answers queue, none is cut short
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
         try:

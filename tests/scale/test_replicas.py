@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -64,6 +65,14 @@ def test_upload_through_a_is_cited_through_b(ab):
     answer = r.json()
     assert not answer["refused"] and _sources(answer) == {"zorblax.md"}, answer
     assert "tuesday" in answer["answer"].lower(), answer
+
+
+def test_answers_on_both_replicas_at_once_share_the_model_server_whole(ab):
+    alone = chat(ab[0], WHEN, client_ip=next(_ips)).json()["answer"]
+    with ThreadPoolExecutor(2) as pool:
+        both = list(pool.map(lambda c: chat(c, WHEN, client_ip=next(_ips)).json()["answer"], ab))
+    # Greedy decoding: a request that arrives meanwhile must queue, not cut the other answer short.
+    assert both == [alone, alone]
 
 
 def test_a_conversation_continues_on_the_other_replica(ab):
