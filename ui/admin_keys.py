@@ -43,7 +43,7 @@ def site_keys_tab(desk):
     def create(name: str, origins: str, budget, request: gr.Request):
         try:
             made = keys.create(name or "", (origins or "").replace(",", " ").split(),
-                               int(budget) if budget not in (None, "") else None)
+                               int(budget) if budget else None)  # 0 or empty: the server's default
         except HelpdeskError as exc:
             return f"⚠️ {exc}", gr.update(), gr.update()
         note = (f"Created site key **{made['id']}** for {', '.join(made['origins'])}. "
@@ -71,7 +71,8 @@ def site_keys_tab(desk):
     with gr.Row():
         name = gr.Textbox(label="Website name", elem_id="key-name", scale=2)
         origins = gr.Textbox(label="Allowed origins (space or comma separated)", elem_id="key-origins", scale=3)
-        budget = gr.Number(label="Messages a day (empty: server default)", precision=0, scale=1)
+        budget = gr.Number(label="Messages a day (0: the server's default)", value=0, minimum=0,
+                           precision=0, scale=1)
     create_btn = gr.Button("Create site key", variant="primary", elem_id="create-key")
     status = gr.Markdown(elem_id="key-status")
     code = gr.Code(label="Snippet", language="html", interactive=False, elem_id="key-snippet")

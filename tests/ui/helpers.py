@@ -68,3 +68,11 @@ def static_site(pages: dict[str, str]) -> Iterator[str]:
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def admin_login(page, server, password: str) -> None:
+    """Sign in to the admin console at ``server`` in a Playwright page."""
+    page.goto(server.url + "/admin/")
+    page.get_by_label("username").fill("admin")
+    page.get_by_label("password").fill(password)
+    page.get_by_role("button", name="Login").click()

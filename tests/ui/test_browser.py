@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.ui.conftest import API_KEY, helpdesk_server
+from tests.ui.helpers import admin_login
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -124,22 +125,15 @@ def test_example_question_gets_the_canned_faq_answer(server, browser):
     context.close()
 
 
-def _login(page, server, password: str) -> None:
-    page.goto(server.url + "/admin/")
-    page.get_by_label("username").fill("admin")
-    page.get_by_label("password").fill(password)
-    page.get_by_role("button", name="Login").click()
-
-
 def test_admin_logs_in_uploads_a_file_sees_it_listed_and_deletes_it(server, browser, screenshots, tmp_path):
     from playwright.sync_api import expect
 
     found = re.search(r"password (\S+)\n", server.log_text())
     assert found, "the generated admin password was not printed on first start"
     context, page = _page(browser, client="10.7.0.4")
-    _login(page, server, "not-the-password")
+    admin_login(page, server, "not-the-password")
     expect(page.get_by_text("Incorrect credentials")).to_be_visible()
-    _login(page, server, found.group(1))
+    admin_login(page, server, found.group(1))
     expect(page.get_by_text("helpdesk admin", exact=True)).to_be_visible()
     expect(page.locator("#documents")).to_contain_text("en/returns.md")
 
@@ -173,7 +167,7 @@ def test_admin_turns_an_unanswered_question_into_an_faq_entry(server, browser, s
         assert api.post("/chat", json={"message": question}).json()["refused"] is True
     password = re.search(r"password (\S+)\n", server.log_text()).group(1)
     context, page = _page(browser, client="10.7.0.6")
-    _login(page, server, password)
+    admin_login(page, server, password)
     page.get_by_role("tab", name="Unanswered").click()
     page.locator("[role=gridcell]:visible").filter(has_text=question).first.click()
     expect(page.locator("#gap-question textarea")).to_have_value(question)
@@ -193,7 +187,7 @@ def test_admin_tests_a_question_and_sees_scored_chunks(server, browser, screensh
 
     password = re.search(r"password (\S+)\n", server.log_text()).group(1)
     context, page = _page(browser, client="10.7.0.7")
-    _login(page, server, password)
+    admin_login(page, server, password)
     page.get_by_role("tab", name="Test a question").click()
     page.locator("#test-question textarea").fill("How long does delivery to Belgium take?")
     page.get_by_role("button", name="Test", exact=True).click()

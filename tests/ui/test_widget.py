@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.ui.conftest import API_KEY, helpdesk_server
-from tests.ui.helpers import sse_events, static_site
+from tests.ui.helpers import admin_login, sse_events, static_site
 
 pytestmark = [pytest.mark.integration]
 
@@ -376,3 +376,34 @@ def test_an_answer_containing_html_is_shown_as_text(server, sites, admin, browse
     assert page.evaluate("window.__pwned") is None
     context.close()
     admin.delete(f"/faq/{entry.json()['id']}")
+
+
+@pytest.mark.browser
+def test_admin_creates_and_revokes_a_site_key_in_the_console(server, admin, browser, screenshots):
+    from playwright.sync_api import expect
+
+    password = re.search(r"password (\S+)\n", server.log_text()).group(1)
+    context = _context(browser)
+    page = context.new_page()
+    admin_login(page, server, password)
+    page.get_by_role("tab", name="Website widget").click()
+    page.locator("#key-name textarea, #key-name input").first.fill("Tea shop blog")
+    page.locator("#key-origins textarea, #key-origins input").first.fill("https://blog.example.com")
+    page.locator("#create-key").click()
+    expect(page.locator("#key-status")).to_contain_text("Created site key")
+    snippet = page.locator("#key-snippet")
+    expect(snippet).to_contain_text(f'src="{server.url}/widget.js"')
+    key = re.search(r"pk_[\w-]+", snippet.inner_text()).group(0)
+    made = next(k for k in admin.get("/site-keys").json()["site_keys"] if k["key"] == key)
+    assert made["origins"] == ["https://blog.example.com"] and made["daily_budget"] is None
+    expect(page.locator("#site-keys")).to_contain_text("Tea shop blog")
+    page.screenshot(path=str(screenshots / "admin-site-key.png"), full_page=True)
+
+    page.locator("#site-keys [role=gridcell]").filter(has_text=made["id"]).first.click()
+    expect(page.locator("#chosen-key textarea, #chosen-key input").first).to_have_value(made["id"])
+    page.locator("#revoke-key").click()
+    expect(page.locator("#key-status")).to_contain_text("Revoked")
+    expect(page.locator("#site-keys")).not_to_contain_text("Tea shop blog")
+    context.close()
+    assert key not in {k["key"] for k in admin.get("/site-keys").json()["site_keys"]}
+    assert _token(server, key, "https://blog.example.com").status_code == 403
