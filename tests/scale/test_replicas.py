@@ -3,8 +3,9 @@
 Everything is real and on 127.0.0.1: ``chroma run``, PostgreSQL, ``python -m llama_cpp.server``
 with the packaged model, and two replicas with data dirs of their own. Any replica serves any
 request: a document uploaded through one is cited by the other, a conversation moves between
-them, a rate limit counts requests on both, and a Chroma outage is a 503 on each that heals when
-the server returns, with nothing lost.
+them, answers at once on both share the model server whole, a widget token minted on one works
+on the other, a rate limit counts requests on both, and a Chroma outage is a 503 on each that
+heals when the server returns, with nothing lost.
 """
 
 from __future__ import annotations
@@ -100,6 +101,18 @@ def test_a_delete_through_b_is_gone_from_a_at_once(ab):
     # Neither the vectors nor A's keyword index still know the deleted document.
     after = chat(a, question, client_ip=next(_ips)).json()
     assert after["refused"] and after["sources"] == [], after
+
+
+def test_a_widget_token_from_one_replica_works_on_the_other_until_revoked_on_either(ab):
+    a, b = ab
+    origin = {"Origin": "https://shop.example"}
+    key = a.post("/site-keys", headers=ADMIN, json={"name": "shop", "origins": [origin["Origin"]]}).json()
+    token = b.post("/widget/session", headers=origin, json={"site_key": key["key"]}).json()["token"]
+    asked = {**origin, "Authorization": f"Bearer {token}", "X-Forwarded-For": next(_ips)}
+    r = a.post("/widget/chat", headers=asked, json={"message": WHEN})
+    assert r.status_code == 200 and _sources(r.json()) == {"zorblax.md"}, r.text
+    assert b.delete(f"/site-keys/{key['id']}", headers=ADMIN).status_code == 200
+    assert a.post("/widget/chat", headers=asked, json={"message": WHEN}).status_code in (401, 403)
 
 
 def test_the_rate_limit_counts_requests_on_both_replicas(ab):
