@@ -272,6 +272,7 @@ def test_widget_on_a_hostile_page_streams_an_answer_with_sources(server, sites, 
     expect(launcher).to_be_visible()
     box = launcher.bounding_box()
     assert box["width"] >= 40 and box["height"] >= 40, box
+    assert launcher.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(15, 118, 110)"  # data-color
     assert page.locator("#helpdesk-widget").evaluate("e => !!e.shadowRoot")
 
     launcher.click()
