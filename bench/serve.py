@@ -16,6 +16,7 @@ Results go to bench/results/serve.json.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -82,8 +83,13 @@ def _one(client: httpx.Client, question: str, ip: str) -> dict[str, Any]:
             "refused": done["refused"], "canned": done["canned"]}
 
 
-def run_phase(url: str, clients: int, seconds: float, questions: list[str], ip_base: int) -> dict[str, Any]:
-    """``clients`` threads asking for ``seconds``; answers started before the end are awaited."""
+def run_phase(url: str | list[str], clients: int, seconds: float, questions: list[str],
+              ip_base: int) -> dict[str, Any]:
+    """``clients`` threads asking for ``seconds``; answers started before the end are awaited.
+
+    With several URLs (replicas of one deployment), each client sends its requests to them in turn.
+    """
+    urls = [url] if isinstance(url, str) else list(url)
     results: list[dict[str, Any]] = []
     lock = threading.Lock()
     start = time.perf_counter()
@@ -91,10 +97,13 @@ def run_phase(url: str, clients: int, seconds: float, questions: list[str], ip_b
 
     def client_loop(n: int) -> None:
         ip = f"10.{ip_base}.{n // 250}.{n % 250 + 1}"
-        with httpx.Client(base_url=url, timeout=httpx.Timeout(600, connect=30)) as client:
-            i = n
+        timeout = httpx.Timeout(600, connect=30)
+        with contextlib.ExitStack() as stack:
+            replicas = [stack.enter_context(httpx.Client(base_url=u, timeout=timeout)) for u in urls]
+            i, sent = n, n
             while time.perf_counter() < end:
-                result = _one(client, questions[i % len(questions)], ip)
+                result = _one(replicas[sent % len(replicas)], questions[i % len(questions)], ip)
+                sent += 1
                 with lock:
                     results.append(result)
                 if result["outcome"] == "ok":
