@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -74,19 +75,13 @@ def measure(generator, count_tokens, concurrency: int, rounds: int = 1) -> dict[
     start = time.perf_counter()
     for r in range(rounds):
         barrier = threading.Barrier(concurrency)
-        lock = threading.Lock()
 
-        def one(i: int) -> None:
+        def one(i: int) -> dict[str, Any]:
             barrier.wait()
-            result = _chat(generator, questions[(r * concurrency + i) % len(questions)], count_tokens)
-            with lock:
-                chats.append(result)
+            return _chat(generator, questions[(r * concurrency + i) % len(questions)], count_tokens)
 
-        threads = [threading.Thread(target=one, args=(i,)) for i in range(concurrency)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        with ThreadPoolExecutor(concurrency) as pool:
+            chats += pool.map(one, range(concurrency))
     wall = time.perf_counter() - start
     decode = [(c["tokens"] - 1) / (c["total"] - c["ttft"]) for c in chats
               if c["tokens"] > 1 and c["total"] > c["ttft"]]
