@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,10 +14,12 @@ from .errors import InputError, NotFound, StoreUnavailable
 
 __all__ = ["make_client", "store_errors", "chroma_embedding_function"]
 
+_DENIED = re.compile(r"\b(401|403)\b|unauthori[sz]ed|forbidden|authenticat", re.IGNORECASE)
+
 
 @contextmanager
 def store_errors(what: str) -> Iterator[None]:
-    """Turn connection failures of an embedded or server Chroma into StoreUnavailable."""
+    """Turn connection failures and refused credentials of a Chroma store into StoreUnavailable."""
     try:
         yield
     except (InputError, NotFound):
@@ -25,6 +28,9 @@ def store_errors(what: str) -> Iterator[None]:
         text = f"{type(exc).__name__}: {exc}"
         if any(k in text.lower() for k in ("connect", "timeout", "refused", "unavailable", "resolve")):
             raise StoreUnavailable(f"the knowledge store is unavailable while {what} ({text})") from exc
+        if _DENIED.search(text):  # an authenticating proxy in front of the Chroma server said no
+            raise StoreUnavailable(f"the knowledge store refused our credentials while {what}: check "
+                                   f"HELPDESK_CHROMA_HEADERS ({text})") from exc
         raise
 
 

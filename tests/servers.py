@@ -150,3 +150,47 @@ def create_database(admin_url: str, name: str) -> str:
         conn.execute(sqlalchemy.text(f"CREATE DATABASE {name}"))
     engine.dispose()
     return admin_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+@contextlib.contextmanager
+def token_proxy(upstream: str, token: str) -> Iterator[str]:
+    """An authenticating reverse proxy (as deployments put in front of Chroma, which has none):
+    forwards requests that carry ``Authorization: Bearer <token>``, answers 401 to the rest."""
+    import http.server
+    import threading
+
+    import httpx
+
+    client = httpx.Client(base_url=upstream, timeout=60)
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def forward(self) -> None:
+            body = self.rfile.read(int(self.headers.get("content-length") or 0))
+            if self.headers.get("authorization") != f"Bearer {token}":
+                status, kind, out = 401, "text/plain", b"401 Unauthorized"
+            else:
+                r = client.request(self.command, self.path, content=body,
+                                   headers={"content-type": self.headers.get("content-type", "application/json")})
+                status, kind, out = r.status_code, r.headers.get("content-type", "application/json"), r.content
+            self.send_response(status)
+            self.send_header("content-type", kind)
+            self.send_header("content-length", str(len(out)))
+            self.end_headers()
+            self.wfile.write(out)
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = forward
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        client.close()

@@ -1,6 +1,7 @@
-"""Two processes' views of one Chroma server: what one ingests or deletes, the other's keyword index
-and search see on their next query, without a restart (each replica caches its BM25 index per
-revision token, and every change publishes a new token)."""
+"""Replicas' views of one Chroma server: what one ingests or deletes, the other's keyword index and
+search see on their next query, without a restart (each replica caches its BM25 index per
+revision token, and every change publishes a new token). Headers reach a Chroma server behind an
+authenticating proxy, and refused credentials are a clear StoreUnavailable."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from knowledge.ingest import Ingestor
 from knowledge.keyword import tokenize
 from knowledge.search import Searcher
 from knowledge.store import KnowledgeBase, make_client
-from tests.servers import chroma_server
+from knowledge.errors import StoreUnavailable
+from tests.servers import chroma_server, token_proxy
 
 pytestmark = pytest.mark.integration
 
@@ -49,3 +51,11 @@ def test_a_second_replica_sees_ingestion_and_deletion_in_keyword_results(url, e5
     writer.delete("quoll.md")
     assert keyword_hits("phone screens") == [] and reader.documents() == []
     assert search.search("QR codes from phone screens", 4) == []
+
+
+def test_headers_reach_a_chroma_behind_an_authenticating_proxy(url, e5, tmp_path):
+    with token_proxy(url, "s3cret") as guarded:
+        kb = KnowledgeBase.open(make_client(tmp_path, guarded, {"Authorization": "Bearer s3cret"}), e5, "auth")
+        assert kb.documents() == []
+        with pytest.raises(StoreUnavailable, match="refused our credentials.*HELPDESK_CHROMA_HEADERS"):
+            KnowledgeBase.open(make_client(tmp_path, guarded, {"Authorization": "Bearer wrong"}), e5, "auth")
