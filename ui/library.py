@@ -18,9 +18,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from bot.originals import Originals
 from knowledge.errors import FileTooLarge, HelpdeskError, InputError, NotFound, UnsupportedFile
 
-from .uploads import Originals, check_count, copy_limited, safe_name
+from .uploads import check_count, copy_limited, safe_name
 
 __all__ = ["Library", "FAQ_SOURCE"]
 
@@ -35,7 +36,8 @@ class Library:
     def __init__(self, desk):
         self.desk = desk
         data = Path(desk.settings.data_dir)
-        self.originals = Originals(data / "uploads")
+        self.originals = Originals(desk.records.engine)  # in the shared database: any replica re-ingests
+        self._legacy = data / "uploads"  # where originals were kept before, one folder per document
         self.tmp = data / "tmp"
         self._lock = threading.RLock()  # one change at a time in this process
 
@@ -52,6 +54,21 @@ class Library:
             self.seed_demo()
         if self.desk.records.faq():
             self.sync_faq()
+        self._import_legacy(kb)
+
+    def _import_legacy(self, kb) -> None:
+        """Move originals kept in the data dir by earlier versions into the database (once)."""
+        if not self._legacy.is_dir():
+            return
+        from knowledge.store import doc_id_for
+
+        kept = self.originals.sources()
+        for d in kb.documents():
+            old = self._legacy / doc_id_for(d.source) / Path(d.source).name
+            if d.source not in kept and old.is_file():
+                self.originals.keep(d.source, old)
+        shutil.rmtree(self._legacy, ignore_errors=True)
+        log.info("moved the kept originals from %s into the database", self._legacy)
 
     def seed_demo(self):
         """Ingest the bundled demo help center (fictional shop, English and Chinese)."""
@@ -69,8 +86,8 @@ class Library:
 
     def documents(self) -> list[dict[str, Any]]:
         """Committed documents with chunk counts, size, ingestion time and whether a copy is kept."""
-        return [{**d.as_dict(), "kept": self.originals.find(d.source) is not None}
-                for d in self.knowledge.kb.documents()]
+        kept = self.originals.sources()
+        return [{**d.as_dict(), "kept": d.source in kept} for d in self.knowledge.kb.documents()]
 
     def find(self, ident: str) -> str:
         """The source name of the document whose id or source name is ``ident``."""
@@ -143,11 +160,13 @@ class Library:
             d = self.sync_faq()
             return {"source": source, "status": d.status if d else "deleted", "chunks": d.chunks if d else 0,
                     "error": None}
-        path = self.originals.find(source)
-        if path is None:
-            raise InputError(f"the original file of {source} is not kept on this server: upload it again")
-        with self._lock:
-            report = self.knowledge.ingestor.ingest([path], names={path: source})
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="reingest-", dir=self.tmp) as tmp:
+            path = self.originals.restore(source, Path(tmp))
+            if path is None:
+                raise InputError(f"the original file of {source} is not kept: upload it again")
+            with self._lock:
+                report = self.knowledge.ingestor.ingest([path], names={path: source})
         return report.as_dict()["documents"][0]
 
     # -- FAQ ---------------------------------------------------------------------------------

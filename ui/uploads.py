@@ -1,4 +1,4 @@
-"""Uploaded files: safe names, size limits, and the kept originals that re-ingestion reads.
+"""Uploaded files: safe names and size limits (the kept originals live in ``bot.originals``).
 
 A name a browser or client sends is never used as a path: only its last component survives,
 stripped of control and reserved characters, and the file is written into a fresh folder the
@@ -17,7 +17,7 @@ from knowledge.errors import FileTooLarge, InputError, UnsupportedFile
 from knowledge.loaders import SUPPORTED_SUFFIXES
 from knowledge.store import doc_id_for
 
-__all__ = ["safe_name", "copy_limited", "check_count", "Originals"]
+__all__ = ["safe_name", "copy_limited", "check_count"]
 
 _RESERVED = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
 _WINDOWS = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
@@ -64,36 +64,6 @@ def copy_limited(src: BinaryIO, dest: Path, max_bytes: int, name: str) -> int:
         dest.unlink(missing_ok=True)
         raise UnsupportedFile(f"{name} is empty")
     return size
-
-
-class Originals:
-    """The last uploaded version of each document, kept so that it can be re-ingested."""
-
-    def __init__(self, root: Path):
-        self.root = Path(root)
-
-    def _folder(self, source: str) -> Path:
-        return self.root / doc_id_for(source)
-
-    def keep(self, source: str, path: Path) -> None:
-        """Keep ``path`` as the original of ``source`` (replacing an older one)."""
-        folder = self._folder(source)
-        tmp = folder.with_name(folder.name + ".new")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        shutil.copy2(path, tmp / Path(source).name)
-        shutil.rmtree(folder, ignore_errors=True)
-        tmp.rename(folder)
-
-    def find(self, source: str) -> Path | None:
-        """The kept original of ``source``, if there is one."""
-        folder = self._folder(source)
-        found = folder / Path(source).name
-        return found if found.is_file() else None
-
-    def forget(self, source: str) -> None:
-        """Drop the kept original of ``source``."""
-        shutil.rmtree(self._folder(source), ignore_errors=True)
 
 
 def check_count(n: int, limit: int) -> None:

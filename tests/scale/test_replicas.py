@@ -66,6 +66,11 @@ def test_upload_through_a_is_cited_through_b(ab):
     answer = r.json()
     assert not answer["refused"] and _sources(answer) == {"zorblax.md"}, answer
     assert "tuesday" in answer["answer"].lower(), answer
+    # The kept original is in the shared database: B re-ingests a file that A received.
+    doc = b.get("/documents", headers=ADMIN).json()["documents"][0]
+    assert doc["kept"] is True
+    again = b.post(f"/documents/{doc['id']}/reingest", headers=ADMIN)
+    assert again.status_code == 200 and again.json()["status"] == "unchanged", again.text
 
 
 def test_answers_on_both_replicas_at_once_share_the_model_server_whole(ab):

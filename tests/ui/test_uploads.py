@@ -7,7 +7,8 @@ import io
 import pytest
 
 from knowledge.errors import FileTooLarge, UnsupportedFile
-from ui.uploads import Originals, copy_limited, safe_name
+from bot.originals import Originals
+from ui.uploads import copy_limited, safe_name
 
 
 @pytest.mark.parametrize("given, expected", [
@@ -51,14 +52,18 @@ def test_copy_limited_refuses_over_the_limit_and_leaves_nothing(tmp_path):
     assert copy_limited(io.BytesIO(b"hello"), dest, 2048, "ok.md") == 5
 
 
-def test_originals_keep_find_forget(tmp_path):
+def test_originals_keep_restore_forget_in_the_database(tmp_path):
+    from bot.conversation import make_engine
+
     src = tmp_path / "in.md"
     src.write_text("v1")
-    kept = Originals(tmp_path / "kept")
+    kept = Originals(make_engine(f"sqlite:///{tmp_path / 'h.sqlite3'}"))
     kept.keep("en/returns.md", src)
-    assert kept.find("en/returns.md").read_text() == "v1"
+    out = tmp_path / "out"
+    out.mkdir()
+    assert kept.restore("en/returns.md", out).read_text() == "v1" and kept.sources() == {"en/returns.md"}
     src.write_text("v2")
     kept.keep("en/returns.md", src)
-    assert kept.find("en/returns.md").read_text() == "v2"
+    assert kept.restore("en/returns.md", out) == out / "returns.md" and (out / "returns.md").read_text() == "v2"
     kept.forget("en/returns.md")
-    assert kept.find("en/returns.md") is None
+    assert kept.restore("en/returns.md", out) is None and kept.sources() == set()
