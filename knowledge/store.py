@@ -26,94 +26,21 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from ._chroma import chroma_embedding_function, make_client, store_errors
 from .embedders import Embedder
-from .errors import InputError, NotFound
+from .errors import NotFound
 from .keyword import BM25Index
+from .manifest import DocInfo, chunk_to_meta, doc_id_for, meta_to_chunk, valid_kb_name
 from .types import Chunk, FaqEntry
 
-__all__ = ["KnowledgeBase", "DocInfo", "make_client", "valid_kb_name"]
+__all__ = ["KnowledgeBase", "DocInfo", "doc_id_for", "make_client", "valid_kb_name"]
 
 _PAGE = 2000
 _HOST = socket.gethostname()
-
-
-def valid_kb_name(name: str) -> str:
-    """Return ``name`` if it can name a knowledge base, else raise InputError."""
-    ok = 1 <= len(name) <= 40 and name.replace("-", "").replace("_", "").isalnum() and name.isascii()
-    if not ok or not name[0].isalnum():
-        raise InputError(
-            f"invalid knowledge base name {name!r}: use 1-40 letters, digits, '-' or '_'"
-        )
-    return name
-
-
-@dataclass
-class DocInfo:
-    """A committed document as the manifest records it."""
-
-    source: str
-    doc_id: str
-    hash: str
-    title: str
-    chunks: int
-    faq: int
-    bytes: int
-    ingested_at: float
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-friendly form for ``helpdesk docs --json`` and the API."""
-        return {
-            "source": self.source,
-            "id": self.doc_id,
-            "title": self.title,
-            "chunks": self.chunks,
-            "faq": self.faq,
-            "bytes": self.bytes,
-            "ingested_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.ingested_at)),
-        }
-
-
-def doc_id_for(source: str) -> str:
-    """Stable id of a document from its source name."""
-    import hashlib
-
-    return hashlib.sha1(source.encode("utf-8")).hexdigest()[:16]
-
-
-def _meta_to_chunk(chunk_id: str, text: str, meta: dict[str, Any]) -> Chunk:
-    return Chunk(
-        id=chunk_id,
-        text=text,
-        source=meta.get("source", ""),
-        title=meta.get("title", ""),
-        section=meta.get("section", ""),
-        page=meta.get("page"),
-        row=meta.get("row"),
-        kind=meta.get("kind", "text"),
-    )
-
-
-def _chunk_to_meta(chunk: Chunk, doc_id: str, doc_hash: str, keywords: list[str]) -> dict[str, Any]:
-    meta: dict[str, Any] = {
-        "source": chunk.source,
-        "doc_id": doc_id,
-        "hash": doc_hash,
-        "title": chunk.title,
-        "section": chunk.section,
-        "kind": chunk.kind,
-        "kw": " ".join(keywords),
-    }
-    if chunk.page is not None:
-        meta["page"] = int(chunk.page)
-    if chunk.row is not None:
-        meta["row"] = int(chunk.row)
-    return meta
 
 
 class KnowledgeBase:
@@ -241,7 +168,7 @@ class KnowledgeBase:
                     embeddings=[v for v in vectors[i : i + step]],
                     documents=[c.text for c in part],
                     metadatas=[
-                        _chunk_to_meta(c, doc_id, doc_hash, kw)
+                        chunk_to_meta(c, doc_id, doc_hash, kw)
                         for c, kw in zip(part, keywords[i : i + step])
                     ],
                 )
@@ -341,7 +268,7 @@ class KnowledgeBase:
         for cid, text, meta, dist in zip(got["ids"][0], got["documents"][0],
                                          got["metadatas"][0], got["distances"][0]):
             if self._visible(meta, manifest):
-                out.append((_meta_to_chunk(cid, text, meta), 1.0 - float(dist)))
+                out.append((meta_to_chunk(cid, text, meta), 1.0 - float(dist)))
         return out[:n]
 
     def fetch(self, ids: list[str], vector: np.ndarray) -> list[tuple[Chunk, float]]:
@@ -352,7 +279,7 @@ class KnowledgeBase:
             got = self._col().get(ids=ids, include=["documents", "metadatas", "embeddings"])
         sims = np.asarray(got["embeddings"], dtype=np.float32) @ vector if got["ids"] else []
         return [
-            (_meta_to_chunk(cid, text, meta), float(sim))
+            (meta_to_chunk(cid, text, meta), float(sim))
             for cid, text, meta, sim in zip(got["ids"], got["documents"], got["metadatas"], sims)
         ]
 
@@ -382,7 +309,7 @@ class KnowledgeBase:
         with store_errors("reading chunks"):
             got = self._col().get(where={"$and": [{"doc_id": info.doc_id}, {"hash": info.hash}]},
                                   include=["documents", "metadatas"])
-        chunks = [_meta_to_chunk(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])]
+        chunks = [meta_to_chunk(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])]
         return sorted(chunks, key=lambda c: int(c.id.rsplit("-", 1)[-1]))
 
     def faq_nearest(self, vector: np.ndarray, n: int = 3) -> list[tuple[FaqEntry, float]]:

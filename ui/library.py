@@ -60,7 +60,7 @@ class Library:
         """Move originals kept in the data dir by earlier versions into the database (once)."""
         if not self._legacy.is_dir():
             return
-        from knowledge.store import doc_id_for
+        from knowledge.manifest import doc_id_for
 
         kept = self.originals.sources()
         for d in kb.documents():

@@ -8,14 +8,12 @@ server made. Content is checked by the loaders (magic bytes, binary sniffing) du
 from __future__ import annotations
 
 import re
-import shutil
 import unicodedata
 from pathlib import Path
 from typing import BinaryIO
 
 from knowledge.errors import FileTooLarge, InputError, UnsupportedFile
 from knowledge.loaders import SUPPORTED_SUFFIXES
-from knowledge.store import doc_id_for
 
 __all__ = ["safe_name", "copy_limited", "check_count"]
 
