@@ -4,7 +4,8 @@ SQLite in the data dir by default; any SQLAlchemy URL (PostgreSQL for several re
 A follow-up such as "and how much is it?" is turned into a standalone question before retrieval
 by a cheap rule: short questions that lean on the previous turn (pronouns, "and ...", "what about")
 get the previous question added. ``bench/followups.py`` compares it with rewriting by the chat
-model; it has not been run yet, so which one measures better is still open.
+model; on its 12 demo cases the rule finds the right source first 67% of the time in 0.1 ms, the
+model 58% in 383 ms (`bench/results/followups.json`), so the rule it is.
 """
 
 from __future__ import annotations
