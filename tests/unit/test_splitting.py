@@ -160,8 +160,16 @@ def test_embedding_text_context_line():
 def test_paragraphs_stay_whole_when_they_fit():
     paragraphs = ["Aa bb cc. Dd ee ff.", "Gg hh ii. Jj kk ll. Mm nn oo.", "Pp qq rr."]
     chunks = split([Document("\n\n".join(paragraphs), "a.md")], count_tokens, max_tokens=12)
-    # Filling the first chunk with sentences would give 12 tokens but cut the second paragraph.
-    assert [c.text for c in chunks] == [paragraphs[0], paragraphs[1] + "\n\n" + paragraphs[2]]
+    # Filling the first chunk with sentences would give 12 tokens but cut the second paragraph;
+    # and a chunk holding a third of the budget (4 tokens) starts no new paragraph.
+    assert [c.text for c in chunks] == paragraphs
+
+
+def test_short_paragraphs_are_joined_until_a_third_of_the_budget():
+    paragraphs = ["Aa bb.", "Cc dd.", "Ee ff gg hh ii jj.", "Kk ll.", "Mm nn."]
+    chunks = split([Document("\n\n".join(paragraphs), "a.md")], count_tokens, max_tokens=15)
+    # 2 + 2 words is under 5 (15 // 3): the third paragraph joins, then the chunk is full enough.
+    assert [c.text for c in chunks] == ["\n\n".join(paragraphs[:3]), "\n\n".join(paragraphs[3:])]
 
 
 def test_sentences_are_merged_greedily():
