@@ -161,15 +161,15 @@ def test_paragraphs_stay_whole_when_they_fit():
     paragraphs = ["Aa bb cc. Dd ee ff.", "Gg hh ii. Jj kk ll. Mm nn oo.", "Pp qq rr."]
     chunks = split([Document("\n\n".join(paragraphs), "a.md")], count_tokens, max_tokens=12)
     # Filling the first chunk with sentences would give 12 tokens but cut the second paragraph;
-    # and a chunk holding a third of the budget (4 tokens) starts no new paragraph.
+    # and a chunk past a tenth of the budget (1 token) starts no new paragraph.
     assert [c.text for c in chunks] == paragraphs
 
 
-def test_short_paragraphs_are_joined_until_a_third_of_the_budget():
-    paragraphs = ["Aa bb.", "Cc dd.", "Ee ff gg hh ii jj.", "Kk ll.", "Mm nn."]
-    chunks = split([Document("\n\n".join(paragraphs), "a.md")], count_tokens, max_tokens=15)
-    # 2 + 2 words is under 5 (15 // 3): the third paragraph joins, then the chunk is full enough.
-    assert [c.text for c in chunks] == ["\n\n".join(paragraphs[:3]), "\n\n".join(paragraphs[3:])]
+def test_only_scraps_of_paragraphs_are_joined():
+    paragraphs = ["Note:", "Aa bb cc dd.", "Ee ff gg hh ii jj.", "Kk ll."]
+    chunks = split([Document("\n\n".join(paragraphs), "a.md")], count_tokens, max_tokens=30)
+    # "Note:" is 1 token, under 3 (30 // 10): the next paragraph joins it; then each stands alone.
+    assert [c.text for c in chunks] == ["Note:\n\nAa bb cc dd.", paragraphs[2], paragraphs[3]]
 
 
 def test_sentences_are_merged_greedily():
