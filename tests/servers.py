@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import http.server
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -156,9 +158,6 @@ def create_database(admin_url: str, name: str) -> str:
 def token_proxy(upstream: str, token: str) -> Iterator[str]:
     """An authenticating reverse proxy (as deployments put in front of Chroma, which has none):
     forwards requests that carry ``Authorization: Bearer <token>``, answers 401 to the rest."""
-    import http.server
-    import threading
-
     import httpx
 
     client = httpx.Client(base_url=upstream, timeout=60)
@@ -185,7 +184,17 @@ def token_proxy(upstream: str, token: str) -> Iterator[str]:
         def log_message(self, *args) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    try:
+        with threaded_http(Handler) as url:
+            yield url
+    finally:
+        client.close()
+
+
+@contextlib.contextmanager
+def threaded_http(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A standard-library HTTP server on 127.0.0.1 and a free port, in a thread; yields its URL."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -193,4 +202,3 @@ def token_proxy(upstream: str, token: str) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
-        client.close()

@@ -5,13 +5,12 @@ from __future__ import annotations
 import contextlib
 import http.server
 import json
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 
-from tests.servers import free_port
+from tests.servers import threaded_http
 
 CONTRACT_KEYS = {"answer", "refused", "canned", "sources", "timings_ms", "session_id"}
 SOURCE_KEYS = {"n", "source", "title", "location", "text", "score"}
@@ -60,14 +59,8 @@ def static_site(pages: dict[str, str]) -> Iterator[str]:
         def log_message(self, *args):
             pass
 
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with threaded_http(Handler) as url:
+        yield url
 
 
 def admin_login(page, server, password: str) -> None:
