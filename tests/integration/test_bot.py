@@ -148,3 +148,62 @@ def test_a_failing_model_gives_a_polite_error_and_the_session_stays_usable(bot, 
     assert broken.error and "try again" in broken.answer
     again = bot.ask("How much does express shipping cost?", first.session_id)
     assert not again.error and again.sources
+
+
+# -- quoted answers (answer_style "extract") ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def quoting(tmp_path_factory, gen) -> Bot:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("quote-data"), answer_style="extract")
+    b = build_bot(settings, progress=False, generator=gen)
+    report = b.knowledge.ingestor.ingest([DEMO])
+    assert not report.failed, report.failed
+    return b
+
+
+def _chunk_texts(bot: Bot, source: str) -> str:
+    return " ".join(" ".join(c.text.split()) for c in bot.knowledge.kb.chunks_of(source))
+
+
+def test_the_packaged_model_answers_with_the_source_sentence_and_no_model_call(quoting, gen):
+    gen.calls.clear()
+    a = quoting.ask("How much does express shipping cost?")
+    assert not a.refused and not a.canned and not gen.calls
+    assert a.answer.endswith("[1]") and "12.95" in a.answer
+    quoted = " ".join(a.answer.removesuffix("[1]").split())
+    assert quoted in _chunk_texts(quoting, "en/shipping.md")
+    assert a.sources[0]["source"] == "en/shipping.md" and a.sources[0]["n"] == 1
+    assert a.timings_ms["first_token"] < 2000
+    refused = quoting.ask("Do you sell mountain bikes and bicycle helmets?")
+    assert refused.refused and not gen.calls
+
+
+def test_a_chinese_question_is_answered_with_the_chinese_sentence(quoting, gen):
+    gen.calls.clear()
+    a = quoting.ask("手机短信验证码多长时间内有效？")
+    assert not a.refused and not gen.calls and "10分钟" in a.answer
+    assert a.sources[0]["source"] == "zh/账户.md"
+    assert a.answer.removesuffix("[1]").strip() in _chunk_texts(quoting, "zh/账户.md")
+
+
+def test_a_quote_in_another_language_is_translated_by_the_model(gen, tmp_path):
+    settings = Settings(data_dir=tmp_path / "data", answer_style="extract")
+    bot = build_bot(settings, kb_name="zh-only", progress=False, generator=gen)
+    doc = tmp_path / "礼品卡.md"
+    doc.write_text("# 礼品卡\n\n礼品卡自购买之日起三年内有效，过期后余额不能退还。\n", "utf-8")
+    bot.knowledge.ingestor.ingest([doc])
+    gen.calls.clear()
+    a = bot.ask("How long are gift cards valid after purchase?")
+    assert not a.refused and a.sources[0]["source"] == "礼品卡.md"
+    assert len(gen.calls) == 1 and "Translate" in gen.calls[0][0]["content"]
+    assert "礼品卡自购买之日起三年内有效" in gen.calls[0][-1]["content"]
+    assert not CJK.search(a.answer) and a.answer.endswith("[1]")
+    assert re.search(r"three|3", a.answer, re.IGNORECASE)
+
+
+def test_a_quoted_follow_up_uses_the_history(quoting):
+    first = quoting.ask("What is the warranty period for appliances?")
+    follow = quoting.ask("And how do I claim it?", first.session_id)
+    assert not follow.refused and follow.sources[0]["source"] == "en/warranty.md"
+    assert " ".join(follow.answer.removesuffix("[1]").split()) in _chunk_texts(quoting, "en/warranty.md")

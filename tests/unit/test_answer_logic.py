@@ -142,3 +142,37 @@ def test_markdown_table_rows_keep_their_header_in_the_prompt():
     out = select_context("How long does delivery to Belgium take?", [hit(table)], words, 12)
     assert "Destination: Belgium, Delivery time: 1-2 working days, Cost: €3.95" in out[0]
     assert "Germany" not in out[0]
+
+
+def test_quote_picks_the_sentence_that_answers_and_skips_questions():
+    from bot.extract import quote
+
+    hits = [hit("Q: How long do refunds take? Refunds are paid within 5 working days. Shipping is free."),
+            hit("Returns are accepted within 30 days of delivery, for any reason at all.")]
+    q = quote("How long do refunds take?", hits)
+    assert q.hit == 0 and q.text.startswith("Refunds are paid within 5 working days.") and q.lang == "en"
+
+
+def test_quote_adds_the_next_sentence_to_a_short_one_and_reads_chinese():
+    from bot.extract import quote
+
+    q = quote("会员费是多少？", [hit("会员费为每年99元。可随时取消，按月退还剩余费用。发票在订单页申请。")])
+    assert q.text == "会员费为每年99元。可随时取消，按月退还剩余费用。" and q.lang == "zh"
+
+
+def test_trim_keeps_the_clauses_that_match_the_question_within_the_limit():
+    from bot.extract import trim
+
+    long = ", ".join(f"clause number {i} about nothing" for i in range(20)) + ", the warranty lasts two years"
+    out = trim("How long does the warranty last?", long, 80)
+    assert len(out) <= 80 and "warranty lasts two years" in out and out.startswith("…")
+    assert trim("q", "Short.", 80) == "Short."
+
+
+def test_sentences_do_not_end_at_initials_abbreviations_or_list_numbers():
+    from bot.prompts import hit_sentences
+
+    parts = hit_sentences(hit("It is known in English by John C. Messenger. St. Augustine is old.\n"
+                              "3. Open the email. The U.S. team won."))
+    assert parts == ["It is known in English by John C. Messenger.", "St. Augustine is old.",
+                     "3. Open the email.", "The U.S. team won."]
