@@ -42,7 +42,7 @@ def pick(lang: str, n_ok: int, n_out: int, seed: int):
     return articles, held, rng.sample(ok, n_ok), rng.sample(out, n_out)
 
 
-def run_ours(lang, articles, held, ok, out, tmp: Path, generator, style: str = "generate") -> dict:
+def run_ours(lang, articles, held, ok, out, tmp: Path, generator, style: str = "auto") -> dict:
     from bot.factory import build_bot
     from bot.settings import Settings
 
@@ -111,8 +111,8 @@ def main() -> None:
     ap.add_argument("--held-out", type=int, default=50)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--langs", nargs="+", default=["en", "zh"])
-    ap.add_argument("--answer-style", choices=["generate", "extract"], default="generate",
-                    help="how our Bot answers (the answer_style setting)")
+    ap.add_argument("--answer-style", choices=["auto", "generate", "extract"], default="auto",
+                    help="how our Bot answers (the answer_style setting; auto quotes with the packaged models)")
     ap.add_argument("--skip-tutorial", action="store_true")
     ap.add_argument("--tutorial-share", type=float, default=1.0,
                     help="run the tutorial on this share of the same questions (it is slow: ~1,000-token prompts)")

@@ -84,6 +84,7 @@ class BotOptions:
     # Added to min_score for questions in that language (Chinese held-out questions score higher).
     min_score_offsets: dict[str, float] = field(default_factory=lambda: {"zh": 0.05})
     faq_min_score: float = 0.9
+    faq_min_cosine: float = 0.95
     context_tokens: int = 90
     answer_tokens: int = 96
     max_question_chars: int = 4000
@@ -217,7 +218,8 @@ class Bot:
         entry, cos = near[0]
         score = float(self.knowledge.searcher.calibration.score(
             cos, detect_language(question), detect_language(entry.question)))
-        return entry if score >= self.options.faq_min_score else None
+        close = score >= self.options.faq_min_score and cos >= self.options.faq_min_cosine
+        return entry if close else None
 
     def _weight(self):
         """Question-word weights for ranking sentences: the knowledge base's BM25 idf, halved to

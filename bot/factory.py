@@ -13,7 +13,7 @@ from knowledge.store import KnowledgeBase, make_client
 
 from .settings import Settings
 
-__all__ = ["Knowledge", "open_knowledge", "build_bot"]
+__all__ = ["Knowledge", "open_knowledge", "build_bot", "answer_style"]
 
 
 @dataclass
@@ -68,9 +68,19 @@ def build_bot(settings: Settings | None = None, *, kb_name: str | None = None, p
     conversations = ConversationStore(database_url(settings.database_url, settings.data_dir))
     r = settings.retrieval
     options = BotOptions(top_k=r.top_k, min_score=r.min_score, min_score_offsets=dict(r.min_score_offsets),
-                         faq_min_score=r.faq_min_score,
+                         faq_min_score=r.faq_min_score, faq_min_cosine=r.faq_min_cosine,
                          context_tokens=r.context_tokens, answer_tokens=settings.llm.max_tokens,
                          max_question_chars=settings.max_question_chars,
-                         answer_style=settings.answer_style)
+                         answer_style=answer_style(settings))
     return Bot(knowledge, generator or make_generator(settings), conversations, options)
 
+
+def answer_style(settings: Settings) -> str:
+    """The answer style in effect: "auto" quotes the sources with the packaged small models and
+    lets any other model write its answers (see ``bot/extract.py`` for the measurements)."""
+    if settings.answer_style != "auto":
+        return settings.answer_style
+    from .generators import PACKAGED_MODELS
+
+    packaged = settings.generator in ("llama_cpp", "transformers") and settings.model in PACKAGED_MODELS
+    return "extract" if packaged else "generate"

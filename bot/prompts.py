@@ -55,6 +55,8 @@ _REFUSALS = re.compile(
     re.IGNORECASE,
 )
 _CITE = re.compile(r"\[(\d{1,2})\]")
+# A row of a spreadsheet as the loaders write it: "header: value; header: value; ..."
+_RECORD = re.compile(r"^[^:;\n]{1,40}: [^;\n]*(?:; [^:;\n]{1,40}: [^;\n]*){2,}$")
 # Retrieved text is data: sentences that try to instruct the model are dropped from prompts.
 _INJECTION = re.compile(
     r"ignore (?:all |any |the )?(?:previous|prior|above|earlier) (?:instructions|prompts?|rules)"
@@ -156,9 +158,16 @@ def default_weight(token: str) -> float:
 
 
 def hit_sentences(hit: Hit) -> list[str]:
-    """A hit's text as sentences, instructions dropped and table rows spelled out."""
+    """A hit's text as sentences, instructions dropped and table rows spelled out; a spreadsheet
+    row ("product: Kettle; price_eur: 89.00; ...") stays whole."""
     body = _table_rows(_without_instructions(hit.chunk.text.strip()))
-    return [p.strip() for p in _SENTENCE.split(body) if p and p.strip()]
+    out: list[str] = []
+    for line in body.split("\n"):
+        if _RECORD.match(line):
+            out.append(line.strip())
+        else:
+            out.extend(p.strip() for p in _SENTENCE.split(line) if p and p.strip())
+    return out
 
 
 def rank_sentences(question: str, hits: list[Hit], weight: Callable[[str], float] | None = None

@@ -53,7 +53,8 @@ def gen(llama_generator):
 
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory, gen) -> Bot:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("bot-data"))
+    # These tests are about the model's own answers; the quoted ones have tests of their own below.
+    settings = Settings(data_dir=tmp_path_factory.mktemp("bot-data"), answer_style="generate")
     b = build_bot(settings, progress=False, generator=gen)
     report = b.knowledge.ingestor.ingest([DEMO])
     assert not report.failed, report.failed
@@ -150,13 +151,14 @@ def test_a_failing_model_gives_a_polite_error_and_the_session_stays_usable(bot, 
     assert not again.error and again.sources
 
 
-# -- quoted answers (answer_style "extract") ------------------------------------------------------
+# -- quoted answers (answer_style "extract", what "auto" picks for the packaged models) -------------
 
 
 @pytest.fixture(scope="module")
 def quoting(tmp_path_factory, gen) -> Bot:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("quote-data"), answer_style="extract")
+    settings = Settings(data_dir=tmp_path_factory.mktemp("quote-data"))
     b = build_bot(settings, progress=False, generator=gen)
+    assert b.options.answer_style == "extract"  # "auto" with the packaged model
     report = b.knowledge.ingestor.ingest([DEMO])
     assert not report.failed, report.failed
     return b

@@ -176,3 +176,11 @@ def test_sentences_do_not_end_at_initials_abbreviations_or_list_numbers():
                               "3. Open the email. The U.S. team won."))
     assert parts == ["It is known in English by John C. Messenger.", "St. Augustine is old.",
                      "3. Open the email.", "The U.S. team won."]
+
+
+def test_a_spreadsheet_row_stays_one_sentence():
+    from bot.prompts import hit_sentences
+
+    rows = ("product: Lumen Kettle 1.2 L; category: appliance; price_eur: 89.00; warranty_years: 2\n"
+            "product: Tea Maker; category: appliance; price_eur: 129.00; warranty_years: 2")
+    assert hit_sentences(hit(rows)) == rows.split("\n")

@@ -20,3 +20,13 @@ def test_nested_settings_and_the_chinese_gate_offset(monkeypatch):
     monkeypatch.setenv("HELPDESK_WIDGET__DAILY_MESSAGES", "5")
     s = Settings()
     assert s.retrieval.min_score_offsets == {"zh": 0.1, "en": -0.02} and s.widget.daily_messages == 5
+
+
+def test_auto_answer_style_quotes_with_the_packaged_models_only(tmp_path):
+    from bot.factory import answer_style
+
+    assert answer_style(Settings(data_dir=tmp_path)) == "extract"
+    assert answer_style(Settings(data_dir=tmp_path, model="qwen2.5-1.5b")) == "extract"
+    assert answer_style(Settings(data_dir=tmp_path, model="/models/llama-3-8b.gguf")) == "generate"
+    assert answer_style(Settings(data_dir=tmp_path, generator="openai", model="qwen2.5-0.5b")) == "generate"
+    assert answer_style(Settings(data_dir=tmp_path, answer_style="generate")) == "generate"
