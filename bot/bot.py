@@ -29,11 +29,11 @@ from knowledge.keyword import tokenize
 from knowledge.types import Hit
 
 from .conversation import ConversationStore, Turn, standalone_question
-from .extract import quote, translation_messages
+from .extract import quote
 from .factory import Knowledge
 from .generators.base import Generator
 from .prompts import (build_messages, citations, detect_language, is_refusal, select_context, text,
-                      tidy)
+                      tidy, translation_messages)
 
 __all__ = ["Bot", "Answer", "Event"]
 
@@ -230,6 +230,9 @@ class Bot:
     def _quote(self, question: str, hits: list[Hit], weight, timings: dict[str, float], t0: float,
                lang: str):
         """Stream the best source sentence with its citation, translated if it is in another language."""
+        # Words are matched in the sources' language: a question searched in translation is
+        # matched in that translation.
+        question = next((h.extra["translated_query"] for h in hits if "translated_query" in h.extra), question)
         found = quote(question, hits, weight)
         mark = f" [{found.hit + 1}]"
         if found.lang == lang:
@@ -237,17 +240,18 @@ class Bot:
             yield Event("token", found.text + mark)
             return found.text + mark
         self.last_prompt = messages = translation_messages(found.text, lang)
-        translated = yield from self._generate(messages, timings, t0, lang, refusals=False,
+        translated = yield from self._generate(messages, timings, t0, lang, refusals=False, whole=True,
                                                max_tokens=max(self.options.answer_tokens, 160))
         yield Event("token", mark)
         return (translated or found.text) + mark
 
     def _generate(self, messages, timings: dict[str, float], t0: float, lang: str, *, refusals: bool = True,
-                  max_tokens: int | None = None):
-        """Stream the model's answer; hold back the opening words until they are not a refusal."""
+                  whole: bool = False, max_tokens: int | None = None):
+        """Stream the model's answer; hold back the opening words until they are not a refusal
+        (unless ``refusals`` is off). A Chinese answer ends at its first full stop unless ``whole``."""
         pieces: list[str] = []
         held = refusals
-        stop = self.options.stop + (self.options.stop_zh if lang == "zh" else [])
+        stop = self.options.stop + (self.options.stop_zh if lang == "zh" and not whole else [])
         for piece in self.generator.stream(messages, max_tokens=max_tokens or self.options.answer_tokens, stop=stop):
             if not piece:
                 continue

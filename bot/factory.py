@@ -13,7 +13,7 @@ from knowledge.store import KnowledgeBase, make_client
 
 from .settings import Settings
 
-__all__ = ["Knowledge", "open_knowledge", "build_bot", "answer_style"]
+__all__ = ["Knowledge", "open_knowledge", "build_bot", "answer_style", "question_translator"]
 
 
 @dataclass
@@ -72,7 +72,20 @@ def build_bot(settings: Settings | None = None, *, kb_name: str | None = None, p
                          context_tokens=r.context_tokens, answer_tokens=settings.llm.max_tokens,
                          max_question_chars=settings.max_question_chars,
                          answer_style=answer_style(settings))
-    return Bot(knowledge, generator or make_generator(settings), conversations, options)
+    generator = generator or make_generator(settings)
+    knowledge.searcher.translator = question_translator(generator)
+    return Bot(knowledge, generator, conversations, options)
+
+
+def question_translator(generator):
+    """The chat model as the searcher's translator: a question asked in a language the knowledge
+    base hardly holds is searched in translation too (see ``knowledge/search.py``)."""
+    from .prompts import translation_messages
+
+    def translate(question: str, lang: str) -> str:
+        return generator.complete(translation_messages(question, lang), max_tokens=96, stop=["\n"])
+
+    return translate
 
 
 def answer_style(settings: Settings) -> str:

@@ -11,6 +11,8 @@ import re
 import threading
 from collections import Counter, defaultdict
 
+from .lang import detect_language
+
 __all__ = ["tokenize", "BM25Index"]
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -74,6 +76,8 @@ class BM25Index:
         self._len = {doc_id: len(toks) for doc_id, toks in docs.items()}
         self._avg = (sum(self._len.values()) / self.n) if self.n else 0.0
         self._postings: dict[str, list[tuple[str, int]]] = defaultdict(list)
+        # How many chunks are in each language (from their first tokens; Chinese tokens are words).
+        self.languages = Counter(detect_language("".join(toks[:40])) for toks in docs.values())
         for doc_id, toks in docs.items():
             for term, tf in Counter(toks).items():
                 self._postings[term].append((doc_id, tf))

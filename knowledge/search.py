@@ -5,9 +5,17 @@ evidence can only raise a chunk, never lower it, so when the keyword side finds 
 in English about Chinese knowledge, say) the dense ranking stands unchanged. ``score`` uses one
 calibration for every language and ranks; ``relevance`` uses the calibration of the question's and
 the passage's languages and is what an answerability threshold compares against.
+
+Across languages the dense side alone carries the ranking, and a small multilingual embedder is
+weaker there (XQuAD hit@4 0.88 for Chinese questions against English passages, 0.99 within one
+language). When a ``translator`` is given and the knowledge base holds little in the question's
+language, the question is also searched in translation and the two rankings are summed.
 """
 
 from __future__ import annotations
+
+import logging
+from collections.abc import Callable
 
 import numpy as np
 
@@ -20,20 +28,58 @@ from .types import Hit
 
 __all__ = ["Searcher"]
 
+log = logging.getLogger("helpdesk.search")
+
+# Translate the question when less than this share of the chunks is in its language.
+TRANSLATE_BELOW = 0.2
+
 
 class Searcher:
     """Answers queries against one knowledge base with calibrated, fused scores."""
 
     def __init__(self, kb: KnowledgeBase, calibration: Calibration, *, keyword_weight: float = 1.5,
-                 candidates: int = 20, reranker=None):
+                 candidates: int = 20, reranker=None,
+                 translator: Callable[[str, str], str] | None = None):
         self.kb, self.calibration = kb, calibration
         self.keyword_weight, self.candidates, self.reranker = keyword_weight, candidates, reranker
+        # (text, language) -> the text in that language; the bot passes its chat model's.
+        self.translator = translator
 
     def search(self, query: str, k: int = 4, *, vector: np.ndarray | None = None) -> list[Hit]:
         """The ``k`` most relevant chunks for ``query``, best first (``vector``: its embedding, if known)."""
+        n = max(self.candidates, 2 * k)
+        hits = self._search(query, n, vector)
+        target = self._translation_target(query)
+        if target:
+            try:
+                translated = self.translator(query, target).strip()
+            except Exception as exc:  # a failed translation must not fail the search
+                log.warning("question translation failed: %s", exc)
+                translated = ""
+            if translated:
+                hits = _fuse(hits, self._search(translated, n, None))
+                for h in hits:
+                    h.extra["translated_query"] = translated
+        if self.reranker is not None and hits:
+            hits = self.reranker.rerank(query, hits[: max(2 * k, 10)])
+        return hits[:k]
+
+    def _translation_target(self, query: str) -> str | None:
+        """The language to search in as well: the knowledge base's main one, when it is not the
+        question's and the question's own language is rare in it."""
+        if self.translator is None:
+            return None
+        langs = self.kb.keyword_index().languages
+        total = sum(langs.values())
+        qlang = detect_language(query)
+        if not total or langs.get(qlang, 0) >= TRANSLATE_BELOW * total:
+            return None
+        main = langs.most_common(1)[0][0]
+        return main if main != qlang else None
+
+    def _search(self, query: str, n: int, vector: np.ndarray | None) -> list[Hit]:
         if vector is None:
             vector = embed_query(self.kb.embedder, query)
-        n = max(self.candidates, 2 * k)
         dense = {c.id: (c, cos) for c, cos in self.kb.query(vector, n)}
         keyword = dict(self.kb.keyword_index().search(tokenize(query), n))
         missing = [cid for cid in keyword if cid not in dense]
@@ -53,9 +99,23 @@ class Searcher:
         hits.sort(key=lambda h: h.score, reverse=True)
         for h in hits:
             h.score = min(h.score, 1.0)
-        if self.reranker is not None and hits:
-            hits = self.reranker.rerank(query, hits[: max(2 * k, 10)])
-        return hits[:k]
+        return hits
+
+
+def _fuse(original: list[Hit], translated: list[Hit]) -> list[Hit]:
+    """Both rankings of one question: summed scores rank, the better relevance and score are kept.
+    (On XQuAD, Chinese questions against English passages: hit@4 0.853 alone, 0.890 translated,
+    0.902 summed; the better of the two gave 0.897.)"""
+    merged: dict[str, tuple[Hit, float]] = {}
+    for h in original + translated:
+        if h.chunk.id in merged:
+            kept, total = merged[h.chunk.id]
+            kept.relevance = max(kept.relevance, h.relevance)
+            kept.score = max(kept.score, h.score)
+            merged[h.chunk.id] = (kept, total + h.score)
+        else:
+            merged[h.chunk.id] = (h, h.score)
+    return [h for h, _ in sorted(merged.values(), key=lambda m: m[1], reverse=True)]
 
 
 class CrossEncoderReranker:

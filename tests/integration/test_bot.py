@@ -198,8 +198,10 @@ def test_a_quote_in_another_language_is_translated_by_the_model(gen, tmp_path):
     gen.calls.clear()
     a = bot.ask("How long are gift cards valid after purchase?")
     assert not a.refused and a.sources[0]["source"] == "礼品卡.md"
-    assert len(gen.calls) == 1 and "Translate" in gen.calls[0][0]["content"]
-    assert "礼品卡自购买之日起三年内有效" in gen.calls[0][-1]["content"]
+    # Two model calls: the question translated for the search, then the quote for the customer.
+    assert len(gen.calls) == 2 and all("Translate" in c[0]["content"] for c in gen.calls)
+    assert gen.calls[0][-1]["content"] == "How long are gift cards valid after purchase?"
+    assert "礼品卡自购买之日起三年内有效" in gen.calls[1][-1]["content"]
     assert not CJK.search(a.answer) and a.answer.endswith("[1]")
     assert re.search(r"three|3", a.answer, re.IGNORECASE)
 
@@ -209,3 +211,15 @@ def test_a_quoted_follow_up_uses_the_history(quoting):
     follow = quoting.ask("And how do I claim it?", first.session_id)
     assert not follow.refused and follow.sources[0]["source"] == "en/warranty.md"
     assert " ".join(follow.answer.removesuffix("[1]").split()) in _chunk_texts(quoting, "en/warranty.md")
+
+
+def test_a_question_in_a_language_the_knowledge_hardly_holds_is_searched_in_translation(gen, tmp_path):
+    settings = Settings(data_dir=tmp_path / "data")
+    bot = build_bot(settings, kb_name="en-only", progress=False, generator=gen)
+    assert not bot.knowledge.ingestor.ingest([DEMO / "en"]).failed
+    gen.calls.clear()
+    a = bot.ask("密码重置链接的有效期是多久？")
+    asked = [c[-1]["content"] for c in gen.calls if "Translate" in c[0]["content"]]
+    assert asked[0] == "密码重置链接的有效期是多久？"  # the question, translated for the search
+    assert not a.refused and a.sources[0]["source"] == "account.md"
+    assert CJK.search(a.answer) and "60" in a.answer  # the English quote, translated back

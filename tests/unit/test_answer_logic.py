@@ -184,3 +184,41 @@ def test_a_spreadsheet_row_stays_one_sentence():
     rows = ("product: Lumen Kettle 1.2 L; category: appliance; price_eur: 89.00; warranty_years: 2\n"
             "product: Tea Maker; category: appliance; price_eur: 129.00; warranty_years: 2")
     assert hit_sentences(hit(rows)) == rows.split("\n")
+
+
+def test_fused_rankings_sum_scores_and_keep_the_better_relevance():
+    from knowledge.search import _fuse
+
+    def h(cid, score, rel):
+        return Hit(chunk=Chunk(id=cid, text=cid, source="a.md"), score=score, relevance=rel)
+
+    out = _fuse([h("a", 0.6, 0.5), h("b", 0.5, 0.4)], [h("b", 0.55, 0.8), h("c", 0.58, 0.7)])
+    assert [x.chunk.id for x in out] == ["b", "a", "c"]
+    assert out[0].relevance == 0.8 and out[0].score == 0.55
+
+
+def test_only_a_question_in_a_language_the_knowledge_hardly_holds_is_translated():
+    from collections import Counter
+
+    from knowledge.search import Searcher
+
+    class Index:
+        def __init__(self, langs):
+            self.languages = Counter(langs)
+
+    class KB:
+        def __init__(self, langs):
+            self.index = Index(langs)
+
+        def keyword_index(self):
+            return self.index
+
+    def translate(text, lang):
+        return text
+
+    english = Searcher(KB({"en": 95, "zh": 5}), None, translator=translate)
+    assert english._translation_target("退货期限是多久？") == "en"
+    assert english._translation_target("How long do returns take?") is None
+    both = Searcher(KB({"en": 50, "zh": 50}), None, translator=translate)
+    assert both._translation_target("退货期限是多久？") is None
+    assert Searcher(KB({"en": 10}), None)._translation_target("退货期限是多久？") is None
