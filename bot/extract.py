@@ -3,8 +3,9 @@
 The packaged 0.5B chat model reads badly: on XQuAD it names the wrong person or year, echoes the
 question, or pastes a paragraph, and its answers hold the gold answer 58% of the time in English
 and 32% in Chinese (``bench/results/answers-ours.json``). The best-ranked source sentence holds it
-81% and 84% of the time (``answers-extract.json``); on the demo help center's own questions
-(``bot/demo/questions.jsonl``) quotes are right 73% of the time against 60% for the model. And a
+80% and 84% of the time (``answers-extract.json``); on the demo help center's own questions
+(``bot/demo/questions.jsonl``, ``bench/demo.py``) quotes are right 83% of the time against 67% for
+the model. And a
 quote cannot invent a name or a number. With ``answer_style`` "extract" (what "auto" picks for the
 packaged models) the bot answers with that sentence; the model is only used when the sentence is
 in another language than the question, to translate it. A capable model ("generate") writes its

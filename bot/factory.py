@@ -74,6 +74,7 @@ def build_bot(settings: Settings | None = None, *, kb_name: str | None = None, p
                          answer_style=answer_style(settings))
     generator = generator or make_generator(settings)
     knowledge.searcher.translator = question_translator(generator)
+    knowledge.searcher.translate_into = frozenset(settings.retrieval.translate_into)
     return Bot(knowledge, generator, conversations, options)
 
 

@@ -222,3 +222,7 @@ def test_only_a_question_in_a_language_the_knowledge_hardly_holds_is_translated(
     both = Searcher(KB({"en": 50, "zh": 50}), None, translator=translate)
     assert both._translation_target("退货期限是多久？") is None
     assert Searcher(KB({"en": 10}), None)._translation_target("退货期限是多久？") is None
+    chinese = Searcher(KB({"zh": 100}), None, translator=translate)
+    assert chinese._translation_target("How long do returns take?") is None  # not into Chinese by default
+    chinese.translate_into = frozenset({"en", "zh"})
+    assert chinese._translation_target("How long do returns take?") == "zh"
