@@ -184,16 +184,14 @@ class Bot:
             yield Event("done", Answer(reply, False, False, [], timings, sid, lang, error=True))
             return
         timings["total"] = _ms(t0)
-        if self.options.answer_style == "extract":
-            cited = self._cited(answer, hits, sources)
-            yield from self._finish(sid, question, standalone, answer, lang, cited, timings)
-            return
-        if is_refusal(answer) or not answer.strip():
+        quoted = self.options.answer_style == "extract"
+        # A quote is the knowledge's own words: only the model's own answer can be its "I don't know".
+        if not answer.strip() or (not quoted and is_refusal(answer)):
             reply = f"{text('refusal', lang)} {text('handoff', lang)}"
             yield from self._finish(sid, question, standalone, reply, lang, [], timings, refused=True,
                                     replace=True)
             return
-        tidied = tidy(answer, [label for label, _ in sources])
+        tidied = answer if quoted else tidy(answer, [label for label, _ in sources])
         cited = self._cited(tidied, hits, sources)
         yield from self._finish(sid, question, standalone, tidied, lang, cited, timings,
                                 replace=tidied != answer)
@@ -234,6 +232,8 @@ class Bot:
         # matched in that translation.
         question = next((h.extra["translated_query"] for h in hits if "translated_query" in h.extra), question)
         found = quote(question, hits, weight)
+        if found is None:  # every sentence is a question: nothing to quote
+            return ""
         mark = f" [{found.hit + 1}]"
         if found.lang == lang:
             timings["first_token"] = _ms(t0)

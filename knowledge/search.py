@@ -22,7 +22,7 @@ import numpy as np
 
 from .calibration import Calibration
 from .embedders import embed_query
-from .keyword import tokenize
+from .keyword import BM25Index, tokenize
 from .lang import detect_language
 from .store import KnowledgeBase
 from .types import Hit
@@ -52,8 +52,9 @@ class Searcher:
     def search(self, query: str, k: int = 4, *, vector: np.ndarray | None = None) -> list[Hit]:
         """The ``k`` most relevant chunks for ``query``, best first (``vector``: its embedding, if known)."""
         n = max(self.candidates, 2 * k)
-        hits = self._search(query, n, vector)
-        target = self._translation_target(query)
+        index = self.kb.keyword_index()  # one registry read per search, translated or not
+        hits = self._search(query, n, vector, index)
+        target = self._translation_target(query, index)
         if target:
             try:
                 translated = self.translator(query, target).strip()
@@ -61,19 +62,19 @@ class Searcher:
                 log.warning("question translation failed: %s", exc)
                 translated = ""
             if translated:
-                hits = _fuse(hits, self._search(translated, n, None))
+                hits = _fuse(hits, self._search(translated, n, None, index))
                 for h in hits:
                     h.extra["translated_query"] = translated
         if self.reranker is not None and hits:
             hits = self.reranker.rerank(query, hits[: max(2 * k, 10)])
         return hits[:k]
 
-    def _translation_target(self, query: str) -> str | None:
+    def _translation_target(self, query: str, index: BM25Index) -> str | None:
         """The language to search in as well: the knowledge base's main one, when it is not the
         question's and the question's own language is rare in it."""
         if self.translator is None:
             return None
-        langs = self.kb.keyword_index().languages
+        langs = index.languages
         total = sum(langs.values())
         qlang = detect_language(query)
         if not total or langs.get(qlang, 0) >= TRANSLATE_BELOW * total:
@@ -81,11 +82,11 @@ class Searcher:
         main = langs.most_common(1)[0][0]
         return main if main != qlang and main in self.translate_into else None
 
-    def _search(self, query: str, n: int, vector: np.ndarray | None) -> list[Hit]:
+    def _search(self, query: str, n: int, vector: np.ndarray | None, index: BM25Index) -> list[Hit]:
         if vector is None:
             vector = embed_query(self.kb.embedder, query)
         dense = {c.id: (c, cos) for c, cos in self.kb.query(vector, n)}
-        keyword = dict(self.kb.keyword_index().search(tokenize(query), n))
+        keyword = dict(index.search(tokenize(query), n))
         missing = [cid for cid in keyword if cid not in dense]
         dense.update({c.id: (c, cos) for c, cos in self.kb.fetch(missing, vector)})
         hits = []

@@ -223,3 +223,15 @@ def test_a_question_in_a_language_the_knowledge_hardly_holds_is_searched_in_tran
     assert asked[0] == "密码重置链接的有效期是多久？"  # the question, translated for the search
     assert not a.refused and a.sources[0]["source"] == "account.md"
     assert CJK.search(a.answer) and "60" in a.answer  # the English quote, translated back
+
+
+def test_a_source_of_only_questions_is_not_quoted_but_refused(quoting, tmp_path):
+    doc = tmp_path / "open-questions.md"
+    doc.write_text("# Open questions\n\nCan the moon base ship parcels to Mars?\n\n"
+                   "Will the moon base ever ship parcels to Mars?\n", "utf-8")
+    quoting.knowledge.ingestor.ingest([doc])
+    try:
+        a = quoting.ask("Can the moon base ship parcels to Mars?")
+        assert a.refused and not a.error and "person" in a.answer
+    finally:
+        quoting.knowledge.kb.delete("open-questions.md")

@@ -206,23 +206,22 @@ def test_only_a_question_in_a_language_the_knowledge_hardly_holds_is_translated(
         def __init__(self, langs):
             self.languages = Counter(langs)
 
-    class KB:
-        def __init__(self, langs):
-            self.index = Index(langs)
-
-        def keyword_index(self):
-            return self.index
-
     def translate(text, lang):
         return text
 
-    english = Searcher(KB({"en": 95, "zh": 5}), None, translator=translate)
-    assert english._translation_target("退货期限是多久？") == "en"
-    assert english._translation_target("How long do returns take?") is None
-    both = Searcher(KB({"en": 50, "zh": 50}), None, translator=translate)
-    assert both._translation_target("退货期限是多久？") is None
-    assert Searcher(KB({"en": 10}), None)._translation_target("退货期限是多久？") is None
-    chinese = Searcher(KB({"zh": 100}), None, translator=translate)
-    assert chinese._translation_target("How long do returns take?") is None  # not into Chinese by default
-    chinese.translate_into = frozenset({"en", "zh"})
-    assert chinese._translation_target("How long do returns take?") == "zh"
+    english, both = Index({"en": 95, "zh": 5}), Index({"en": 50, "zh": 50})
+    searcher = Searcher(None, None, translator=translate)
+    assert searcher._translation_target("退货期限是多久？", english) == "en"
+    assert searcher._translation_target("How long do returns take?", english) is None
+    assert searcher._translation_target("退货期限是多久？", both) is None
+    assert Searcher(None, None)._translation_target("退货期限是多久？", Index({"en": 10})) is None
+    chinese = Index({"zh": 100})
+    assert searcher._translation_target("How long do returns take?", chinese) is None  # not into Chinese by default
+    searcher.translate_into = frozenset({"en", "zh"})
+    assert searcher._translation_target("How long do returns take?", chinese) == "zh"
+
+
+def test_nothing_is_quoted_from_questions_alone():
+    from bot.extract import quote
+
+    assert quote("Can I return it?", [hit("Can I return it? Is it free?")]) is None
