@@ -7,7 +7,11 @@ English, 150 in Chinese, citation marks aside). The tutorial pipeline: articles 
 RecursiveCharacterTextSplitter(1000, 200) -> Chroma with all-MiniLM-L6-v2 -> top 4 -> a "stuff"
 prompt -> the same packaged model through llama.cpp.
 
-    python bench/answers.py [--answerable 100] [--held-out 50] [--answer-style extract]
+With ``--cross`` the same questions are asked in the other language (English questions of the
+Chinese knowledge base, and the reverse) and judged by that language's gold answers: the answer
+must come back in the customer's language.
+
+    python bench/answers.py [--answerable 100] [--held-out 50] [--answer-style extract] [--cross]
                             [--skip-tutorial] [--out bench/results/answers.json]
 """
 
@@ -113,6 +117,8 @@ def main() -> None:
     ap.add_argument("--langs", nargs="+", default=["en", "zh"])
     ap.add_argument("--answer-style", choices=["auto", "generate", "extract"], default="auto",
                     help="how our Bot answers (the answer_style setting; auto quotes with the packaged models)")
+    ap.add_argument("--cross", action="store_true",
+                    help="ask in the other language instead (the tutorial is skipped)")
     ap.add_argument("--skip-tutorial", action="store_true")
     ap.add_argument("--tutorial-share", type=float, default=1.0,
                     help="run the tutorial on this share of the same questions (it is slow: ~1,000-token prompts)")
@@ -126,10 +132,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for lang in args.langs:
             chosen = pick(lang, args.answerable, args.held_out, args.seed)
-            result[f"ours_{lang}"] = run_ours(lang, *chosen, Path(tmp), generator, args.answer_style)
-            print(f"ours {lang}: {json.dumps({k: v for k, v in result[f'ours_{lang}'].items() if k != 'rows'})}",
+            name = lang
+            if args.cross:  # the same questions, asked in the other language
+                other = "zh" if lang == "en" else "en"
+                asked = {q.qid: q for q in load(other)[1]}
+                articles, held, ok, out = chosen
+                chosen = (articles, held, [asked[q.qid] for q in ok if q.qid in asked],
+                          [asked[q.qid] for q in out if q.qid in asked])
+                name = f"{other}->{lang}"
+            result[f"ours_{name}"] = run_ours(lang, *chosen, Path(tmp), generator, args.answer_style)
+            print(f"ours {name}: {json.dumps({k: v for k, v in result[f'ours_{name}'].items() if k != 'rows'})}",
                   file=sys.stderr)
-            if not args.skip_tutorial:
+            if not args.skip_tutorial and not args.cross:
                 articles, held, ok, out = chosen
                 cut = args.tutorial_share
                 result[f"tutorial_{lang}"] = run_tutorial(lang, articles, held, ok[: round(len(ok) * cut)],

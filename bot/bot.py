@@ -95,6 +95,10 @@ class BotOptions:
     # model only translates it when it is in another language than the question). See bot/extract.py.
     answer_style: str = "generate"
 
+    def gate(self, lang: str) -> float:
+        """The relevance a chunk needs to count as a source for a question in ``lang``."""
+        return self.min_score + self.min_score_offsets.get(lang, 0.0)
+
 
 class Bot:
     """Answers customers from one knowledge base with one generator; safe to share across threads."""
@@ -147,7 +151,7 @@ class Bot:
                                                vector=vector if standalone == question else None)
         # The best-ranked hit decides answerability: cross-language relevance is noisy with a
         # small embedder, and a lower-ranked translation alone must not open the gate.
-        gate = self.options.min_score + self.options.min_score_offsets.get(lang, 0.0)
+        gate = self.options.gate(lang)
         hits = [h for h in found if h.relevance >= gate]
         if not found or found[0].relevance < gate:
             hits = []
@@ -169,7 +173,8 @@ class Bot:
         sources = [(self._label(h), body) for h, body in kept]
         try:
             if self.options.answer_style == "extract":
-                answer = yield from self._quote(standalone, hits, weight, timings, t0, lang)
+                qvec = vector if standalone == question else None
+                answer = yield from self._quote(standalone, hits, weight, timings, t0, lang, qvec)
             else:
                 prior = [(t.question, t.answer) for t in history[-1:]] if standalone != question else []
                 messages = build_messages(question, sources, lang, prior)
@@ -226,12 +231,19 @@ class Bot:
         return lambda token: index.idf(token) / 2
 
     def _quote(self, question: str, hits: list[Hit], weight, timings: dict[str, float], t0: float,
-               lang: str):
+               lang: str, vector=None):
         """Stream the best source sentence with its citation, translated if it is in another language."""
+        embedder = self.knowledge.kb.embedder
+        if vector is None:
+            vector = embed_query(embedder, question)
+
+        def similarity(sentences: list[str]):
+            return embedder.embed(sentences) @ vector
+
         # Words are matched in the sources' language: a question searched in translation is
-        # matched in that translation.
-        question = next((h.extra["translated_query"] for h in hits if "translated_query" in h.extra), question)
-        found = quote(question, hits, weight)
+        # matched in that translation (the embedder compares across languages by itself).
+        words = next((h.extra["translated_query"] for h in hits if "translated_query" in h.extra), question)
+        found = quote(words, hits, weight, similarity)
         if found is None:  # every sentence is a question: nothing to quote
             return ""
         mark = f" [{found.hit + 1}]"

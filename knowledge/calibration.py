@@ -44,8 +44,13 @@ class Calibration:
 
     def score(self, cosine, query_lang: str | None = None, passage_lang: str | None = None):
         """Map cosine similarity to [0, 1]: for one language pair, or over all pairs when None."""
+        return np.clip(self.linear(cosine, query_lang, passage_lang), 0.0, 1.0)
+
+    def linear(self, cosine, query_lang: str | None = None, passage_lang: str | None = None):
+        """The same map, not clipped: above 1 for passages closer than a typical answer, below 0
+        for those further than a typical unrelated one. Ranking needs both ends."""
         low, high = self.pairs.get(f"{query_lang}-{passage_lang}", (self.low, self.high))
-        return np.clip((np.asarray(cosine) - low) / max(high - low, 1e-6), 0.0, 1.0)
+        return (np.asarray(cosine) - low) / max(high - low, 1e-6)
 
 
 def _pairs() -> list[dict[str, str]]:

@@ -1,10 +1,15 @@
 """Hybrid retrieval: dense vectors and BM25 keywords, fused on calibrated scales.
 
-Each hit gets ``dense + w * keyword * (1 - dense)`` twice (capped at 1 when reported): keyword
-evidence can only raise a chunk, never lower it, so when the keyword side finds nothing (a question
-in English about Chinese knowledge, say) the dense ranking stands unchanged. ``score`` uses one
-calibration for every language and ranks; ``relevance`` uses the calibration of the question's and
-the passage's languages and is what an answerability threshold compares against.
+Hits are ranked by ``dense + w * keyword``, the dense side on one calibrated scale for every
+language and not clipped: keyword evidence can only raise a chunk, never lower it, so when the
+keyword side finds nothing (a question in English about Chinese knowledge, say) the dense ranking
+stands unchanged. Clipping the dense side to [0, 1] first, as this module once did, tied every
+passage beyond the calibration's ends: close passages of one language all at 1, where keywords
+could no longer tell them apart (XQuAD zh hit@1 0.926, now 0.953), and distant cross-language
+passages all at 0, where keywords alone decided (en->zh hit@4 0.898, now 0.922; dense alone 0.924).
+``score`` is that rank clipped to [0, 1]; ``relevance`` is ``pair + w * keyword * (1 - pair)`` with
+the calibration of the question's and the passage's languages, and is what an answerability
+threshold compares against.
 
 Across languages the dense side alone carries the ranking, and a small multilingual embedder is
 weaker there (XQuAD hit@4 0.88 for Chinese questions against English passages, 0.99 within one
@@ -25,7 +30,7 @@ from .embedders import embed_query
 from .keyword import BM25Index, tokenize
 from .lang import detect_language
 from .store import KnowledgeBase
-from .types import Hit
+from .types import Chunk, Hit
 
 __all__ = ["Searcher"]
 
@@ -89,38 +94,36 @@ class Searcher:
         keyword = dict(index.search(tokenize(query), n))
         missing = [cid for cid in keyword if cid not in dense]
         dense.update({c.id: (c, cos) for c, cos in self.kb.fetch(missing, vector)})
-        hits = []
         qlang = detect_language(query)
-        w = self.keyword_weight
-        for cid, (chunk, cos) in dense.items():
-            d = float(self.calibration.score(cos))
-            pair = float(self.calibration.score(cos, qlang, detect_language(chunk.text)))
-            kw = keyword.get(cid, 0.0)
-            # Uncapped for ranking: two chunks the keywords both confirm still differ by dense score.
-            fused = d + w * kw * (1.0 - d)
-            relevance = min(1.0, pair + w * kw * (1.0 - pair))
-            hits.append(Hit(chunk=chunk, score=fused, dense=d, keyword=kw, relevance=relevance,
-                            extra={"cosine": cos}))
-        hits.sort(key=lambda h: h.score, reverse=True)
-        for h in hits:
-            h.score = min(h.score, 1.0)
+        hits = [scored(chunk, cos, keyword.get(cid, 0.0), qlang, self.calibration, self.keyword_weight)
+                for cid, (chunk, cos) in dense.items()]
+        hits.sort(key=lambda h: h.rank, reverse=True)
         return hits
 
 
+def scored(chunk: Chunk, cosine: float, keyword: float, query_lang: str, calibration: Calibration,
+           keyword_weight: float) -> Hit:
+    """One candidate's hit: ranked by the unclipped dense score plus the keyword evidence."""
+    d = float(calibration.linear(cosine))
+    rank = d + keyword_weight * keyword
+    pair = float(calibration.score(cosine, query_lang, detect_language(chunk.text)))
+    relevance = min(1.0, pair + keyword_weight * keyword * (1.0 - pair))
+    return Hit(chunk=chunk, score=min(max(rank, 0.0), 1.0), dense=min(max(d, 0.0), 1.0), keyword=keyword,
+               relevance=relevance, rank=rank, extra={"cosine": cosine})
+
+
 def _fuse(original: list[Hit], translated: list[Hit]) -> list[Hit]:
-    """Both rankings of one question: summed scores rank, the better relevance and score are kept.
-    (On XQuAD, Chinese questions against English passages: hit@4 0.853 alone, 0.890 translated,
-    0.902 summed; the better of the two gave 0.897.)"""
-    merged: dict[str, tuple[Hit, float]] = {}
+    """Both rankings of one question: summed ranks order the hits, the better relevance and score
+    are kept. (On XQuAD, Chinese questions against English passages, 1,190 questions: hit@4 0.877
+    alone, 0.882 translated, 0.908 summed; the better of the two gave 0.885.)"""
+    merged: dict[str, Hit] = {}
     for h in original + translated:
-        if h.chunk.id in merged:
-            kept, total = merged[h.chunk.id]
+        kept = merged.setdefault(h.chunk.id, h)
+        if kept is not h:
             kept.relevance = max(kept.relevance, h.relevance)
             kept.score = max(kept.score, h.score)
-            merged[h.chunk.id] = (kept, total + h.score)
-        else:
-            merged[h.chunk.id] = (h, h.score)
-    return [h for h, _ in sorted(merged.values(), key=lambda m: m[1], reverse=True)]
+            kept.rank += h.rank
+    return sorted(merged.values(), key=lambda h: h.rank, reverse=True)
 
 
 class CrossEncoderReranker:
@@ -137,5 +140,5 @@ class CrossEncoderReranker:
         probs = 1.0 / (1.0 + np.exp(-logits.reshape(len(hits), -1)[:, -1]))
         for h, p in zip(hits, probs):
             h.extra["rerank"] = float(p)
-            h.score = 0.5 * h.score + 0.5 * float(p)
-        return sorted(hits, key=lambda h: h.score, reverse=True)
+            h.score = h.rank = 0.5 * h.score + 0.5 * float(p)
+        return sorted(hits, key=lambda h: h.rank, reverse=True)

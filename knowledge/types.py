@@ -73,10 +73,12 @@ class Chunk:
 class Hit:
     """A retrieved chunk with calibrated scores in [0, 1].
 
-    ``score`` ranks hits (one calibration for all languages, so that a passage in the question's
-    language wins over its translation); ``relevance`` says whether the hit can answer the question
-    (calibrated for the question/passage language pair, so an English question about Chinese
-    knowledge is judged on the cross-language scale).
+    ``score`` says how well the hit matches (one calibration for all languages, so that a passage
+    in the question's language wins over its translation); ``relevance`` says whether the hit can
+    answer the question (calibrated for the question/passage language pair, so an English question
+    about Chinese knowledge is judged on the cross-language scale). ``rank`` orders the hits: the
+    score before it is clipped to [0, 1], so that passages above a typical answer's similarity, or
+    below a typical unrelated one's, keep their order.
     """
 
     chunk: Chunk
@@ -85,6 +87,11 @@ class Hit:
     keyword: float = 0.0
     relevance: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+    rank: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.rank is None:
+            self.rank = self.score
 
     def as_dict(self) -> dict[str, Any]:
         """The search-hit object of the command-line and API contract."""

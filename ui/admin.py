@@ -23,7 +23,7 @@ log = logging.getLogger("helpdesk.ui.admin")
 
 DOC_COLUMNS = ["source", "title", "chunks", "FAQ entries", "size", "ingested at (UTC)", "id"]
 UPLOAD_COLUMNS = ["file", "stored as", "status", "chunks", "message"]
-HIT_COLUMNS = ["score", "used", "source", "location", "text"]
+HIT_COLUMNS = ["relevance", "used", "source", "location", "text"]
 FAQ_COLUMNS = ["#", "question", "answer", "updated (UTC)"]
 GAP_COLUMNS = ["question", "why", "times", "last asked (UTC)", "bot's answer", "comment"]
 TALK_COLUMNS = ["session", "started (UTC)", "last (UTC)", "turns", "refused", "👍", "👎", "hand-offs",
@@ -125,7 +125,7 @@ def admin_page(desk) -> gr.Blocks:
             result = lib.test(question or "")
         except HelpdeskError as exc:
             return [], f"⚠️ {exc}"
-        hits = [[h["score"], "yes" if h["used"] else "no", h["source"], h["location"], h["text"]]
+        hits = [[h["relevance"], "yes" if h["used"] else "no", h["source"], h["location"], h["text"]]
                 for h in result["hits"]]
         a = result["answer"]
         flags = [f for f, on in (("refused", a.get("refused")), ("FAQ answer", a.get("canned")),
@@ -133,7 +133,7 @@ def admin_page(desk) -> gr.Blocks:
         cited = ", ".join(f"[{s['n']}] {s['source']}" for s in a.get("sources", [])) or "none"
         timings = ", ".join(f"{k} {v:.0f} ms" for k, v in a.get("timings_ms", {}).items())
         md = (f"**Answer**{' (' + ', '.join(flags) + ')' if flags else ''}:\n\n{a.get('answer', '')}\n\n"
-              f"Cited: {cited}  \nChunks scoring under {result['min_score']} are not used.  \n{timings}")
+              f"Cited: {cited}  \nChunks with a relevance under {result['min_score']:.2f} are not used.  \n{timings}")
         return hits, md
 
     # -- FAQ and unanswered ------------------------------------------------------------------

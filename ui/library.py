@@ -20,6 +20,7 @@ from typing import Any, BinaryIO
 
 from bot.originals import Originals
 from knowledge.errors import FileTooLarge, HelpdeskError, InputError, NotFound, UnsupportedFile
+from knowledge.lang import detect_language
 
 from .uploads import check_count, copy_limited, safe_name
 
@@ -211,8 +212,9 @@ class Library:
         bot = self.desk.require_bot()
         question = self.desk.check_message(question)
         k = max(bot.options.top_k, 5)
+        gate = bot.options.gate(detect_language(question))
         hits = [{**h.as_dict(), "dense": round(h.dense, 4), "keyword": round(h.keyword, 4),
-                 "used": h.score >= bot.options.min_score}
+                 "used": h.relevance >= gate}
                 for h in bot.knowledge.searcher.search(question, k)]
         sid = f"admin-test-{uuid.uuid4().hex[:16]}"
         answer = None
@@ -224,7 +226,7 @@ class Library:
             self.desk.records.drop_session(sid)
         result = answer.as_dict() if answer else {}
         result.pop("session_id", None)
-        return {"hits": hits, "min_score": bot.options.min_score, "answer": result,
+        return {"hits": hits, "min_score": gate, "answer": result,
                 "error": bool(answer and answer.error)}
 
 

@@ -218,11 +218,11 @@ def test_a_question_in_a_language_the_knowledge_hardly_holds_is_searched_in_tran
     bot = build_bot(settings, kb_name="en-only", progress=False, generator=gen)
     assert not bot.knowledge.ingestor.ingest([DEMO / "en"]).failed
     gen.calls.clear()
-    a = bot.ask("密码重置链接的有效期是多久？")
+    a = bot.ask("家电的保修期是多久？")
     asked = [c[-1]["content"] for c in gen.calls if "Translate" in c[0]["content"]]
-    assert asked[0] == "密码重置链接的有效期是多久？"  # the question, translated for the search
-    assert not a.refused and a.sources[0]["source"] == "account.md"
-    assert CJK.search(a.answer) and "60" in a.answer  # the English quote, translated back
+    assert asked[0] == "家电的保修期是多久？"  # the question, translated for the search
+    assert not a.refused and a.sources[0]["source"] == "warranty.md"
+    assert CJK.search(a.answer) and re.search("2|两|二", a.answer)  # the English quote, translated back
 
 
 def test_a_source_of_only_questions_is_not_quoted_but_refused(quoting, tmp_path):

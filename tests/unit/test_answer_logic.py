@@ -158,6 +158,12 @@ def test_quote_adds_the_next_sentence_to_a_short_one_and_reads_chinese():
 
     q = quote("会员费是多少？", [hit("会员费为每年99元。可随时取消，按月退还剩余费用。发票在订单页申请。")])
     assert q.text == "会员费为每年99元。可随时取消，按月退还剩余费用。" and q.lang == "zh"
+    # Not with the lead-in to a list it would not quote...
+    q = quote("退款多久处理？", [hit("我们会在5个工作日内处理退款。款项原路退回：\n支付宝：1-3个工作日\n银行卡：3-5个工作日")])
+    assert q.text == "我们会在5个工作日内处理退款。"
+    # ...while a lead-in that is the best sentence brings its list.
+    q = quote("How are refunds paid back?", [hit("Refunds are paid back as follows:\nPayPal: 1-3 days\nCards: 3-5 days")])
+    assert q.text.startswith("Refunds are paid back as follows:") and "Cards: 3-5 days" in q.text
 
 
 def test_trim_keeps_the_clauses_that_match_the_question_within_the_limit():
@@ -225,3 +231,44 @@ def test_nothing_is_quoted_from_questions_alone():
     from bot.extract import quote
 
     assert quote("Can I return it?", [hit("Can I return it? Is it free?")]) is None
+
+
+def test_ranking_keeps_the_order_beyond_the_calibrated_ends():
+    from knowledge.calibration import Calibration
+    from knowledge.search import scored
+
+    cal = Calibration(low=0.75, high=0.90, pairs={"en-zh": (0.72, 0.80)})
+
+    def rank(cos, kw, text="Refunds take five days.", lang="en"):
+        return scored(Chunk(id=f"{cos}-{kw}", text=text, source="a.md"), cos, kw, lang, cal, 1.5)
+
+    # Two passages closer than a typical answer: the keywords still tell them apart (clipping the
+    # dense side at 1 used to tie them, dense order winning).
+    close, confirmed = rank(0.93, 0.0), rank(0.91, 0.4)
+    assert confirmed.rank > close.rank and close.score == confirmed.score == 1.0
+    # Passages further than a typical unrelated one keep their dense order when no keyword
+    # matches, and a faint keyword match does not lift a far passage over a much closer one.
+    zh = "退款需要五天。"
+    near, far, far_kw = rank(0.74, 0.0, zh), rank(0.70, 0.0, zh), rank(0.66, 0.05, zh)
+    assert near.rank > far.rank > far_kw.rank
+    assert near.score == far.score == 0.0 and near.dense == 0.0
+    # Relevance stays on the question/passage pair's own scale, within [0, 1].
+    assert near.relevance == pytest.approx((0.74 - 0.72) / (0.80 - 0.72))
+    assert 0.0 <= confirmed.relevance <= 1.0
+
+
+def test_similarity_picks_the_sentence_words_cannot_rank():
+    from bot.extract import quote
+
+    # An English question about Chinese knowledge shares no word with it: word ranking alone
+    # quotes the first sentence; the embedder's similarity (here given) finds the answer.
+    h = hit("我们的仓库位于上海。退款会在5个工作日内到账。客服每天9点上班。")
+    assert quote("Tell me about refunds.", [h]).text.startswith("我们的仓库位于上海。")
+    seen = []
+
+    def similarity(sentences):
+        seen.append(list(sentences))
+        return [0.9 if "退款" in s else 0.8 for s in sentences]
+
+    q = quote("Tell me about refunds.", [h], similarity=similarity)
+    assert q.text.startswith("退款会在5个工作日内到账。") and len(seen) == 1 and len(seen[0]) == 3
