@@ -99,6 +99,15 @@ class BotOptions:
         """The relevance a chunk needs to count as a source for a question in ``lang``."""
         return self.min_score + self.min_score_offsets.get(lang, 0.0)
 
+    def usable(self, found: list[Hit], lang: str) -> list[Hit]:
+        """The hits an answer may use: those over the gate, and none unless the best-ranked one is
+        (cross-language relevance is noisy with a small embedder, and a lower-ranked translation
+        alone must not open the gate)."""
+        gate = self.gate(lang)
+        if not found or found[0].relevance < gate:
+            return []
+        return [h for h in found if h.relevance >= gate]
+
 
 class Bot:
     """Answers customers from one knowledge base with one generator; safe to share across threads."""
@@ -146,15 +155,11 @@ class Bot:
                                     canned=True)
             return
 
-        # The question's vector serves retrieval too unless a follow-up changed the text.
-        found = self.knowledge.searcher.search(standalone, self.options.top_k,
-                                               vector=vector if standalone == question else None)
-        # The best-ranked hit decides answerability: cross-language relevance is noisy with a
-        # small embedder, and a lower-ranked translation alone must not open the gate.
-        gate = self.options.gate(lang)
-        hits = [h for h in found if h.relevance >= gate]
-        if not found or found[0].relevance < gate:
-            hits = []
+        # The question's vector serves retrieval (and quoting) too unless a follow-up changed the text.
+        if standalone != question:
+            vector = embed_query(self.knowledge.kb.embedder, standalone)
+        found = self.knowledge.searcher.search(standalone, self.options.top_k, vector=vector)
+        hits = self.options.usable(found, lang)
         timings["retrieve"] = _ms(t0)
         if not hits:
             reply = f"{text('refusal', lang)} {text('handoff', lang)}"
@@ -173,8 +178,7 @@ class Bot:
         sources = [(self._label(h), body) for h, body in kept]
         try:
             if self.options.answer_style == "extract":
-                qvec = vector if standalone == question else None
-                answer = yield from self._quote(standalone, hits, weight, timings, t0, lang, qvec)
+                answer = yield from self._quote(standalone, vector, hits, weight, timings, t0, lang)
             else:
                 prior = [(t.question, t.answer) for t in history[-1:]] if standalone != question else []
                 messages = build_messages(question, sources, lang, prior)
@@ -230,12 +234,11 @@ class Bot:
         index = self.knowledge.kb.keyword_index()
         return lambda token: index.idf(token) / 2
 
-    def _quote(self, question: str, hits: list[Hit], weight, timings: dict[str, float], t0: float,
-               lang: str, vector=None):
-        """Stream the best source sentence with its citation, translated if it is in another language."""
+    def _quote(self, question: str, vector, hits: list[Hit], weight, timings: dict[str, float], t0: float,
+               lang: str):
+        """Stream the best source sentence with its citation, translated if it is in another language
+        (``vector``: the question's embedding)."""
         embedder = self.knowledge.kb.embedder
-        if vector is None:
-            vector = embed_query(embedder, question)
 
         def similarity(sentences: list[str]):
             return embedder.embed(sentences) @ vector

@@ -212,10 +212,12 @@ class Library:
         bot = self.desk.require_bot()
         question = self.desk.check_message(question)
         k = max(bot.options.top_k, 5)
-        gate = bot.options.gate(detect_language(question))
+        lang = detect_language(question)
+        found = bot.knowledge.searcher.search(question, k)
+        used = {h.chunk.id for h in bot.options.usable(found, lang)}
         hits = [{**h.as_dict(), "dense": round(h.dense, 4), "keyword": round(h.keyword, 4),
-                 "used": h.relevance >= gate}
-                for h in bot.knowledge.searcher.search(question, k)]
+                 "used": h.chunk.id in used}
+                for h in found]
         sid = f"admin-test-{uuid.uuid4().hex[:16]}"
         answer = None
         try:
@@ -226,7 +228,7 @@ class Library:
             self.desk.records.drop_session(sid)
         result = answer.as_dict() if answer else {}
         result.pop("session_id", None)
-        return {"hits": hits, "min_score": gate, "answer": result,
+        return {"hits": hits, "min_score": bot.options.gate(lang), "answer": result,
                 "error": bool(answer and answer.error)}
 
 
