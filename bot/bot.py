@@ -28,8 +28,9 @@ from knowledge.errors import HelpdeskError, InputError
 from knowledge.keyword import tokenize
 from knowledge.types import Hit
 
+from .blocks import parse
+from .compose import compose
 from .conversation import ConversationStore, Turn, standalone_question
-from .extract import quote
 from .factory import Knowledge
 from .generators.base import Generator
 from .prompts import (build_messages, citations, detect_language, is_refusal, select_context, text,
@@ -116,7 +117,6 @@ class Bot:
                  options: BotOptions | None = None):
         self.knowledge, self.generator, self.conversations = knowledge, generator, conversations
         self.options = options or BotOptions()
-        self.last_prompt: list[dict[str, str]] | None = None
 
     @classmethod
     def from_settings(cls, settings=None, *, progress: bool = True) -> Bot:
@@ -171,18 +171,17 @@ class Bot:
         # Sources in the customer's language first: a bilingual help center holds both versions.
         hits.sort(key=lambda h: detect_language(h.chunk.text) != lang)
         weight = self._weight()
-        context = select_context(standalone, hits, self.generator.count_tokens, self.options.context_tokens,
-                                 weight)
-        kept = [(h, body) for h, body in zip(hits, context) if body]
-        hits = [h for h, _ in kept]
-        sources = [(self._label(h), body) for h, body in kept]
         try:
             if self.options.answer_style == "extract":
-                answer = yield from self._quote(standalone, vector, hits, weight, timings, t0, lang)
+                answer, sources = yield from self._quote(standalone, vector, hits, weight, timings, t0, lang)
             else:
+                context = select_context(standalone, hits, self.generator.count_tokens,
+                                         self.options.context_tokens, weight)
+                kept = [(h, body) for h, body in zip(hits, context) if body]
+                hits = [h for h, _ in kept]
+                sources = [(self._label(h), body) for h, body in kept]
                 prior = [(t.question, t.answer) for t in history[-1:]] if standalone != question else []
                 messages = build_messages(question, sources, lang, prior)
-                self.last_prompt = messages
                 answer = yield from self._generate(messages, timings, t0, lang)
         except Exception as exc:  # a backend failure must not break the session
             log.exception("generation failed: %s", exc)
@@ -236,29 +235,35 @@ class Bot:
 
     def _quote(self, question: str, vector, hits: list[Hit], weight, timings: dict[str, float], t0: float,
                lang: str):
-        """Stream the best source sentence with its citation, translated if it is in another language
-        (``vector``: the question's embedding)."""
+        """Stream the blocks of the hits' sections that answer the question, each cited
+        (``bot/compose.py``), translated if they are in another language; return the answer and
+        the ``(label, text)`` of every hit, its text being what was quoted from it."""
         embedder = self.knowledge.kb.embedder
 
-        def similarity(sentences: list[str]):
-            return embedder.embed(sentences) @ vector
+        def similarity(texts: list[str]):
+            return embedder.embed(texts) @ vector
 
         # Words are matched in the sources' language: a question searched in translation is
         # matched in that translation (the embedder compares across languages by itself).
         words = next((h.extra["translated_query"] for h in hits if "translated_query" in h.extra), question)
-        found = quote(words, hits, weight, similarity)
-        if found is None:  # every sentence is a question: nothing to quote
-            return ""
-        mark = f" [{found.hit + 1}]"
-        if found.lang == lang:
+        sections = [parse("\n\n".join(c.text for c in self.knowledge.kb.section_of(h.chunk))) for h in hits]
+        found = compose(words, hits, sections, weight, similarity)
+        quoted = {p.hit: p.text for p in found.parts} if found else {}
+        sources = [(self._label(h), quoted.get(i, "")) for i, h in enumerate(hits)]
+        if found is None:  # nothing but questions and markup: nothing to quote
+            return "", sources
+        pieces = [f"{p.text}{_mark(p.text, p.hit + 1)}" for p in found.parts]
+        answer = "\n\n".join(pieces)
+        if detect_language(answer) == lang:
             timings["first_token"] = _ms(t0)
-            yield Event("token", found.text + mark)
-            return found.text + mark
-        self.last_prompt = messages = translation_messages(found.text, lang)
+            yield Event("token", answer)
+            return answer, sources
+        messages = translation_messages("\n\n".join(p.text for p in found.parts), lang)
         translated = yield from self._generate(messages, timings, t0, lang, refusals=False, whole=True,
-                                               max_tokens=max(self.options.answer_tokens, 160))
-        yield Event("token", mark)
-        return (translated or found.text) + mark
+                                               max_tokens=max(self.options.answer_tokens, 320))
+        marks = "".join(f" [{p.hit + 1}]" for p in found.parts)
+        yield Event("token", marks)
+        return (translated or answer) + marks, sources
 
     def _generate(self, messages, timings: dict[str, float], t0: float, lang: str, *, refusals: bool = True,
                   whole: bool = False, max_tokens: int | None = None):
@@ -321,6 +326,13 @@ class Bot:
                         "location": h.chunk.location(), "text": sources[n - 1][1],
                         "score": round(h.score, 4)})
         return out
+
+
+def _mark(text: str, n: int) -> str:
+    """The citation mark after a quoted block: on its own line after a table or code block, whose
+    last line it would break."""
+    last = text.rstrip().rsplit("\n", 1)[-1].lstrip()
+    return f"\n\n[{n}]" if last.startswith(("|", "```", "~~~")) else f" [{n}]"
 
 
 def _ms(t0: float) -> float:

@@ -1,0 +1,141 @@
+"""A help-center section as blocks: paragraphs, lists with their lead-in, tables, code.
+
+A customer's answer is rarely one sentence of a help page: a procedure is a numbered list under
+a lead-in ("To return an item:"), a price is a table row under its header, an example is a code
+block. Cutting such a page into sentences loses all of that (steps 3-4 of a 5-step list), so the
+answer is built from these blocks instead (``bot/compose.py``).
+
+    >>> [b.kind for b in parse("To return an item:\\n\\n1. Sign in.\\n2. Click Return.")]
+    ['steps']
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+__all__ = ["Block", "parse"]
+
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+_ORDERED = re.compile(r"^\s{0,3}(?:\d{1,3}[.)、]|[一二三四五六七八九十]+、)\s*")
+_BULLET = re.compile(r"^\s{0,3}[-*+•·▪]\s+")
+_TABLE_ROW = re.compile(r"^\s*\|")
+_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_BLANK = re.compile(r"^\s*$")
+
+
+@dataclass
+class Block:
+    """One block of a section: ``kind`` is prose, steps (an ordered list), list, table or code.
+
+    ``lead`` is the sentence that introduces a list, table or code block ("Paid back within:");
+    ``items`` are a list's items or a table's rows (the header is ``head``), each whole.
+    """
+
+    kind: str
+    lead: str = ""
+    items: list[str] = field(default_factory=list)
+    head: list[str] = field(default_factory=list)
+    body: str = ""
+
+    def render(self, items: list[str] | None = None, *, cut: bool = False) -> str:
+        """The block as Markdown, with only ``items`` (default: all) and an ellipsis if ``cut``."""
+        items = self.items if items is None else items
+        if self.kind in ("prose", "code"):
+            core = self.body
+        elif self.kind == "table":
+            core = "\n".join(self.head + items)
+        else:
+            core = "\n".join(items)
+        if cut:
+            core += "\n…" if self.kind != "prose" else "…"
+        return f"{self.lead}\n{core}".strip() if self.lead else core
+
+    @property
+    def text(self) -> str:
+        """The whole block as Markdown."""
+        return self.render()
+
+
+def parse(text: str) -> list[Block]:
+    """The blocks of a section's Markdown text, in order."""
+    out: list[Block] = []
+    for kind, lines in _paragraphs(text):
+        prev = out[-1] if out else None
+        if kind in ("steps", "list") and prev is not None and prev.kind == kind and not prev.head:
+            prev.items.extend(_items(lines))  # a loose list: items apart by blank lines
+            continue
+        block = _block(kind, lines)
+        if kind in ("steps", "list", "table", "code") and prev is not None and prev.kind == "prose" \
+                and _leads_in(prev.body):
+            out.pop()
+            block.lead = prev.body
+        out.append(block)
+    return out
+
+
+def _leads_in(text: str) -> bool:
+    return text.rstrip().endswith((":", "："))
+
+
+def _paragraphs(text: str):
+    """(kind, lines) per paragraph; a code fence is one paragraph whatever blank lines it holds."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    i, n = 0, len(lines)
+    while i < n:
+        if _BLANK.match(lines[i]):
+            i += 1
+            continue
+        fence = _FENCE.match(lines[i])
+        if fence:
+            j = i + 1
+            while j < n and not lines[j].lstrip().startswith(fence.group(1)):
+                j += 1
+            yield "code", lines[i:j + 1]
+            i = j + 1
+            continue
+        j = i
+        while j < n and not _BLANK.match(lines[j]) and not (j > i and _FENCE.match(lines[j])):
+            j += 1
+        yield _kind(lines[i:j]), lines[i:j]
+        i = j
+
+
+def _kind(lines: list[str]) -> str:
+    if all(_TABLE_ROW.match(line) for line in lines) and len(lines) >= 2:
+        return "table"
+    if _ORDERED.match(lines[0]):
+        return "steps"
+    if _BULLET.match(lines[0]):
+        return "list"
+    # A lead-in sentence and its list in one paragraph ("Paid back:\n- cards: 3 days").
+    return "prose"
+
+
+def _items(lines: list[str]) -> list[str]:
+    """List lines grouped into items: a line that starts no item continues the one before."""
+    items: list[str] = []
+    for line in lines:
+        if (_ORDERED.match(line) or _BULLET.match(line)) and not line.startswith(("    ", "\t")) or not items:
+            items.append(line.rstrip())
+        else:
+            items[-1] += "\n" + line.rstrip()
+    return items
+
+
+def _block(kind: str, lines: list[str]) -> Block:
+    if kind == "table":
+        rule = next((i for i, line in enumerate(lines) if _RULE.match(line)), None)
+        head = lines[: rule + 1] if rule is not None else lines[:1]
+        return Block("table", head=[h.rstrip() for h in head], items=[r.rstrip() for r in lines[len(head):]])
+    if kind in ("steps", "list"):
+        return Block(kind, items=_items(lines))
+    if kind == "code":
+        return Block("code", body="\n".join(lines).strip())
+    # A prose paragraph that holds its own list after a lead-in line.
+    for i in range(1, len(lines)):
+        if _leads_in(lines[i - 1]) and (_ORDERED.match(lines[i]) or _BULLET.match(lines[i])):
+            rest = lines[i:]
+            sub = "steps" if _ORDERED.match(rest[0]) else "list"
+            return Block(sub, lead="\n".join(lines[:i]).strip(), items=_items(rest))
+    return Block("prose", body="\n".join(line.strip() for line in lines).strip())

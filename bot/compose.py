@@ -1,0 +1,215 @@
+"""Quoted answers built from blocks of the page: whole procedures, tables with their header, one
+block per part of a multi-part question, each cited, as Markdown.
+
+The hits' sections are read whole and cut into blocks (``bot/blocks.py``). Each block scores the
+question words it shares (BM25 idf), a share of those only its section heading holds, and the
+embedder's similarity to the question, less a little per rank of its hit. The best block comes
+first. Another block follows only when it brings question words the chosen ones lack (the second
+half of "can I return it, and who pays shipping?"), and only while the answer stays short.
+
+A block too long for the answer keeps its lead-in and what the question names: the list items or
+table rows that share its words (a bullet list of return conditions answers "can I return opened
+tea?" with the tea item alone), or the sentences that share the most. A numbered procedure is
+never thinned: it comes whole, or cut at its end with an ellipsis.
+
+    >>> compose("How do I return an item?", hits, sections, weight)
+    Composed(parts=[Part(hit=0, text='To return an item:\\n1. Sign in ...')], ...)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from knowledge.keyword import tokenize
+from knowledge.lang import detect_language
+from knowledge.types import Hit
+
+from .blocks import Block
+
+__all__ = ["Part", "Composed", "compose", "ANSWER_CHARS"]
+
+# The longest answer, in characters (citation marks aside): room for a five-step procedure, still
+# short enough to read in a chat bubble.
+ANSWER_CHARS = {"en": 560, "zh": 280}
+# Cosine similarity to the question counts this many word-score points per unit.
+SIMILARITY_WEIGHT = 50.0
+# Blocks compared by similarity too (the best by words).
+CANDIDATES = 12
+HIT_PENALTY = 1.0
+HEADING_SHARE = 0.3
+# A further block must bring at least this share of the question's word weight that the chosen
+# blocks lack, and score at least this share of the best block's similarity.
+MIN_GAIN = 0.2
+MIN_SIMILARITY_SHARE = 0.9
+MAX_PARTS = 3
+# "How do I ...?" is answered by a procedure: a numbered list scores this much more.
+STEPS_BONUS = 3.0
+_HOW_TO = re.compile(r"^\s*(?:how (?:do|can|should|would) (?:i|we|you)\b(?! (?:know|tell))|how to\b|what are the steps"
+                     r"|what do i (?:need to )?do\b)|怎么(?!回事|样)|如何|怎样|步骤|流程", re.IGNORECASE)
+_SENTENCE = re.compile(r"(?<=[。！？；!?])|(?<=[.;])\s+(?=[A-Z0-9\"'(])")
+
+
+@dataclass
+class Part:
+    """One cited piece of the answer: its Markdown text and the index of its hit."""
+
+    hit: int
+    text: str
+
+
+@dataclass
+class Composed:
+    """The answer's parts, and how much of the question's word weight they hold (0-1)."""
+
+    parts: list[Part]
+    coverage: float
+    similarity: float
+
+
+@dataclass
+class _Candidate:
+    hit: int
+    block: Block
+    text: str
+    words: set[str]
+    score: float
+    sim: float = 0.0
+
+
+def compose(question: str, hits: list[Hit], sections: list[list[Block]],
+            weight: Callable[[str], float],
+            similarity: Callable[[list[str]], Sequence[float]] | None = None,
+            limit: int | None = None) -> Composed | None:
+    """The blocks of ``sections`` (one list per hit, the hit's section) that answer ``question``."""
+    q = set(tokenize(question))
+    total = sum(weight(t) for t in q) or 1.0
+    steps_bonus = STEPS_BONUS if _HOW_TO.search(question) else 0.0
+    budget = limit or ANSWER_CHARS.get(detect_language(question), ANSWER_CHARS["en"])
+    seen: set[str] = set()
+    cands: list[_Candidate] = []
+    for hi, (hit, blocks) in enumerate(zip(hits, sections)):
+        heading = q & set(tokenize(hit.chunk.section or hit.chunk.title or ""))
+        for block in blocks:
+            key = block.text.strip()
+            if not key or key in seen or not _says_something(block):
+                continue
+            seen.add(key)
+            # What would be quoted is what is scored: a long list by the items the question names.
+            text = _fit(block, q, weight, limit or ANSWER_CHARS.get(detect_language(key), ANSWER_CHARS["en"]))
+            if not text:
+                continue
+            words = q & set(tokenize(text))
+            score = (sum(weight(t) for t in words) + HEADING_SHARE * sum(weight(t) for t in heading - words)
+                     - HIT_PENALTY * hi + (steps_bonus if block.kind == "steps" else 0.0))
+            cands.append(_Candidate(hi, block, text, words | heading, score))
+    if not cands:
+        return None
+    cands.sort(key=lambda c: c.score, reverse=True)
+    cands = cands[:CANDIDATES]
+    if similarity is not None:
+        sims = similarity([c.text[:1000] for c in cands])
+        for c, s in zip(cands, sims):
+            c.sim = float(s)
+            c.score += SIMILARITY_WEIGHT * c.sim
+        cands.sort(key=lambda c: c.score, reverse=True)
+    best = cands[0]
+    budget = limit or ANSWER_CHARS.get(detect_language(best.text), ANSWER_CHARS["en"])
+    parts = [Part(best.hit, best.text)]
+    covered = set(best.words)
+    used = len(best.text)
+    for c in cands[1:]:
+        if len(parts) >= MAX_PARTS:
+            break
+        gain = sum(weight(t) for t in c.words - covered) / total
+        if gain < MIN_GAIN or (similarity is not None and c.sim < MIN_SIMILARITY_SHARE * best.sim):
+            continue
+        room = budget - used - 2
+        if room < 40:
+            break
+        piece = c.text if len(c.text) <= room else _fit(c.block, q - covered or q, weight, room)
+        if not piece or len(piece) > room:
+            continue
+        parts.append(Part(c.hit, piece))
+        covered |= c.words
+        used += len(piece) + 2
+    coverage = sum(weight(t) for t in q & covered) / total
+    return Composed(parts, coverage, best.sim)
+
+
+def _says_something(block: Block) -> bool:
+    text = block.text
+    if block.kind == "prose" and text.rstrip().endswith(("?", "？")) and len(text) < 200:
+        return False  # a question does not answer a question ("Q: How long ...?")
+    return bool(re.search(r"[^\W_]", text))
+
+
+def _fit(block: Block, q: set[str], weight, budget: int) -> str:
+    """The block in at most ``budget`` characters, keeping what the question names."""
+    whole = block.render()
+    if block.kind == "prose":
+        return whole if len(whole) <= budget else _sentences(block.body, q, weight, budget)
+    if block.kind == "code":
+        return whole if len(whole) <= budget else ""
+    items = block.items
+    if block.kind in ("list", "table"):
+        # Only the items the question names, when it names some but not all of them.
+        named = _named(items, q, weight)
+        if named and len(named) < len(items) and not _names_all(block, q):
+            items = named
+    kept: list[str] = []
+    for item in items:
+        if len(block.render(kept + [item], cut=True)) > budget:
+            break
+        kept.append(item)
+    if not kept:
+        lead = block.lead or (items[0] if items else "")
+        return _sentences(lead, q, weight, budget) if lead else ""
+    return block.render(kept, cut=len(kept) < len(items))
+
+
+_LABEL = re.compile(r"^\s*(?:[-*+•]\s+)?(?:\*\*|__)?([^:：*_|\n]{1,60}?)(?:\*\*|__)?\s*[:：]|^\s*[-*+•]\s+\*\*([^*\n]{1,60})\*\*")
+
+
+def _named(items: list[str], q: set[str], weight) -> list[str]:
+    """The items the question names: by their label ("**Tea:** ...") when labels name any, else
+    those sharing nearly as much of the question as the best item."""
+    labels = []
+    for it in items:
+        m = _LABEL.match(it)
+        labels.append(set(tokenize(m.group(1) or m.group(2))) if m else set())
+    by_label = [it for it, lab in zip(items, labels) if q & lab]
+    if by_label:
+        return by_label
+    scores = [sum(weight(t) for t in q & set(tokenize(it))) for it in items]
+    top = max(scores, default=0)
+    return [it for it, sc in zip(items, scores) if top and sc >= 0.6 * top]
+
+
+def _names_all(block: Block, q: set[str]) -> bool:
+    """Whether the question is about the list as a whole (its lead-in holds the question's words)."""
+    lead = q & set(tokenize(block.lead)) if block.lead else set()
+    return len(lead) >= 2
+
+
+def _sentences(text: str, q: set[str], weight, budget: int) -> str:
+    """The sentences of ``text`` that share the most question words, in their order, within budget."""
+    parts = [p.strip() for p in _SENTENCE.split(text) if p and p.strip()]
+    if not parts:
+        return ""
+    order = sorted(range(len(parts)), key=lambda i: (-sum(weight(t) for t in q & set(tokenize(parts[i]))), i))
+    keep: list[int] = []
+    joiner = "" if detect_language(text) == "zh" else " "
+    for i in order:
+        trial = sorted(keep + [i])
+        if len(joiner.join(parts[j] for j in trial)) + 2 <= budget:
+            keep = trial
+    if not keep:
+        return parts[order[0]][: budget - 1] + "…"
+    out = joiner.join(parts[j] for j in keep)
+    if keep[0] > 0:
+        out = "…" + out
+    if keep[-1] < len(parts) - 1:
+        out += "…"
+    return out
