@@ -1,13 +1,14 @@
-"""Markdown (and plain text) and HTML loaders: one Document per heading section."""
+"""Markdown, MDX, plain text and HTML loaders: one Document per heading section."""
 
 from __future__ import annotations
 
 import re
 
+from ._dialects import normalise
 from ._textio import decode_text, tidy
 from .types import Document, LoadedFile
 
-__all__ = ["Sections", "load_markdown", "load_html"]
+__all__ = ["Sections", "load_markdown", "load_mdx", "load_text", "load_html"]
 
 
 class Sections:
@@ -52,22 +53,30 @@ class Sections:
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_FRONT_MATTER = re.compile(r"\A---\n(.*?)\n(?:---|\.\.\.)\n", re.S)
-_FRONT_TITLE = re.compile(r"^title:[ \t]*['\"]?(.*?)['\"]?[ \t]*$", re.M)
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"\*\*|__|\*|`")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
 def load_markdown(data: bytes, source: str, stem: str) -> LoadedFile:
-    """Markdown or plain text: ATX and setext headings become the section path."""
-    text = decode_text(data, source)
-    meta_title = ""
-    front = _FRONT_MATTER.match(text)
-    if front:
-        found = _FRONT_TITLE.search(front.group(1))
-        meta_title = found.group(1).strip() if found else ""
-        text = text[front.end() :]
+    """Markdown of any common dialect: normalised (see ``_dialects``), then split by heading."""
+    text, front = normalise(decode_text(data, source))
+    return _sections(text, source, front.title or "", stem)
+
+
+def load_mdx(data: bytes, source: str, stem: str) -> LoadedFile:
+    """MDX (Docusaurus, Mintlify, Nextra): components keep their text and lose their markup."""
+    text, front = normalise(decode_text(data, source), mdx=True)
+    return _sections(text, source, front.title or "", stem)
+
+
+def load_text(data: bytes, source: str, stem: str) -> LoadedFile:
+    """Plain text, read as written; Markdown-style headings still start sections."""
+    return _sections(decode_text(data, source), source, "", stem)
+
+
+def _sections(text: str, source: str, meta_title: str, stem: str) -> LoadedFile:
+    """ATX and setext headings become the section path; code fences are never read as headings."""
     sections = Sections(source)
     body: list[str] = []
 
