@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from .lang import detect_language
 
-__all__ = ["normalise", "FrontMatter"]
+__all__ = ["normalise", "FrontMatter", "callout_label", "CALLOUT_KINDS"]
 
 _LABELS = {
     "en": {"note": "Note", "tip": "Tip", "important": "Important", "warning": "Warning",
@@ -35,6 +35,14 @@ _CALLOUTS = {
     "warn": "warning", "attention": "warning", "caution": "caution", "danger": "danger",
     "error": "danger", "failure": "danger", "fail": "danger", "missing": "danger", "bug": "danger",
 }
+
+CALLOUT_KINDS = frozenset(_CALLOUTS)
+
+
+def callout_label(kind: str, lang: str) -> str:
+    """The reader's label for a callout kind ("warning" -> "Warning" / "警告"); unknown kinds are notes."""
+    return _LABELS[lang][_CALLOUTS.get(kind.lower(), "note")]
+
 
 _FENCE = re.compile(r"^([ \t]*)(`{3,}(?!.*`)|~{3,})(.*)$")  # "```a```" is inline code, not a fence
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
@@ -208,7 +216,7 @@ def _admonitions(lines: list[str], lang: str) -> list[str]:
 
 
 def _label(lang: str, kind: str, title: str = "") -> str:
-    name = _LABELS[lang][_CALLOUTS.get(kind.lower(), "note")]
+    name = callout_label(kind, lang)
     title = _TAG.sub("", title).strip()
     colon = "：" if lang == "zh" else ": "
     return _label_line(f"{name}{colon}{title}", _sentence(lang)) if title else _label_line(name, colon)

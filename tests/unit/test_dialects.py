@@ -273,3 +273,42 @@ def test_real_pages_are_markup_free_outside_code(name):
     for markup in ("<", "/>", "[[", "![", "{/*", ":::", "title=", "\x01", "\x02", "\x03"):
         assert markup not in prose_text, markup
     assert all(p.count("**") % 2 == 0 for p in prose_text.split("\n\n"))
+
+
+# --- HTML exports of hosted help centers -------------------------------------------------------
+
+EXPORT = """<html><head><title>Install the app</title></head><body><main>
+<h1>Install the app</h1>
+<p>Press <kbd>Ctrl</kbd>+<kbd>K</kbd> and type <code>install</code>. <u>Admins only</u>.</p>
+<img src="shot.png" alt="Screenshot of the menu">
+<div class="admonition warning"><p class="admonition-title">Warning</p><p>Back up your data first.</p></div>
+<div class="theme-admonition theme-admonition-tip alert alert--success">
+  <div class="admonitionHeading_Gvgb"><span><svg></svg></span>Faster setup</div>
+  <div class="admonitionContent_BuS1"><p>Use the installer.</p></div></div>
+<div class="markdown-alert markdown-alert-note"><p class="markdown-alert-title">Note</p>
+  <ul><li>Windows 10 or later</li><li>4 GB RAM</li></ul></div>
+<pre><code class="language-bash">helpdesk ingest  docs/
+
+helpdesk serve --port 8000</code></pre>
+<table><thead><tr><th>Plan</th><th>Seats</th></tr></thead>
+<tbody><tr><td>Team</td><td>10 | more on request</td></tr></tbody></table>
+</main></body></html>"""
+
+
+def test_html_export_keeps_callouts_code_and_tables_as_markdown(tmp_path):
+    found = sections(tmp_path, "install.html", EXPORT)
+    assert found == {
+        "Install the app": (
+            "Press Ctrl+K and type `install`. Admins only.\n\n"
+            "Warning: Back up your data first.\n\n"
+            "Tip: Faster setup. Use the installer.\n\n"
+            "Note\n\n- Windows 10 or later\n- 4 GB RAM\n\n"
+            "```bash\nhelpdesk ingest  docs/\n\nhelpdesk serve --port 8000\n```\n\n"
+            "| Plan | Seats |\n| --- | --- |\n| Team | 10 \\| more on request |"
+        )
+    }
+
+
+def test_html_callouts_in_a_chinese_page_get_chinese_labels(tmp_path):
+    page = '<main><p>退货须知。</p><div class="callout callout-warning"><p>拆封的茶叶不能退货。</p></div></main>'
+    assert sections(tmp_path, "退货.html", page) == {"": "退货须知。\n\n警告：拆封的茶叶不能退货。"}
