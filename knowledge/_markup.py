@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from ._dialects import CALLOUT_KINDS, callout_label, normalise
+from ._dialects import normalise
+from ._tags import CALLOUT_KINDS, callout_label
 from ._textio import decode_text, tidy
 from .lang import detect_language
 from .types import Document, LoadedFile
