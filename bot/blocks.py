@@ -14,10 +14,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["Block", "parse"]
+from knowledge.lang import detect_language
+from knowledge.types import Chunk
+
+__all__ = ["Block", "parse", "section_blocks"]
 
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _ORDERED = re.compile(r"^\s{0,3}(?:\d{1,3}[.)、]|[一二三四五六七八九十]+、)\s*")
+# A step written out as prose ("Step 2: Upload files.", "步骤 2：上传文件。", "第 2 步：…"), as MDX
+# <Step> components and many help centers write them.
+_STEP = re.compile(r"^\s{0,3}(?:\*\*)?(?:step\s*\d{1,2}\b|步骤\s*\d{1,2}|第\s*[\d一二三四五六七八九十]{1,3}\s*步)",
+                   re.IGNORECASE)
 _BULLET = re.compile(r"^\s{0,3}[-*+•·▪]\s+")
 _TABLE_ROW = re.compile(r"^\s*\|")
 _RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
@@ -46,7 +53,8 @@ class Block:
         elif self.kind == "table":
             core = "\n".join(self.head + items)
         else:
-            core = "\n".join(items)
+            prose_steps = items and not (_ORDERED.match(items[0]) or _BULLET.match(items[0]))
+            core = ("\n\n" if prose_steps else "\n").join(items)
         if cut:
             core += "\n…" if self.kind != "prose" else "…"
         return f"{self.lead}\n{core}".strip() if self.lead else core
@@ -104,7 +112,7 @@ def _paragraphs(text: str):
 def _kind(lines: list[str]) -> str:
     if all(_TABLE_ROW.match(line) for line in lines) and len(lines) >= 2:
         return "table"
-    if _ORDERED.match(lines[0]):
+    if _ORDERED.match(lines[0]) or _STEP.match(lines[0]):
         return "steps"
     if _BULLET.match(lines[0]):
         return "list"
@@ -116,7 +124,8 @@ def _items(lines: list[str]) -> list[str]:
     """List lines grouped into items: a line that starts no item continues the one before."""
     items: list[str] = []
     for line in lines:
-        if (_ORDERED.match(line) or _BULLET.match(line)) and not line.startswith(("    ", "\t")) or not items:
+        starts = _ORDERED.match(line) or _BULLET.match(line) or _STEP.match(line)
+        if not items or (starts and not line.startswith(("    ", "\t"))):
             items.append(line.rstrip())
         else:
             items[-1] += "\n" + line.rstrip()
@@ -139,3 +148,51 @@ def _block(kind: str, lines: list[str]) -> Block:
             sub = "steps" if _ORDERED.match(rest[0]) else "list"
             return Block(sub, lead="\n".join(lines[:i]).strip(), items=_items(rest))
     return Block("prose", body="\n".join(line.strip() for line in lines).strip())
+
+
+# A heading that numbers a step of a procedure ("1. Configure credentials", "Step 2: Import").
+_NUMBERED_HEADING = re.compile(r"^\s*(?:\d{1,2}[.)、]\s*|step\s*\d{1,2}\s*[:.：-]?\s*|步骤\s*\d{1,2}\s*[:：.]?\s*"
+                               r"|第\s*[\d一二三四五六七八九十]{1,3}\s*步\s*[:：]?\s*)", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=[.;])\s+")
+# Characters of each step when a procedure is gathered from its numbered sections.
+STEP_CHARS = {"en": 180, "zh": 90}
+
+
+def section_blocks(chunks: list[Chunk], chunk: Chunk) -> list[Block]:
+    """The blocks of ``chunk``'s section, from ``chunks`` (its whole document, in order).
+
+    A section that is one step of a procedure written as numbered headings ("Firecrawl > 1.
+    Configure credentials", "Firecrawl > 2. Import") brings the whole procedure first, as one steps
+    block: each step's title and its opening sentences.
+    """
+    same = [c for c in chunks if c.section == chunk.section] or [chunk]
+    blocks = parse("\n\n".join(c.text for c in same))
+    parent, _, leaf = chunk.section.rpartition(" > ")
+    if not _NUMBERED_HEADING.match(leaf):
+        return blocks
+    steps: dict[str, list[str]] = {}
+    for c in chunks:
+        p, _, name = c.section.rpartition(" > ")
+        if p == parent and _NUMBERED_HEADING.match(name):
+            steps.setdefault(name, []).append(c.text)
+    if len(steps) < 2:
+        return blocks
+    items = []
+    for i, (name, texts) in enumerate(steps.items(), 1):
+        title = _NUMBERED_HEADING.sub("", name).strip()
+        items.append(f"{i}. **{title}**: {_opening(' '.join(texts))}")
+    lead = parent.rsplit(" > ", 1)[-1]
+    return [Block("steps", lead=f"{lead}:" if lead else "", items=items)] + blocks
+
+
+def _opening(text: str) -> str:
+    """The opening sentences of a step's text, up to ``STEP_CHARS``."""
+    text = " ".join(text.split())
+    limit = STEP_CHARS[detect_language(text)] if detect_language(text) in STEP_CHARS else STEP_CHARS["en"]
+    out = ""
+    for sentence in (p.strip() for p in _SENTENCE_END.split(text) if p and p.strip()):
+        joined = (out + ("" if detect_language(sentence) == "zh" else " ") + sentence).strip()
+        if out and len(joined) > limit:
+            break
+        out = joined
+    return out if len(out) <= limit else out[: limit - 1].rstrip() + "…"

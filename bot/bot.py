@@ -28,7 +28,8 @@ from knowledge.errors import HelpdeskError, InputError
 from knowledge.keyword import tokenize
 from knowledge.types import Hit
 
-from .blocks import parse
+from .answerable import asks_price, states_price, unknown_names
+from .blocks import section_blocks
 from .compose import compose
 from .conversation import ConversationStore, Turn, standalone_question
 from .factory import Knowledge
@@ -161,6 +162,8 @@ class Bot:
         found = self.knowledge.searcher.search(standalone, self.options.top_k, vector=vector)
         hits = self.options.usable(found, lang)
         timings["retrieve"] = _ms(t0)
+        if hits and self._names_unknown(question):
+            hits = []
         if not hits:
             reply = f"{text('refusal', lang)} {text('handoff', lang)}"
             timings.update(first_token=_ms(t0), total=_ms(t0))
@@ -182,7 +185,7 @@ class Bot:
                 sources = [(self._label(h), body) for h, body in kept]
                 prior = [(t.question, t.answer) for t in history[-1:]] if standalone != question else []
                 messages = build_messages(question, sources, lang, prior)
-                answer = yield from self._generate(messages, timings, t0, lang)
+                answer = "" if _unpriced(standalone, sources) else (yield from self._generate(messages, timings, t0, lang))
         except Exception as exc:  # a backend failure must not break the session
             log.exception("generation failed: %s", exc)
             reply = text("error", lang)
@@ -217,6 +220,15 @@ class Bot:
                                   limit=self.options.max_question_chars))
         return question
 
+    def _names_unknown(self, question: str) -> bool:
+        """Whether the question names something the knowledge base never mentions (PayPal, EPUB):
+        then no passage answers it, however close (see ``bot/answerable.py``)."""
+        index = self.knowledge.kb.keyword_index()
+        names = unknown_names(question, index.terms(), index.__contains__)
+        if names:
+            log.info("refused: the knowledge never mentions %s", ", ".join(names))
+        return bool(names)
+
     def _faq(self, vector, question: str):
         near = self.knowledge.kb.faq_nearest(vector, 1)
         if not near:
@@ -246,11 +258,11 @@ class Bot:
         # Words are matched in the sources' language: a question searched in translation is
         # matched in that translation (the embedder compares across languages by itself).
         words = next((h.extra["translated_query"] for h in hits if "translated_query" in h.extra), question)
-        sections = [parse("\n\n".join(c.text for c in self.knowledge.kb.section_of(h.chunk))) for h in hits]
+        sections = [section_blocks(self.knowledge.kb.version_of(h.chunk), h.chunk) for h in hits]
         found = compose(words, hits, sections, weight, similarity)
         quoted = {p.hit: p.text for p in found.parts} if found else {}
         sources = [(self._label(h), quoted.get(i, "")) for i, h in enumerate(hits)]
-        if found is None:  # nothing but questions and markup: nothing to quote
+        if found is None or _unpriced(question, sources):  # nothing to quote, or no price to quote
             return "", sources
         pieces = [f"{p.text}{_mark(p.text, p.hit + 1)}" for p in found.parts]
         answer = "\n\n".join(pieces)
@@ -326,6 +338,11 @@ class Bot:
                         "location": h.chunk.location(), "text": sources[n - 1][1],
                         "score": round(h.score, 4)})
         return out
+
+
+def _unpriced(question: str, sources: list[tuple[str, str]]) -> bool:
+    """A question about a price whose sources state none: they cannot answer it."""
+    return asks_price(question) and not states_price(body for _, body in sources)
 
 
 def _mark(text: str, n: int) -> str:

@@ -39,11 +39,17 @@ SIMILARITY_WEIGHT = 50.0
 CANDIDATES = 12
 HIT_PENALTY = 1.0
 HEADING_SHARE = 0.3
-# A further block must bring at least this share of the question's word weight that the chosen
-# blocks lack, and score at least this share of the best block's similarity.
+# A further block joins the answer, while it fits, when it is about as close to the question as
+# the best one (within this much cosine), or brings at least MIN_GAIN of the question's word
+# weight that the chosen blocks lack while still close (within FAR).
+NEAR = 0.02
+FAR = 0.06
 MIN_GAIN = 0.2
-MIN_SIMILARITY_SHARE = 0.9
 MAX_PARTS = 3
+# A code block answers a question about code or commands; for others its words count this much.
+CODE_SHARE = 0.5
+_ASKS_CODE = re.compile(r"\b(?:code|command|snippet|script|config\w*|setting|variable|env|css|html|json|yaml|cli)\b"
+                        r"|代码|命令|配置|脚本|变量", re.IGNORECASE)
 # "How do I ...?" is answered by a procedure: a numbered list scores this much more.
 STEPS_BONUS = 3.0
 _HOW_TO = re.compile(r"^\s*(?:how (?:do|can|should|would) (?:i|we|you)\b(?! (?:know|tell))|how to\b|what are the steps"
@@ -86,7 +92,7 @@ def compose(question: str, hits: list[Hit], sections: list[list[Block]],
     q = set(tokenize(question))
     total = sum(weight(t) for t in q) or 1.0
     steps_bonus = STEPS_BONUS if _HOW_TO.search(question) else 0.0
-    budget = limit or ANSWER_CHARS.get(detect_language(question), ANSWER_CHARS["en"])
+    code_share = 1.0 if _ASKS_CODE.search(question) else CODE_SHARE
     seen: set[str] = set()
     cands: list[_Candidate] = []
     for hi, (hit, blocks) in enumerate(zip(hits, sections)):
@@ -101,7 +107,8 @@ def compose(question: str, hits: list[Hit], sections: list[list[Block]],
             if not text:
                 continue
             words = q & set(tokenize(text))
-            score = (sum(weight(t) for t in words) + HEADING_SHARE * sum(weight(t) for t in heading - words)
+            share = code_share if block.kind == "code" else 1.0
+            score = (share * sum(weight(t) for t in words) + HEADING_SHARE * sum(weight(t) for t in heading - words)
                      - HIT_PENALTY * hi + (steps_bonus if block.kind == "steps" else 0.0))
             cands.append(_Candidate(hi, block, text, words | heading, score))
     if not cands:
@@ -123,7 +130,9 @@ def compose(question: str, hits: list[Hit], sections: list[list[Block]],
         if len(parts) >= MAX_PARTS:
             break
         gain = sum(weight(t) for t in c.words - covered) / total
-        if gain < MIN_GAIN or (similarity is not None and c.sim < MIN_SIMILARITY_SHARE * best.sim):
+        near = similarity is not None and c.sim >= best.sim - NEAR
+        far = similarity is not None and c.sim < best.sim - FAR
+        if not near and (gain < MIN_GAIN or far):
             continue
         room = budget - used - 2
         if room < 40:

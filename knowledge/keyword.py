@@ -82,6 +82,13 @@ class BM25Index:
             for term, tf in Counter(toks).items():
                 self._postings[term].append((doc_id, tf))
 
+    def __contains__(self, term: str) -> bool:
+        return term in self._postings
+
+    def terms(self) -> list[str]:
+        """Every term of the index."""
+        return list(self._postings)
+
     def idf(self, term: str) -> float:
         """Okapi idf, floored at a small positive value so common terms still count a little."""
         df = len(self._postings.get(term, ()))

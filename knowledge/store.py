@@ -312,25 +312,26 @@ class KnowledgeBase:
         chunks = [meta_to_chunk(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])]
         return sorted(chunks, key=lambda c: int(c.id.rsplit("-", 1)[-1]))
 
-    def section_of(self, chunk: Chunk) -> list[Chunk]:
-        """The chunks of ``chunk``'s document version under the same section, in order: the
-        whole section, so that an answer can quote a list or table that spans several chunks."""
+    def version_of(self, chunk: Chunk) -> list[Chunk]:
+        """Every chunk of the document version ``chunk`` belongs to, in order (cached): an answer
+        can then quote a whole section, a list or table that spans several chunks, or the
+        numbered sections of a procedure."""
         version = chunk.id.rsplit("-", 1)[0]  # "<doc_id>-<hash>": a new version, a new key
         with self._lock:
-            cached = self._cache.setdefault("sections", {}).get(version)
+            cached = self._cache.setdefault("versions", {}).get(version)
         if cached is None:
-            with store_errors("reading a section"):
+            with store_errors("reading a document"):
                 got = self._col().get(where={"doc_id": version.rsplit("-", 1)[0]},
                                       include=["documents", "metadatas"])
             cached = sorted((meta_to_chunk(i, t, m) for i, t, m in
                              zip(got["ids"], got["documents"], got["metadatas"]) if i.startswith(version + "-")),
                             key=lambda c: int(c.id.rsplit("-", 1)[-1]))
             with self._lock:
-                sections = self._cache["sections"]
-                if len(sections) >= 256:
-                    sections.pop(next(iter(sections)))
-                sections[version] = cached
-        return [c for c in cached if c.section == chunk.section] or [chunk]
+                versions = self._cache["versions"]
+                if len(versions) >= 256:
+                    versions.pop(next(iter(versions)))
+                versions[version] = cached
+        return cached or [chunk]
 
     def faq_nearest(self, vector: np.ndarray, n: int = 3) -> list[tuple[FaqEntry, float]]:
         """The FAQ entries whose questions are nearest to ``vector``, with cosine similarity."""

@@ -1,0 +1,71 @@
+"""Whether the knowledge can answer at all, beyond being about the same product.
+
+When every page is about one product, the best passage is always "relevant": a question about
+paying with PayPal finds the billing page. Two checks that hold for any help center:
+
+- **Names it never mentions.** A question that names a product, service, format or standard
+  (PayPal, EPUB, Kubernetes, Slack, 2FA) which appears nowhere in the knowledge base cannot be
+  answered from it, however close the best passage is. Names are words written like names:
+  inner capitals or all capitals (PayPal, CSV), a capitalised word inside a sentence (Slack),
+  letters with digits (2FA), or Latin words in a Chinese question (EPUB, Excel).
+- **Prices it does not state.** A question about what something costs needs an amount of money
+  in the passages that answer it.
+
+Both err on the side of answering: a word counts as known when any word of the knowledge base
+starts with it ("Mac" in "macOS"), and only the quoted passages are checked for an amount.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+from knowledge.keyword import tokenize
+from knowledge.lang import detect_language
+
+__all__ = ["unknown_names", "asks_price", "states_price"]
+
+_NAME = re.compile(r"\b(?:[A-Z][a-z]+[A-Z][A-Za-z]*|[A-Z]{2,}[A-Za-z]*|[A-Za-z]*\d+[A-Za-z]+[A-Za-z0-9]*)\b")
+# A capitalised word that does not start a sentence or clause.
+_INNER_CAPITAL = re.compile(r"(?<=[A-Za-z0-9,'’] )[A-Z][a-z]{2,}\b")
+# A Latin word in a Chinese question, not part of a domain, address or path (chat.acme.io).
+_LATIN = re.compile(r"(?<![./@\w])[A-Za-z][A-Za-z0-9+#-]*(?![./@\w])")
+# Words written like names that name nothing in particular.
+_COMMON = frozenset("i ok id url faq ai ui api q a".split())
+
+_ASKS_PRICE = re.compile(
+    r"\bhow much (?:does|do|is|are|will|would|did)\b(?:(?!\b(?:time|space|storage|memory|data|traffic)\b)[^?])*"
+    r"\b(?:cost|costs|charge|charges|pay|price)\b|\bhow much is (?:the|a|an|it)\b[^?]*\b(?:plan|subscription|licen[cs]e|fee)"
+    r"|\bwhat(?:'s| is| are) the (?:price|cost|fee|fees)\b|\b(?:price|cost) of\b"
+    r"|多少钱|价格是|价钱|费用是多少|收费多少|怎么收费|售价", re.IGNORECASE)
+_AMOUNT = re.compile(r"[$€£¥￥]\s?\d|\d[\d,.]*\s?(?:usd|eur|gbp|cny|rmb|dollars?|euros?|元|美元|欧元|块)"
+                     r"|\bfree of charge\b|免费", re.IGNORECASE)
+
+
+def unknown_names(question: str, vocabulary: Iterable[str], known: Callable[[str], bool]) -> list[str]:
+    """Names in ``question`` that the knowledge base never mentions. ``known(token)`` says whether
+    a token occurs in it; ``vocabulary`` are its tokens, for names that start a longer word."""
+    if detect_language(question) == "zh":
+        names = _LATIN.findall(question)
+    else:
+        names = _NAME.findall(question) + _INNER_CAPITAL.findall(question)
+    out: list[str] = []
+    for name in dict.fromkeys(names):
+        tokens = tokenize(name)
+        if not tokens or name.lower() in _COMMON or any(known(t) for t in tokens):
+            continue
+        needle = name.lower()
+        if len(needle) >= 3 and any(word.startswith(needle) for word in vocabulary):
+            continue
+        out.append(name)
+    return out
+
+
+def asks_price(question: str) -> bool:
+    """Whether the question asks what something costs."""
+    return bool(_ASKS_PRICE.search(question))
+
+
+def states_price(texts: Iterable[str]) -> bool:
+    """Whether any of ``texts`` states an amount of money (or that something is free)."""
+    return any(_AMOUNT.search(t) for t in texts)

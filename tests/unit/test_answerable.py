@@ -1,0 +1,61 @@
+"""Answerability beyond relevance: names the knowledge never mentions, prices it does not state."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answerable import asks_price, states_price, unknown_names
+from knowledge.keyword import tokenize
+
+KNOWLEDGE = """Pay by Visa, Mastercard, Alipay or WeChat Pay through Stripe. Upload PDF, DOCX and Markdown
+files. Install with Docker Compose on Linux or macOS. Sign in with GitHub or Google. The Team plan has
+50 members. Shortcuts: Cmd+K opens the search. Connect Notion pages. 知识库支持上传 PDF 和 Markdown 文件。"""
+VOCAB = set(tokenize(KNOWLEDGE))
+
+
+def names(question: str) -> list[str]:
+    return unknown_names(question, VOCAB, VOCAB.__contains__)
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("Can I pay for my subscription with PayPal?", ["PayPal"]),
+    ("Is EPUB one of the supported formats?", ["EPUB"]),
+    ("Can I deploy it on Kubernetes with a Helm chart?", ["Kubernetes", "Helm"]),
+    ("Can I connect my bot to a Slack channel?", ["Slack"]),
+    ("Can I turn on 2FA for my login?", ["2FA"]),
+    ("对话日志能导出成 Excel 表格吗？", ["Excel"]),
+])
+def test_names_the_knowledge_never_mentions(question, expected):
+    assert names(question) == expected
+
+
+@pytest.mark.parametrize("question", [
+    "Can I pay with Alipay?",                      # mentioned
+    "How do I install on a Mac?",                  # inside "macOS"
+    "Which file types can I upload?",              # no names
+    "How do I sign in with GitHub?",
+    "What does Cmd+K do on the Team plan?",
+    "I'd like to connect Notion. How?",            # sentence start and "I" are no names
+    "前端放在 chat.acme.io，登录后掉线。",             # a domain is not a name
+    "知识库支持上传 PDF 吗？",
+])
+def test_known_or_ordinary_words_are_no_unknown_names(question):
+    assert names(question) == []
+
+
+@pytest.mark.parametrize("question", ["How much does the Team plan cost per month?", "What's the price of the kettle?",
+                                      "How much is the Pro subscription?", "Team 套餐一个月多少钱？", "这个怎么收费？"])
+def test_price_questions(question):
+    assert asks_price(question)
+
+
+@pytest.mark.parametrize("question", ["How much storage does the free plan include?", "How long does delivery take?",
+                                      "How much memory do I need?", "能上传多少个文件？"])
+def test_other_how_much_questions_are_not_about_price(question):
+    assert not asks_price(question)
+
+
+def test_an_amount_or_free_states_a_price():
+    assert states_price(["The plan costs $59 a month."]) and states_price(["每月 99 元。"])
+    assert states_price(["Returns from the EU are free of charge."])
+    assert not states_price(["The Team plan has 50 members and unlimited logs."])
