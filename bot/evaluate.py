@@ -240,18 +240,20 @@ def _f(value, scale: float = 1.0, digits: int = 2) -> str:
 
 def format_report(report: dict[str, Any]) -> str:
     """The report as plain-text tables: overall and per language, then correct per type and language."""
-    columns = ("questions", "correct", "answerable refused", "unanswerable refused", "near-domain refused",
-               "off-topic refused", "follow-ups correct", "first token p50/p95 s", "answer p50/p95 s")
-    lines = ["  ".join(f"{c:>10}" if i else f"{c:<10}" for i, c in enumerate(("",) + columns))]
-    parts = [("all", report["summary"]), *report["by_language"].items()]
-    for name, s in parts:
+    columns = ("questions", "correct", "answerable", "unanswerable", "near-domain", "off-topic", "follow-ups",
+               "first token s", "answer s")
+    widths = [max(9, len(c)) for c in columns]
+    lines = ["share correct; share refused of answerable, unanswerable, near-domain and off-topic questions; "
+             "follow-ups correct; latency p50/p95",
+             " " * 6 + "".join(f"  {c:>{w}}" for c, w in zip(columns, widths))]
+    for name, s in [("all", report["summary"]), *report["by_language"].items()]:
         cells = (str(s["questions"]), _f(s["accuracy"]), _f(s["false_refusals"]), _f(s["refusal_rate"]),
                  _f(s["near_domain_refused"]), _f(s["off_topic_refused"]), _f(s["followups_correct"]),
                  f"{_f(s['first_token_p50_ms'], 1e-3)}/{_f(s['first_token_p95_ms'], 1e-3)}",
                  f"{_f(s['total_p50_ms'], 1e-3)}/{_f(s['total_p95_ms'], 1e-3)}")
-        lines.append("  ".join([f"{name:<10}"] + [f"{c:>{max(10, len(h))}}" for c, h in zip(cells, columns)]))
+        lines.append(f"{name:<6}" + "".join(f"  {c:>{w}}" for c, w in zip(cells, widths)))
     langs = list(report["by_language"])
-    lines += ["", "correct (refused, for unanswerable types) by type:",
+    lines += ["", "share correct by type (for an unanswerable type: refused), with the number of questions:",
               f"{'type':<14}" + "".join(f"{lang:>14}" for lang in langs) + f"{'all':>14}"]
     for typ, t in report["by_type"].items():
         cells = []

@@ -176,8 +176,9 @@ def test_report_by_language_and_type_with_unanswerable_split():
     procedure = next(r for r in report["rows"] if r["type"] == "procedure")
     assert procedure["missing"] == [["request a return"]] and not procedure["refused"]
     text = format_report(report)
-    assert text.splitlines()[1].split()[:3] == ["all", "7", "0.50"]
-    assert any(line.split()[:2] == ["near-domain", "0.00"] for line in text.splitlines())
+    table = {line.split()[0]: line.split()[1:] for line in text.splitlines() if line.strip()}
+    assert table["all"][:3] == ["7", "0.50", "0.25"] and table["zh"][:2] == ["2", "1.00"]
+    assert table["near-domain"][:2] == ["0.00", "(1)"]  # en, then zh
 
 
 def test_the_cited_page_is_reported_whatever_its_markup_suffix():
