@@ -1,13 +1,16 @@
-"""Markdown (and plain text) and HTML loaders: one Document per heading section."""
+"""Markdown, MDX, plain text and HTML loaders: one Document per heading section."""
 
 from __future__ import annotations
 
 import re
 
+from ._dialects import normalise
+from ._tags import CALLOUT_KINDS, callout_label
 from ._textio import decode_text, tidy
+from .lang import detect_language
 from .types import Document, LoadedFile
 
-__all__ = ["Sections", "load_markdown", "load_html"]
+__all__ = ["Sections", "load_markdown", "load_mdx", "load_text", "load_html"]
 
 
 class Sections:
@@ -52,22 +55,30 @@ class Sections:
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_FRONT_MATTER = re.compile(r"\A---\n(.*?)\n(?:---|\.\.\.)\n", re.S)
-_FRONT_TITLE = re.compile(r"^title:[ \t]*['\"]?(.*?)['\"]?[ \t]*$", re.M)
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"\*\*|__|\*|`")
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
 def load_markdown(data: bytes, source: str, stem: str) -> LoadedFile:
-    """Markdown or plain text: ATX and setext headings become the section path."""
-    text = decode_text(data, source)
-    meta_title = ""
-    front = _FRONT_MATTER.match(text)
-    if front:
-        found = _FRONT_TITLE.search(front.group(1))
-        meta_title = found.group(1).strip() if found else ""
-        text = text[front.end() :]
+    """Markdown of any common dialect: normalised (see ``_dialects``), then split by heading."""
+    text, front = normalise(decode_text(data, source))
+    return _sections(text, source, front.title or "", stem)
+
+
+def load_mdx(data: bytes, source: str, stem: str) -> LoadedFile:
+    """MDX (Docusaurus, Mintlify, Nextra): components keep their text and lose their markup."""
+    text, front = normalise(decode_text(data, source), mdx=True)
+    return _sections(text, source, front.title or "", stem)
+
+
+def load_text(data: bytes, source: str, stem: str) -> LoadedFile:
+    """Plain text, read as written; Markdown-style headings still start sections."""
+    return _sections(decode_text(data, source), source, "", stem)
+
+
+def _sections(text: str, source: str, meta_title: str, stem: str) -> LoadedFile:
+    """ATX and setext headings become the section path; code fences are never read as headings."""
     sections = Sections(source)
     body: list[str] = []
 
@@ -117,6 +128,10 @@ _BLOCKS = set(
 )
 _WHITESPACE = re.compile(r"\s+")
 _LONE_BULLET = re.compile(r"(?m)^-[ \t]*\n+(?=\S)")
+# Class words that mark a callout box in exported help centers (MkDocs "admonition note",
+# Docusaurus "theme-admonition-tip", GitHub "markdown-alert-warning", Bootstrap "alert-info").
+_CALLOUT_BOX = {"admonition", "callout", "alert", "notice", "aside"}
+_CODE = "\x03"  # wraps the number of a code block kept aside from whitespace tidying
 
 
 def load_html(data: bytes, source: str, stem: str) -> LoadedFile:
@@ -133,7 +148,8 @@ def load_html(data: bytes, source: str, stem: str) -> LoadedFile:
         if not tag.decomposed and tag.find_parent(["main", "article"]) is None:
             tag.decompose()
     roots = _outermost(soup, "main") or _outermost(soup, "article") or [soup.body or soup]
-    walker = _HtmlWalker(Sections(source))
+    lang = detect_language(" ".join(root.get_text(" ") for root in roots))
+    walker = _HtmlWalker(Sections(source), lang)
     for root in roots:
         walker.walk(root)
         walker.flush()
@@ -145,13 +161,30 @@ def _outermost(soup, name: str) -> list:
     return [tag for tag in soup.find_all(name) if tag.find_parent(name) is None]
 
 
+def _callout_kind(tag) -> str | None:
+    """The callout kind of a box ("warning"), or None when the element is not a callout."""
+    classes = [cls.lower() for cls in tag.get("class") or []]
+    words = [w for cls in classes for w in re.split(r"[-_]+", cls)]
+    if tag.get("role") == "alert" or _CALLOUT_BOX & set(words) or CALLOUT_KINDS & set(classes):
+        return next((w for w in words if w in CALLOUT_KINDS), "note")
+    return None
+
+
 class _HtmlWalker:
-    def __init__(self, sections: Sections):
-        self.sections = sections
+    """Appends a section's text as Markdown: lists, tables with a header rule, fenced code."""
+
+    def __init__(self, sections: Sections, lang: str, code: list[str] | None = None):
+        self.sections, self.lang = sections, lang
         self.buf: list[str] = []
+        self.code: list[str] = [] if code is None else code
+
+    def text(self) -> str:
+        """The buffered text, tidied, with its code blocks back in place."""
+        text = _LONE_BULLET.sub("- ", tidy("".join(self.buf)))
+        return re.sub(f"{_CODE}(\\d+){_CODE}", lambda m: self.code[int(m.group(1))], text)
 
     def flush(self) -> None:
-        self.sections.text(_LONE_BULLET.sub("- ", tidy("".join(self.buf))))
+        self.sections.text(self.text())
         self.buf.clear()
 
     def walk(self, node) -> None:
@@ -172,16 +205,59 @@ class _HtmlWalker:
             elif name == "br":
                 self.buf.append("\n")
             elif name == "pre":
-                self.buf.append(f"\n\n{child.get_text()}\n\n")
-            elif name == "tr":
-                cells = [c.get_text(" ", strip=True) for c in child.find_all(["td", "th"])]
-                self.buf.append("\n" + " | ".join(c for c in cells if c))
+                self.buf.append(f"\n\n{self.keep_code(child)}\n\n")
+            elif name == "code":
+                code = child.get_text()
+                tick = "``" if "`" in code else "`"
+                self.buf.append(f"{tick}{code}{tick}" if code.strip() else "")
+            elif name == "table":
+                self.buf.append("\n\n" + _table(child) + "\n\n")
             elif name == "li":
                 self.buf.append("\n- ")
                 self.walk(child)
+            elif (kind := _callout_kind(child)) is not None:
+                self.buf.append("\n\n" + self.callout(child, kind) + "\n\n")
             elif name in _BLOCKS:
                 self.buf.append("\n\n")
                 self.walk(child)
                 self.buf.append("\n\n")
             else:
                 self.walk(child)
+
+    def keep_code(self, pre) -> str:
+        code = pre.get_text().strip("\n")
+        found = re.search(r"(?:lang|language)-([\w+#-]+)", " ".join(
+            pre.get("class", []) + [c for t in pre.find_all("code") for c in t.get("class", [])]))
+        fence = "````" if "```" in code else "```"
+        self.code.append(f"{fence}{found.group(1) if found else ''}\n{code}\n{fence}")
+        return f"{_CODE}{len(self.code) - 1}{_CODE}"
+
+    def callout(self, box, kind: str) -> str:
+        """A callout box as "Label: text"; its own title line is the label or follows it."""
+        label = callout_label(kind, self.lang)
+        heading = box.find(class_=re.compile(r"title|heading", re.I))
+        title = heading.get_text(" ", strip=True) if heading else ""
+        if heading:
+            heading.decompose()
+        if title and title.lower() not in CALLOUT_KINDS and title != label:
+            label = f"{label}{'：' if self.lang == 'zh' else ': '}{title}"
+        inner = _HtmlWalker(Sections(""), self.lang, self.code)
+        inner.walk(box)
+        body = _LONE_BULLET.sub("- ", tidy("".join(inner.buf)))
+        if not body or body.startswith(("- ", "|", _CODE)):
+            return f"{label}\n\n{body}"
+        joiner = ("。" if self.lang == "zh" else ". ") if label != callout_label(kind, self.lang) else (
+            "：" if self.lang == "zh" else ": ")
+        return f"{label}{joiner}{body}"
+
+
+def _table(table) -> str:
+    """A table as a Markdown table whose first row is the header."""
+    rows = []
+    for tr in table.find_all("tr"):
+        cells = [c.get_text(" ", strip=True).replace("|", "\\|") for c in tr.find_all(["td", "th"])]
+        if any(cells):
+            rows.append("| " + " | ".join(cells) + " |")
+            if len(rows) == 1:
+                rows.append("|" + " --- |" * len(cells))
+    return "\n".join(rows)

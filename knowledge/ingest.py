@@ -24,7 +24,9 @@ from .types import Chunk, LoadedFile
 __all__ = ["Ingestor", "IngestReport", "DocReport"]
 
 # Bump when loaders or splitting change what a file turns into, so unchanged files re-ingest.
-_PIPELINE_VERSION = "2"  # 2: chunks follow paragraphs (splitting.split)
+# 2: chunks follow paragraphs (splitting.split); 3: Markdown dialects and MDX normalised,
+# code fences kept whole.
+_PIPELINE_VERSION = "3"
 
 
 @dataclass

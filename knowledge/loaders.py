@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from ._markup import load_html, load_markdown
+from ._markup import load_html, load_markdown, load_mdx, load_text
 from ._pdf_docx import load_docx, load_pdf
 from ._tabular import load_csv, load_json, load_tsv, load_xlsx, load_yaml
 from .errors import FileTooLarge, HelpdeskError, InputError, NotFound, UnsupportedFile
@@ -22,7 +22,8 @@ Loader = Callable[[bytes, str, str], LoadedFile]
 LOADERS: dict[str, Loader] = {
     ".md": load_markdown,
     ".markdown": load_markdown,
-    ".txt": load_markdown,
+    ".mdx": load_mdx,
+    ".txt": load_text,
     ".html": load_html,
     ".htm": load_html,
     ".pdf": load_pdf,

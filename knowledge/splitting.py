@@ -3,6 +3,9 @@
 Order of splitting: a Document is one section (or page, or FAQ pair) and is never merged with
 another; inside it, paragraphs (blank lines), then sentences (Chinese 。！？；, English . ! ?
 before whitespace, list lines), then characters as a last resort. Pieces are merged greedily.
+A Markdown code fence is one paragraph, blank lines and all; one over the budget is cut between
+lines and every piece is closed and reopened, so no chunk holds half a fence. A Markdown table
+over the budget is cut between rows and every piece repeats the header.
 Consecutive rows of one table are grouped instead, and a row is never cut unless it alone is
 over the budget. Every chunk is finally measured exactly as ``embedding_text`` renders it.
 Chunks copy their document's metadata; only a title or section path that would fill more than
@@ -29,6 +32,8 @@ _SENTENCE_END = re.compile(
     r"|\n(?=[ \t]*(?:[-*+•·▪][ \t]|\d{1,3}[.)、]|[一二三四五六七八九十]+、|\|))"  # list lines
 )
 _PARAGRAPH = re.compile(r"\n[ \t]*\n\s*")
+_FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}(?!.*`)|~{3,})")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
 _SOFT_BREAKS = " \t\n，、,：:"
 # Bounds the character binary search: no tokenizer packs more characters into one token.
 _MAX_CHARS_PER_TOKEN = 24
@@ -59,12 +64,7 @@ def split(
             units = [u for n, doc in enumerate(group) for u in fitter.units(doc.text, n, doc.row)]
             separator, overlap = "\n", 0
         else:
-            units = [
-                u
-                for n, paragraph in enumerate(_PARAGRAPH.split(head.text.strip()))
-                for part in _sentences(paragraph)
-                for u in fitter.units(part, n, head.row)
-            ]
+            units = _text_units(head.text, fitter, head.row)
             separator, overlap = "\n\n", overlap_tokens if head.kind == "text" else 0
         # Text chunks follow paragraphs: a paragraph joins the chunk before it only while that
         # chunk is a scrap (under a tenth of the budget), so a chunk is about one topic. XQuAD,
@@ -85,6 +85,57 @@ def split(
                 )
             )
     return chunks
+
+
+def _text_units(text: str, fitter: _Fitter, row: int | None) -> list[_Unit]:
+    """Sentences of prose paragraphs; fences and tables whole, or in self-contained pieces."""
+    units: list[_Unit] = []
+    for block, kind in _blocks(text.strip()):
+        if kind == "prose":
+            para = len(units) and units[-1].para + 1
+            units += [u for part in _sentences(block) for u in fitter.units(part, para, row)]
+            continue
+        lines = block.split("\n")
+        if kind == "fence":
+            head, body, tail = lines[:1], lines[1:-1], lines[-1:]
+        else:
+            head, body, tail = lines[:2], lines[2:], []
+        for piece in fitter.block_pieces(head, body, tail) if not fitter.fits(block) else [block]:
+            units.append(_Unit(piece, fitter.cost(piece), len(units) and units[-1].para + 1, row))
+    return units
+
+
+def _blocks(text: str) -> Iterator[tuple[str, str]]:
+    """Paragraphs as ("prose" | "fence" | "table", text); a fence keeps its blank lines."""
+    prose: list[str] = []
+
+    def paragraphs() -> Iterator[tuple[str, str]]:
+        for paragraph in _PARAGRAPH.split("\n".join(prose).strip()):
+            if not paragraph.strip():
+                continue
+            rows = paragraph.split("\n")
+            table = len(rows) > 2 and _TABLE_RULE.match(rows[1]) and rows[0].lstrip().startswith("|")
+            yield paragraph, "table" if table else "prose"
+        prose.clear()
+
+    lines = iter(text.split("\n"))
+    for line in lines:
+        opened = _FENCE_OPEN.match(line)
+        if not opened:
+            prose.append(line)
+            continue
+        yield from paragraphs()
+        marker = opened.group(1)
+        close = re.compile(rf" {{0,3}}{re.escape(marker[0])}{{{len(marker)},}}[ \t]*$")
+        fence = [line]
+        for inner in lines:
+            fence.append(inner)
+            if close.match(inner):
+                break
+        else:
+            fence.append(marker)  # an unclosed fence is closed where its text ends
+        yield "\n".join(fence), "fence"
+    yield from paragraphs()
 
 
 @dataclass
@@ -127,28 +178,51 @@ class _Fitter:
             return [_Unit(text, cost, para, row)]
         return [_Unit(piece, self.cost(piece), para, row) for piece in self.cut(text)]
 
-    def cut(self, text: str) -> list[str]:
-        """Cut a text by binary search on characters into pieces that each fit."""
+    def block_pieces(self, head: list[str], body: list[str], tail: list[str]) -> list[str]:
+        """Body lines in pieces that each fit with the head and tail lines around them."""
+        pieces: list[str] = []
+        current: list[str] = []
+
+        def wrap(lines: list[str]) -> str:
+            return "\n".join([*head, *lines, *tail])
+
+        for line in body:
+            if self.fits(wrap([*current, line])):
+                current.append(line)
+                continue
+            if current:
+                pieces.append(wrap(current))
+                current = []
+            if self.fits(wrap([line])):
+                current = [line]
+            else:  # one line alone is over: cut it by characters, each cut wrapped
+                pieces += [wrap([p]) for p in self.cut(line, wrap=lambda p: wrap([p]))]
+        if current or not pieces:
+            pieces.append(wrap(current))
+        return pieces
+
+    def cut(self, text: str, wrap: Callable[[str], str] = lambda p: p) -> list[str]:
+        """Cut a text by binary search on characters into pieces that each fit (once wrapped)."""
         pieces: list[str] = []
         rest = text
         longest = self.max_tokens * _MAX_CHARS_PER_TOKEN
         while rest.strip():
             # Counting a long remainder again on every round would be quadratic.
-            if len(rest) <= longest and self.fits(rest):
+            if len(rest) <= longest and self.fits(wrap(rest)):
                 pieces.append(rest)
                 break
             lo, hi = 1, min(len(rest) - 1, longest)
             best = 0
             while lo <= hi:
                 mid = (lo + hi) // 2
-                if self.fits(rest[:mid]):
+                if self.fits(wrap(rest[:mid])):
                     best, lo = mid, mid + 1
                 else:
                     hi = mid - 1
             if best == 0:
                 raise ValueError(f"max_tokens={self.max_tokens} cannot hold even one character")
             end = _soft_end(rest, best)
-            if end != best and not self.fits(rest[:end]):
+            if end != best and not self.fits(wrap(rest[:end])):
                 end = best
             pieces.append(rest[:end])
             rest = rest[end:]

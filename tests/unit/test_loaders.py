@@ -450,6 +450,7 @@ def test_supported_suffixes():
     assert {
         ".md",
         ".markdown",
+        ".mdx",
         ".txt",
         ".html",
         ".htm",

@@ -309,3 +309,50 @@ def test_a_context_line_over_half_the_window_is_shortened():
     assert all(c.section.endswith("…") and heading.startswith(c.section[:-1]) for c in chunks)
     assert all(count_tokens(embedding_text(c).split("\n")[0]) <= 8 for c in chunks)
     assert all(c.title == "Page" for c in chunks)
+
+
+# --- Markdown blocks: code fences and tables ------------------------------------------------------
+
+CODE = ["def refund(order):", "", "    check(order)", "", "    return pay_back(order)"]
+
+
+def test_a_fence_with_blank_lines_stays_whole_in_one_chunk():
+    text = "Call it like this:\n\n```python\n" + "\n".join(CODE) + "\n```\n\nThat is all."
+    chunks = split([Document(text, "a.md")], count_tokens, max_tokens=30)
+    holding = [c.text for c in chunks if "```" in c.text]
+    assert len(holding) == 1
+    assert "```python\n" + "\n".join(CODE) + "\n```" in holding[0]
+
+
+def test_a_fence_over_the_budget_is_closed_and_reopened_in_every_chunk():
+    code = [f"step_{i} = run({i})  # line {i}" for i in range(40)]
+    text = "Before the code.\n```bash\n" + "\n".join(code) + "\n```\nAfter the code."
+    chunks = split([Document(text, "a.md", section="Install")], count_tokens, max_tokens=40)
+    assert within_budget(chunks, 40)
+    fenced = [c.text for c in chunks if "```" in c.text]
+    assert len(fenced) > 2
+    seen: list[str] = []
+    for chunk in fenced:
+        lines = chunk.split("\n")
+        assert lines.count("```bash") == 1 and lines[-1] == "```", chunk
+        seen += lines[lines.index("```bash") + 1 : -1]
+    assert seen == code  # every line once, in order, none cut
+    assert "Before the code." in chunks[0].text and chunks[-1].text.endswith("After the code.")
+
+
+def test_an_unclosed_fence_is_closed_in_its_chunk():
+    chunks = split([Document("Run:\n\n```\nhelpdesk serve", "a.md")], count_tokens, max_tokens=30)
+    assert chunks[-1].text.endswith("```\nhelpdesk serve\n```")
+
+
+def test_a_table_over_the_budget_repeats_its_header_in_every_chunk():
+    rows = [f"| Plan {i} | {i * 10} members | {i} GB |" for i in range(30)]
+    text = "| Plan | Members | Storage |\n|---|---|---|\n" + "\n".join(rows)
+    chunks = split([Document(text, "plans.md")], count_tokens, max_tokens=40)
+    assert len(chunks) > 2 and within_budget(chunks, 40)
+    body: list[str] = []
+    for chunk in chunks:
+        lines = chunk.text.split("\n")
+        assert lines[:2] == ["| Plan | Members | Storage |", "|---|---|---|"]
+        body += lines[2:]
+    assert body == rows
