@@ -157,6 +157,8 @@ def evaluate(bot, cases: list[dict[str, Any]],
                "timings_ms": {k: round(v, 1) for k, v in a.timings_ms.items()}}
         if label:
             row["session"] = label
+        if a.error:
+            row["error"] = True
         if case.get("unanswerable"):
             row["unanswerable"] = True
         if case.get("doc"):
