@@ -259,15 +259,21 @@ def chat(ctx, kb: str | None) -> None:
 @click.pass_context
 @_errors
 def eval_(ctx, questions, kb: str | None, as_json: bool) -> None:
-    """Quality report on your own questions (JSON lines with answers or unanswerable)."""
-    from .evaluate import evaluate, load_cases
+    """Quality report on your own questions: JSON lines with facts, answers or unanswerable."""
+    from .evaluate import evaluate, format_report, load_cases
 
-    report = evaluate(_bot(ctx, kb), load_cases(questions))
+    cases = load_cases(questions)
+    bot = _bot(ctx, kb)
+
+    def progress(i: int, n: int, row: dict) -> None:
+        mark = "ok" if row["correct"] else ("refused" if row["refused"] else "wrong")
+        click.echo(f"[{i}/{n}] {mark:7} {row['question'][:70]}", err=True)
+
+    report = evaluate(bot, cases, progress)
     if as_json:
         _emit(report)
         return
-    for key, value in report["summary"].items():
-        click.echo(f"{key:24} {value}")
+    click.echo(format_report(report))
 
 
 if __name__ == "__main__":

@@ -17,8 +17,9 @@ pytestmark = pytest.mark.integration
 DEMO = Path(__file__).resolve().parents[2] / "bot" / "demo" / "kb"
 
 
-def helpdesk(data: Path, *args: str, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess:
-    env = dict(os.environ, HELPDESK_DATA_DIR=str(data), HF_HUB_OFFLINE="1")
+def helpdesk(data: Path, *args: str, check: bool = True, input: str | None = None,
+             env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, HELPDESK_DATA_DIR=str(data), HF_HUB_OFFLINE="1", **(env or {}))
     proc = subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True,
                           env=env, input=input, timeout=600)
     if check and proc.returncode != 0:
@@ -81,6 +82,47 @@ def test_delete_then_search_never_returns_it(demo_data, tmp_path):
     helpdesk(demo_data, "delete", "gift-cards.md")
     hits = json.loads(helpdesk(demo_data, "search", "gift cards ZEBRA-99", "-k", "10", "--json").stdout)["hits"]
     assert all("ZEBRA-99" not in h["text"] for h in hits)
+
+
+def test_eval_scores_demo_questions_by_language_and_type(demo_data, qwen_gguf, tmp_path):
+    """`helpdesk eval` on demo questions of the help-center form, with the packaged models (quoted answers)."""
+    wanted = {"How long do I have to return an item?", "How do I return something?",
+              "How long does delivery to Germany take?", "And how much does it cost?",
+              "What is the capital of Australia?", "Do you offer a student discount?"}
+    demo = Path(__file__).resolve().parents[2] / "bot" / "demo" / "questions.jsonl"
+    lines = [line for line in demo.read_text("utf-8").splitlines() if json.loads(line)["question"] in wanted]
+    assert len(lines) == len(wanted)
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text("\n".join(lines) + "\n", "utf-8")
+    env = {"HELPDESK_MODEL": str(qwen_gguf), "HELPDESK_ANSWER_STYLE": "extract"}
+
+    out = helpdesk(demo_data, "eval", str(questions), "--json", env=env)
+    report = json.loads(out.stdout)  # stdout holds exactly one JSON object; progress went to stderr
+    assert "[6/6]" in out.stderr
+    rows = {r["question"]: r for r in report["rows"]}
+    assert len(rows) == 6 and {r["lang"] for r in rows.values()} == {"en"}
+    # the FAQ entry answers the return window as written: correct, with nothing missing
+    assert rows["How long do I have to return an item?"]["correct"] is True
+    assert rows["How long do I have to return an item?"]["canned"] is True
+    assert rows["What is the capital of Australia?"]["refused"] is True
+    assert rows["And how much does it cost?"]["type"] == "followup"
+    assert rows["And how much does it cost?"]["session"] == "fu-1"
+    s = report["summary"]
+    assert (s["questions"], s["answerable"], s["unanswerable"], s["followups"]) == (6, 4, 2, 1)
+    assert s["off_topic_refused"] == 1.0 and s["first_token_p50_ms"] is not None
+    assert set(report["by_type"]) == {"fact", "procedure", "followup", "near-domain", "off-topic"}
+    assert report["by_language"]["en"]["questions"] == 6
+    for row in report["rows"]:  # each verdict follows the rules from what was answered
+        if not row.get("unanswerable"):
+            assert row["correct"] == (not row["refused"] and not row["missing"] and not row["too_long"])
+
+    text = helpdesk(demo_data, "eval", str(questions), env=env).stdout
+    table = {line.split()[0]: line.split()[1:] for line in text.splitlines() if line.strip()}
+    assert table["all"][0] == "6" and table["off-topic"][0] == "1.00"
+
+    questions.write_text('{"question": "q", "facts": []}\n', "utf-8")
+    bad = helpdesk(demo_data, "eval", str(questions), check=False, env=env)
+    assert bad.returncode == 2 and "line 1" in bad.stderr and bad.stdout == ""
 
 
 def test_kill_9_mid_ingestion_leaves_no_half_document_and_the_next_run_heals(tmp_path):
