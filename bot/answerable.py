@@ -39,6 +39,7 @@ _ASKS_PRICE = re.compile(
     r"|\bwhat(?:'s| is| are) the (?:price|cost|fee|fees)\b|\b(?:price|cost) of\b"
     r"|多少钱|价格是|价钱|费用是多少|收费多少|怎么收费|售价", re.IGNORECASE)
 _AMOUNT = re.compile(r"[$€£¥￥]\s?\d|\d[\d,.]*\s?(?:usd|eur|gbp|cny|rmb|dollars?|euros?|元|美元|欧元|块)"
+                     r"|\b(?:usd|eur|gbp|cny|rmb|price|cost|fee)\w*\s*[:：=]\s*\d"  # a price list: "price_eur: 89.00"
                      r"|\bfree of charge\b|免费", re.IGNORECASE)
 
 

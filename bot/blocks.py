@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from knowledge.lang import detect_language
 from knowledge.types import Chunk
 
-__all__ = ["Block", "parse", "section_blocks"]
+__all__ = ["Block", "parse", "section_blocks", "prose_language"]
 
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _ORDERED = re.compile(r"^\s{0,3}(?:\d{1,3}[.)、]|[一二三四五六七八九十]+、)\s*")
@@ -82,8 +82,14 @@ def parse(text: str) -> list[Block]:
     return out
 
 
+_FOLLOWING = re.compile(r"\b(?:the following|as follows|below)\b|如下|以下", re.IGNORECASE)
+
+
 def _leads_in(text: str) -> bool:
-    return text.rstrip().endswith((":", "："))
+    """Whether a paragraph introduces what follows ("Paid back within:", "Meet the following
+    requirements.")."""
+    text = text.rstrip()
+    return text.endswith((":", "：")) or (len(text) < 200 and bool(_FOLLOWING.search(text)))
 
 
 def _paragraphs(text: str):
@@ -153,6 +159,7 @@ def _block(kind: str, lines: list[str]) -> Block:
 # A heading that numbers a step of a procedure ("1. Configure credentials", "Step 2: Import").
 _NUMBERED_HEADING = re.compile(r"^\s*(?:\d{1,2}[.)、]\s*|step\s*\d{1,2}\s*[:.：-]?\s*|步骤\s*\d{1,2}\s*[:：.]?\s*"
                                r"|第\s*[\d一二三四五六七八九十]{1,3}\s*步\s*[:：]?\s*)", re.IGNORECASE)
+_CODE = re.compile(r"(`{3,}|~{3,})[\s\S]*?(?:\1|\Z)")
 _SENTENCE_END = re.compile(r"(?<=[。！？!?])|(?<=[.;])\s+")
 # Characters of each step when a procedure is gathered from its numbered sections.
 STEP_CHARS = {"en": 180, "zh": 90}
@@ -187,7 +194,7 @@ def section_blocks(chunks: list[Chunk], chunk: Chunk) -> list[Block]:
 
 def _opening(text: str) -> str:
     """The opening sentences of a step's text, up to ``STEP_CHARS``."""
-    text = " ".join(text.split())
+    text = " ".join(_CODE.sub(" ", text).split())
     limit = STEP_CHARS[detect_language(text)] if detect_language(text) in STEP_CHARS else STEP_CHARS["en"]
     out = ""
     for sentence in (p.strip() for p in _SENTENCE_END.split(text) if p and p.strip()):
@@ -196,3 +203,13 @@ def _opening(text: str) -> str:
             break
         out = joined
     return out if len(out) <= limit else out[: limit - 1].rstrip() + "…"
+
+
+_NOT_PROSE = re.compile(r"(`{3,}|~{3,})[\s\S]*?(?:\1|\Z)|`[^`\n]*`|https?://\S+|\[[^\]]*\]\([^)]*\)")
+
+
+def prose_language(text: str) -> str:
+    """The language a block is written in, judged on its prose: code, links and addresses are no
+    language ("打开页面：`http://localhost/install`" is Chinese)."""
+    prose = _NOT_PROSE.sub(" ", text)
+    return detect_language(prose if prose.strip() else text)

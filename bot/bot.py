@@ -29,7 +29,7 @@ from knowledge.keyword import tokenize
 from knowledge.types import Hit
 
 from .answerable import asks_price, states_price, unknown_names
-from .blocks import section_blocks
+from .blocks import prose_language, section_blocks
 from .compose import compose
 from .conversation import ConversationStore, Turn, standalone_question
 from .factory import Knowledge
@@ -176,7 +176,8 @@ class Bot:
         weight = self._weight()
         try:
             if self.options.answer_style == "extract":
-                answer, sources = yield from self._quote(standalone, vector, hits, weight, timings, t0, lang)
+                focus = question if standalone != question else ""
+                answer, sources = yield from self._quote(standalone, vector, hits, weight, timings, t0, lang, focus)
             else:
                 context = select_context(standalone, hits, self.generator.count_tokens,
                                          self.options.context_tokens, weight)
@@ -246,7 +247,7 @@ class Bot:
         return lambda token: index.idf(token) / 2
 
     def _quote(self, question: str, vector, hits: list[Hit], weight, timings: dict[str, float], t0: float,
-               lang: str):
+               lang: str, focus: str = ""):
         """Stream the blocks of the hits' sections that answer the question, each cited
         (``bot/compose.py``), translated if they are in another language; return the answer and
         the ``(label, text)`` of every hit, its text being what was quoted from it."""
@@ -259,14 +260,14 @@ class Bot:
         # matched in that translation (the embedder compares across languages by itself).
         words = next((h.extra["translated_query"] for h in hits if "translated_query" in h.extra), question)
         sections = [section_blocks(self.knowledge.kb.version_of(h.chunk), h.chunk) for h in hits]
-        found = compose(words, hits, sections, weight, similarity)
+        found = compose(words, hits, sections, weight, similarity, focus=focus)
         quoted = {p.hit: p.text for p in found.parts} if found else {}
         sources = [(self._label(h), quoted.get(i, "")) for i, h in enumerate(hits)]
         if found is None or _unpriced(question, sources):  # nothing to quote, or no price to quote
             return "", sources
         pieces = [f"{p.text}{_mark(p.text, p.hit + 1)}" for p in found.parts]
         answer = "\n\n".join(pieces)
-        if detect_language(answer) == lang:
+        if prose_language(answer) == lang:
             timings["first_token"] = _ms(t0)
             yield Event("token", answer)
             return answer, sources

@@ -26,7 +26,7 @@ from knowledge.keyword import tokenize
 from knowledge.lang import detect_language
 from knowledge.types import Hit
 
-from .blocks import Block
+from .blocks import Block, prose_language
 
 __all__ = ["Part", "Composed", "compose", "ANSWER_CHARS"]
 
@@ -39,8 +39,8 @@ SIMILARITY_WEIGHT = 50.0
 CANDIDATES = 12
 HIT_PENALTY = 1.0
 HEADING_SHARE = 0.3
-# A further block joins the answer, while it fits, when it is about as close to the question as
-# the best one (within this much cosine), or brings at least MIN_GAIN of the question's word
+# A further block joins the answer, while it fits, when it comes from the best block's section and
+# is about as close to the question (within this much cosine), or brings at least MIN_GAIN of the question's word
 # weight that the chosen blocks lack while still close (within FAR).
 NEAR = 0.02
 FAR = 0.06
@@ -87,9 +87,12 @@ class _Candidate:
 def compose(question: str, hits: list[Hit], sections: list[list[Block]],
             weight: Callable[[str], float],
             similarity: Callable[[list[str]], Sequence[float]] | None = None,
-            limit: int | None = None) -> Composed | None:
-    """The blocks of ``sections`` (one list per hit, the hit's section) that answer ``question``."""
+            limit: int | None = None, focus: str = "") -> Composed | None:
+    """The blocks of ``sections`` (one list per hit, the hit's section) that answer ``question``.
+    ``focus``: the words that matter most, e.g. a follow-up's own ("And on Windows?") within the
+    question it was completed into; they count twice."""
     q = set(tokenize(question))
+    focused = q & set(tokenize(focus))
     total = sum(weight(t) for t in q) or 1.0
     steps_bonus = STEPS_BONUS if _HOW_TO.search(question) else 0.0
     code_share = 1.0 if _ASKS_CODE.search(question) else CODE_SHARE
@@ -103,12 +106,13 @@ def compose(question: str, hits: list[Hit], sections: list[list[Block]],
                 continue
             seen.add(key)
             # What would be quoted is what is scored: a long list by the items the question names.
-            text = _fit(block, q, weight, limit or ANSWER_CHARS.get(detect_language(key), ANSWER_CHARS["en"]))
+            text = _fit(block, q, weight, limit or ANSWER_CHARS.get(prose_language(key), ANSWER_CHARS["en"]))
             if not text:
                 continue
             words = q & set(tokenize(text))
             share = code_share if block.kind == "code" else 1.0
-            score = (share * sum(weight(t) for t in words) + HEADING_SHARE * sum(weight(t) for t in heading - words)
+            score = (share * sum(weight(t) for t in words) + sum(weight(t) for t in words & focused)
+                     + HEADING_SHARE * sum(weight(t) for t in heading - words)
                      - HIT_PENALTY * hi + (steps_bonus if block.kind == "steps" else 0.0))
             cands.append(_Candidate(hi, block, text, words | heading, score))
     if not cands:
@@ -122,7 +126,7 @@ def compose(question: str, hits: list[Hit], sections: list[list[Block]],
             c.score += SIMILARITY_WEIGHT * c.sim
         cands.sort(key=lambda c: c.score, reverse=True)
     best = cands[0]
-    budget = limit or ANSWER_CHARS.get(detect_language(best.text), ANSWER_CHARS["en"])
+    budget = limit or ANSWER_CHARS.get(prose_language(best.text), ANSWER_CHARS["en"])
     parts = [Part(best.hit, best.text)]
     covered = set(best.words)
     used = len(best.text)
@@ -130,7 +134,9 @@ def compose(question: str, hits: list[Hit], sections: list[list[Block]],
         if len(parts) >= MAX_PARTS:
             break
         gain = sum(weight(t) for t in c.words - covered) / total
-        near = similarity is not None and c.sim >= best.sim - NEAR
+        # Context from the best block's own section; from elsewhere only what answers another part.
+        same = _place(hits[c.hit]) == _place(hits[best.hit])
+        near = same and similarity is not None and c.sim >= best.sim - NEAR
         far = similarity is not None and c.sim < best.sim - FAR
         if not near and (gain < MIN_GAIN or far):
             continue
@@ -145,6 +151,10 @@ def compose(question: str, hits: list[Hit], sections: list[list[Block]],
         used += len(piece) + 2
     coverage = sum(weight(t) for t in q & covered) / total
     return Composed(parts, coverage, best.sim)
+
+
+def _place(hit: Hit) -> tuple[str, str]:
+    return hit.chunk.source, hit.chunk.section
 
 
 def _says_something(block: Block) -> bool:
@@ -173,7 +183,8 @@ def _fit(block: Block, q: set[str], weight, budget: int) -> str:
             break
         kept.append(item)
     if not kept:
-        lead = block.lead or (items[0] if items else "")
+        # Not even one item fits: a lead-in alone ("Troubleshooting:") says nothing.
+        lead = "" if block.lead.rstrip().endswith((":", "：")) else block.lead or (items[0] if items else "")
         return _sentences(lead, q, weight, budget) if lead else ""
     return block.render(kept, cut=len(kept) < len(items))
 

@@ -176,25 +176,56 @@ def _chunk_texts(bot: Bot, source: str) -> str:
     return " ".join(" ".join(c.text.split()) for c in bot.knowledge.kb.chunks_of(source))
 
 
-def test_the_packaged_model_answers_with_the_source_sentence_and_no_model_call(quoting, gen):
+def _quoted(bot: Bot, answer: str, source: str) -> bool:
+    """Whether every cited block of ``answer`` is the page's own words."""
+    page = _chunk_texts(bot, source)
+    blocks = [re.sub(r"\s*\[\d\]$", "", b.strip()) for b in answer.split("\n\n")]
+    return all(" ".join(b.split()) in page for b in blocks if b and not re.fullmatch(r"\[\d\]", b))
+
+
+def test_the_packaged_model_answers_with_the_source_block_and_no_model_call(quoting, gen):
     gen.calls.clear()
     a = quoting.ask("How much does express shipping cost?")
     assert not a.refused and not a.canned and not gen.calls
-    assert a.answer.endswith("[1]") and "12.95" in a.answer
-    quoted = " ".join(a.answer.removesuffix("[1]").split())
-    assert quoted in _chunk_texts(quoting, "en/shipping.md")
-    assert a.sources[0]["source"] == "en/shipping.md" and a.sources[0]["n"] == 1
-    assert a.timings_ms["first_token"] < 2000
+    assert "12.95" in a.answer and re.search(r"\[1\]$", a.answer)
+    assert _quoted(quoting, a.answer, "en/shipping.md")
+    # Nothing unrelated tacked on: the refund rules for express shipping answer another question.
+    assert [s["source"] for s in a.sources] == ["en/shipping.md"] and a.sources[0]["n"] == 1
+    assert a.timings_ms["first_token"] < 5000
     refused = quoting.ask("Do you sell mountain bikes and bicycle helmets?")
     assert refused.refused and not gen.calls
 
 
-def test_a_chinese_question_is_answered_with_the_chinese_sentence(quoting, gen):
+def test_a_procedure_comes_whole_and_in_order(quoting):
+    a = quoting.ask("How do I return something?")
+    assert not a.refused and a.sources[0]["source"] == "en/returns.md"
+    steps = [a.answer.index(f"{i}. ") for i in range(1, 6)]
+    assert steps == sorted(steps) and "Request a return" in a.answer and "by email" in a.answer
+    zh = quoting.ask("怎么退货？")
+    assert not zh.refused and zh.sources[0]["source"] == "zh/退货.md"
+    assert all(f"{i}. " in zh.answer for i in range(1, 6)) and "申请退货" in zh.answer
+
+
+def test_a_question_about_one_item_of_a_list_gets_that_item(quoting):
+    a = quoting.ask("I opened a box of tea, can I send it back?")
+    assert not a.refused and "sealed" in a.answer
+    assert "Teaware" not in a.answer and "Gift cards" not in a.answer
+
+
+def test_a_question_that_names_what_the_knowledge_never_mentions_is_refused(quoting, gen):
+    gen.calls.clear()
+    for question in ["Can I pay with Bitcoin?", "可以用 Bitcoin 付款吗？"]:
+        a = quoting.ask(question)
+        assert a.refused and not a.sources, question
+    assert not gen.calls
+
+
+def test_a_chinese_question_is_answered_with_the_chinese_block(quoting, gen):
     gen.calls.clear()
     a = quoting.ask("手机短信验证码多长时间内有效？")
     assert not a.refused and not gen.calls and "10分钟" in a.answer
     assert a.sources[0]["source"] == "zh/账户.md"
-    assert a.answer.removesuffix("[1]").strip() in _chunk_texts(quoting, "zh/账户.md")
+    assert _quoted(quoting, a.answer, "zh/账户.md")
 
 
 def test_a_quote_in_another_language_is_translated_by_the_model(gen, tmp_path):
@@ -218,7 +249,7 @@ def test_a_quoted_follow_up_uses_the_history(quoting):
     first = quoting.ask("What is the warranty period for appliances?")
     follow = quoting.ask("And how do I claim it?", first.session_id)
     assert not follow.refused and follow.sources[0]["source"] == "en/warranty.md"
-    assert " ".join(follow.answer.removesuffix("[1]").split()) in _chunk_texts(quoting, "en/warranty.md")
+    assert "Report a problem" in follow.answer and _quoted(quoting, follow.answer, "en/warranty.md")
 
 
 def test_a_question_in_a_language_the_knowledge_hardly_holds_is_searched_in_translation(gen, tmp_path):

@@ -58,4 +58,5 @@ def test_other_how_much_questions_are_not_about_price(question):
 def test_an_amount_or_free_states_a_price():
     assert states_price(["The plan costs $59 a month."]) and states_price(["每月 99 元。"])
     assert states_price(["Returns from the EU are free of charge."])
+    assert states_price(["product: Lumen Precision Kettle; price_eur: 89.00; stock: 12"])
     assert not states_price(["The Team plan has 50 members and unlimited logs."])
