@@ -11,7 +11,7 @@ refused and correct flags, missing facts and timings; entries of earlier runs fo
 styles are kept) and prints a table. Progress goes to stderr.
 
     python bench/helpcenter.py [--styles extract,generate,generate-1.5b] [--sets demo,dev]
-                               [--limit N] [--lang en|zh] [--dev PATH] [--out FILE]
+                               [--limit N] [--lang en|zh] [--dev PATH] [--out FILE] [--data-dir DIR]
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import json
 import sys
 import tempfile
 import time
+from collections import Counter
 from itertools import zip_longest
 from pathlib import Path
 from typing import Any
@@ -106,7 +107,7 @@ def run(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     results: dict[str, dict[str, Any]] = {name: {} for name in chosen}
     generators: dict[tuple, Any] = {}
     with tempfile.TemporaryDirectory(prefix="helpcenter-") as tmp:
-        data = Path(tmp)
+        data = args.data_dir or Path(tmp)
         for name, (paths, questions) in chosen.items():
             t0 = time.perf_counter()
             knowledge = open_knowledge(Settings(data_dir=data), name, progress=False)
@@ -114,8 +115,9 @@ def run(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
             failed = [d for d in report.documents if d.status == "failed"]
             for d in failed:
                 print(f"[{name}] not ingested: {d.source}: {d.error}", file=sys.stderr)
-            print(f"[{name}] ingested {len(report.documents) - len(failed)} documents in "
-                  f"{time.perf_counter() - t0:.0f} s", file=sys.stderr)
+            statuses = Counter(d.status for d in report.documents)
+            print(f"[{name}] {len(report.documents)} documents ({', '.join(f'{n} {k}' for k, n in statuses.items())}) "
+                  f"in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
         styles = {style: Settings(data_dir=data, **STYLES[style]) for style in args.styles}
         models = [(st.generator, st.model) for st in styles.values()]
         for i, (style, settings) in enumerate(styles.items()):
@@ -166,6 +168,9 @@ def main() -> None:
     ap.add_argument("--lang", choices=["en", "zh"], default=None, help="only the questions in this language")
     ap.add_argument("--dev", type=Path, default=DEV, help="the helpcenter-dev folder (kb/, questions.jsonl)")
     ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--data-dir", type=Path, default=None,
+                    help="keep the knowledge bases and assembled models here between runs (default: a temporary "
+                         "folder); unchanged pages are not ingested again")
     args = ap.parse_args()
     args.styles = [s for s in args.styles.split(",") if s]
     args.sets = [s for s in args.sets.split(",") if s]
