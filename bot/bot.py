@@ -34,7 +34,8 @@ from .compose import compose
 from .conversation import ConversationStore, Turn, standalone_question
 from .factory import Knowledge
 from .generators.base import Generator
-from .prompts import (build_messages, citations, detect_language, is_refusal, select_context, text,
+from .grounding import grounded
+from .prompts import (build_messages, compose_messages, citations, detect_language, is_refusal, select_context, text,
                       tidy, translation_messages)
 
 __all__ = ["Bot", "Answer", "Event"]
@@ -93,8 +94,9 @@ class BotOptions:
     stop: list[str] = field(default_factory=lambda: ["\n\n", "Question:", "问题："])
     # A Chinese answer ends at its first full stop: one sentence, and no paragraph pasted after it.
     stop_zh: list[str] = field(default_factory=lambda: ["。"])
-    # "generate": the model writes the answer; "extract": the best source sentence is quoted (the
-    # model only translates it when it is in another language than the question). See bot/extract.py.
+    # "generate": the model writes the answer; "extract": the page's blocks are quoted (the model
+    # only translates them when they are in another language than the question), see
+    # bot/compose.py; "compose": the model rewrites the quoted blocks, kept only when grounded.
     answer_style: str = "generate"
 
     def gate(self, lang: str) -> float:
@@ -175,7 +177,7 @@ class Bot:
         hits.sort(key=lambda h: detect_language(h.chunk.text) != lang)
         weight = self._weight()
         try:
-            if self.options.answer_style == "extract":
+            if self.options.answer_style in ("extract", "compose"):
                 focus = question if standalone != question else ""
                 answer, sources = yield from self._quote(standalone, vector, hits, weight, timings, t0, lang, focus)
             else:
@@ -196,7 +198,7 @@ class Bot:
             yield Event("done", Answer(reply, False, False, [], timings, sid, lang, error=True))
             return
         timings["total"] = _ms(t0)
-        quoted = self.options.answer_style == "extract"
+        quoted = self.options.answer_style in ("extract", "compose")
         # A quote is the knowledge's own words: only the model's own answer can be its "I don't know".
         if not answer.strip() or (not quoted and is_refusal(answer)):
             reply = f"{text('refusal', lang)} {text('handoff', lang)}"
@@ -267,6 +269,12 @@ class Bot:
             return "", sources
         pieces = [f"{p.text}{_mark(p.text, p.hit + 1)}" for p in found.parts]
         answer = "\n\n".join(pieces)
+        if self.options.answer_style == "compose":
+            written = self._write(question, found.parts, hits, lang)
+            if written:
+                timings["first_token"] = _ms(t0)
+                yield Event("token", written)
+                return written, sources
         if prose_language(answer) == lang:
             timings["first_token"] = _ms(t0)
             yield Event("token", answer)
@@ -277,6 +285,21 @@ class Bot:
         marks = "".join(f" [{p.hit + 1}]" for p in found.parts)
         yield Event("token", marks)
         return (translated or answer) + marks, sources
+
+    def _write(self, question: str, parts, hits: list[Hit], lang: str) -> str:
+        """The model's own short answer from the quoted blocks, kept only when every number and
+        name in it stands in those blocks (``bot/grounding.py``); else "" and the quote stands."""
+        sources = [(self._label(hits[p.hit]), p.text) for p in parts]
+        written = self.generator.complete(compose_messages(question, sources, lang),
+                                          max_tokens=max(self.options.answer_tokens, 200)).strip()
+        if not written or is_refusal(written) or not grounded(written, [p.text for p in parts]):
+            return ""
+        # Citation marks name the quoted blocks, in order: [n] of the prompt is the n-th part.
+        marks = {str(i + 1): str(p.hit + 1) for i, p in enumerate(parts)}
+        written = re.sub(r"\[(\d{1,2})\]", lambda m: f"[{marks.get(m.group(1), m.group(1))}]", written)
+        if not re.search(r"\[\d{1,2}\]", written):
+            written += "".join(f" [{p.hit + 1}]" for p in parts)
+        return written
 
     def _generate(self, messages, timings: dict[str, float], t0: float, lang: str, *, refusals: bool = True,
                   whole: bool = False, max_tokens: int | None = None):

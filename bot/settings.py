@@ -167,7 +167,7 @@ class Settings(BaseSettings):
         "qwen2.5-0.5b",
         description="Packaged name, GGUF path, model folder, Hugging Face id, or the server's model name.",
     )
-    answer_style: Literal["auto", "extract", "generate"] = Field(
+    answer_style: Literal["auto", "extract", "generate", "compose"] = Field(
         "auto",
         description="'extract': the source sentence that best answers is quoted and cited, and the model only "
                     "translates it for a question in another language. 'generate': the model writes the "
