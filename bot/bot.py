@@ -28,6 +28,7 @@ from knowledge.errors import HelpdeskError, InputError
 from knowledge.keyword import tokenize
 from knowledge.types import Hit
 
+from .answer_markdown import whole_markdown
 from .conversation import ConversationStore, Turn, standalone_question
 from .extract import quote
 from .factory import Knowledge
@@ -200,7 +201,7 @@ class Bot:
             yield from self._finish(sid, question, standalone, reply, lang, [], timings, refused=True,
                                     replace=True)
             return
-        tidied = answer if quoted else tidy(answer, [label for label, _ in sources])
+        tidied = whole_markdown(answer if quoted else tidy(answer, [label for label, _ in sources]))
         cited = self._cited(tidied, hits, sources)
         yield from self._finish(sid, question, standalone, tidied, lang, cited, timings,
                                 replace=tidied != answer)
