@@ -28,6 +28,7 @@ from knowledge.errors import HelpdeskError, InputError
 from knowledge.keyword import tokenize
 from knowledge.types import Hit
 
+from .answer_markdown import whole_markdown
 from .answerable import asks_price, states_price, unknown_names
 from .blocks import prose_language, section_blocks
 from .compose import compose
@@ -205,7 +206,7 @@ class Bot:
             yield from self._finish(sid, question, standalone, reply, lang, [], timings, refused=True,
                                     replace=True)
             return
-        tidied = answer if quoted else tidy(answer, [label for label, _ in sources])
+        tidied = whole_markdown(answer if quoted else tidy(answer, [label for label, _ in sources]))
         cited = self._cited(tidied, hits, sources)
         yield from self._finish(sid, question, standalone, tidied, lang, cited, timings,
                                 replace=tidied != answer)

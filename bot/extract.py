@@ -49,6 +49,7 @@ SHORT = 80
 # An FAQ page's answer label ("A: ...", "答：...") is not part of the answer.
 _LABEL = re.compile(r"^(?:A|Answer|答|回答)\s*[:：]\s*", re.IGNORECASE)
 _WORDS = re.compile(r"[^\W_]")
+_BULLET = re.compile(r"^[-*+•]\s+")
 _CLAUSE = re.compile(r"(?<=[,;:，；：、])\s*")
 
 
@@ -105,6 +106,7 @@ def _leads_in(sentence: str) -> bool:
 
 def _listed(lead: str, items: list[str]) -> str:
     """A lead-in and its list items on one line: "Paid back: PayPal 1-3 days; cards 3-5 days"."""
+    items = [_BULLET.sub("", item) for item in items]  # "- " mid-line is no list, only noise
     if detect_language(lead) == "zh":
         return lead + "；".join(items)
     return " ".join([lead, "; ".join(items)]) if items else lead

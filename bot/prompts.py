@@ -57,6 +57,7 @@ _REFUSALS = re.compile(
 )
 _CITE = re.compile(r"\[(\d{1,2})\]")
 # A row of a spreadsheet as the loaders write it: "header: value; header: value; ..."
+_FENCE_LINE = re.compile(r"^\s*(?:`{3,}|~{3,})")
 _RECORD = re.compile(r"^[^:;\n]{1,40}: [^;\n]*(?:; [^:;\n]{1,40}: [^;\n]*){2,}$")
 # Retrieved text is data: sentences that try to instruct the model are dropped from prompts.
 _INJECTION = re.compile(
@@ -164,6 +165,8 @@ def hit_sentences(hit: Hit) -> list[str]:
     body = _table_rows(_without_instructions(hit.chunk.text.strip()))
     out: list[str] = []
     for line in body.split("\n"):
+        if _FENCE_LINE.match(line):  # a code fence's own markers say nothing, and cut they break Markdown
+            continue
         if _RECORD.match(line):
             out.append(line.strip())
         else:

@@ -59,19 +59,27 @@ def normalise(text: str, *, mdx: bool = False) -> tuple[str, FrontMatter]:
     """Markdown of any dialect (or MDX) -> CommonMark prose, and the page's front matter."""
     front, text = _front_matter(text)
     lang = detect_language(front.description + _COMMENTS.sub("", text))
-    out: list[str] = [front.description, ""] if front.description else []
-    prose: list[str] = []
+    kept: list[str] = []  # code spans and fences, set aside so that no rule touches them
+
+    def keep(code: str) -> str:
+        kept.append(code)
+        return f"{_CODE}{len(kept) - 1}{_CODE}"
+
+    # One pass over the whole page: a <Steps> or an accordion may hold code fences.
+    tags = TagLines(lang)
+    prose: list[str] = [front.description, ""] if front.description else []
     lines = iter(text.split("\n"))
     for line in lines:
         opened = _FENCE.match(line)
         if not opened:
             prose.append(line)
             continue
-        out.extend(_prose("\n".join(prose), lang, mdx))
+        tags.feed(_prose("\n".join(prose), lang, mdx, keep))
         prose.clear()
-        out.extend(_fence(opened, lines))
-    out.extend(_prose("\n".join(prose), lang, mdx))
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip() + "\n", front
+        tags.feed(["", "```" + keep(_fence(opened, lines)), ""])  # read as a block by the pass
+    tags.feed(_prose("\n".join(prose), lang, mdx, keep))
+    out = re.sub(f"(?:```)?{_CODE}(\\d+){_CODE}", lambda m: kept[int(m.group(1))], "\n".join(tags.finish()))
+    return re.sub(r"\n{3,}", "\n\n", out).strip() + "\n", front
 
 
 def _front_matter(text: str) -> tuple[FrontMatter, str]:
@@ -95,29 +103,24 @@ def _front_matter(text: str) -> tuple[FrontMatter, str]:
     return FrontMatter(string("title"), string("description"), fields), text[found.end() :]
 
 
-def _fence(opened: re.Match, lines) -> list[str]:
+def _fence(opened: re.Match, lines) -> str:
     """A code fence verbatim, moved to the left margin; an unclosed one is closed."""
     indent, marker, info = opened.groups()
     close = re.compile(rf"^[ \t]*{re.escape(marker[0])}{{{len(marker)},}}[ \t]*$")
-    block = ["", marker + info.rstrip()]
+    block = [marker + info.rstrip()]
     for line in lines:
         if close.match(line):
             break
         block.append(line[len(indent) :] if line.startswith(indent) else line.lstrip())
     else:  # the file ends inside the fence: its trailing blank lines are not code
-        while len(block) > 2 and not block[-1].strip():
+        while len(block) > 1 and not block[-1].strip():
             block.pop()
-    return [*block, marker, ""]
+    return "\n".join([*block, marker])
 
 
-def _prose(text: str, lang: str, mdx: bool) -> list[str]:
-    spans: list[str] = []
-
-    def keep(m: re.Match) -> str:  # code spans are shown as written: no rule below touches them
-        spans.append(m.group(0))
-        return f"{_CODE}{len(spans) - 1}{_CODE}"
-
-    text = _CODE_SPAN.sub(keep, _COMMENTS.sub("", text))
+def _prose(text: str, lang: str, mdx: bool, keep) -> list[str]:
+    """Prose lines with every dialect's markup made text (code spans set aside by ``keep``)."""
+    text = _CODE_SPAN.sub(lambda m: keep(m.group(0)), _COMMENTS.sub("", text))
     if mdx:
         text = _IMPORTS.sub("", text)
     text = _EMBEDS.sub("", text)
@@ -128,9 +131,7 @@ def _prose(text: str, lang: str, mdx: bool) -> list[str]:
     text = _ESCAPE.sub(r"\1", text)
     # A tag written over several lines is one tag: put it on one line for the line pass.
     text = TAG.sub(lambda m: " ".join(m.group(0).split()), text)
-    lines = TagLines(lang).run(_admonitions(text.split("\n"), lang))
-    restore = re.compile(f"{_CODE}(\\d+){_CODE}")
-    return [restore.sub(lambda m: spans[int(m.group(1))], line) for line in lines]
+    return _admonitions(text.split("\n"), lang)
 
 
 def _wiki_text(m: re.Match) -> str:

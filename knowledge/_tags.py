@@ -41,6 +41,7 @@ _TAG_ATTRS = r"(?:[^>\"'{}]|\"[^\"]*\"|'[^']*'|\{[^{}]*\})*"
 TAG = re.compile(rf"<(/?)([A-Za-z][\w.:-]*)({_TAG_ATTRS}?)(/?)>", re.S)
 _TITLE_ATTR = re.compile(r"""\btitle\s*=\s*(?:"([^"]*)"|'([^']*)'|\{\s*["'`]([^"'`]*)["'`]\s*\})""")
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t#]*$")
+_BADGE = re.compile(r"<(Badge|Tag|Pill|Chip)\b[^>]*>(.*?)</\1>", re.I)
 _LIST_ITEM = re.compile(r"^([ \t]*)(?:[-*+]|\d{1,9}[.)])[ \t]+")
 _BLOCK_START = re.compile(r"^(?:[-*+][ \t]|\d{1,9}[.)][ \t]|\||#|>|`{3}|~{3})")
 _LABEL = "\x01"  # wraps a label line until the next line is known: LABEL text JOIN joiner LABEL
@@ -70,7 +71,8 @@ def _sentence(lang: str) -> str:
 class TagLines:
     """The line pass over prose: MDX/HTML tags, label lines, indentation, stray emphasis.
 
-    ``TagLines(lang).run(lines)`` returns the lines with every tag turned into text or gone.
+    ``feed`` it a page's lines in order, then ``finish`` returns them with every tag turned into
+    text or gone.
     """
 
     def __init__(self, lang: str):
@@ -82,7 +84,8 @@ class TagLines:
         self.sections: list[tuple[int, str] | None] = []  # per open <Accordion>: heading to restore
         self.lists: list[int] = []  # raw indents of the open list levels
 
-    def run(self, lines: list[str]) -> list[str]:
+    def feed(self, lines: list[str]) -> None:
+        """Read the next lines of the page."""
         for line in lines:
             stripped = line.strip()
             tags = [t for t in TAG.finditer(stripped) if _is_markup(t)]
@@ -91,6 +94,9 @@ class TagLines:
                     self.block_tag(tag)
             else:
                 self.text(line)
+
+    def finish(self) -> list[str]:
+        """The page's lines, labels joined to their text and stray ``**`` gone."""
         return _balance_emphasis(merge_labels(self.out, self.lang))
 
     def block_tag(self, tag: re.Match) -> None:
@@ -140,10 +146,16 @@ class TagLines:
 
     def text(self, line: str) -> None:
         indent = len(line) - len(line.lstrip())
-        body = self.inline_tags(line.strip())
+        stripped, badges = line.strip(), []
+        if _HEADING.match(stripped):  # badges beside a heading ("Team") are said under it
+            badges = [m.group(2).strip() for m in _BADGE.finditer(stripped) if m.group(2).strip()]
+            stripped = _BADGE.sub("", stripped)
+        body = self.inline_tags(stripped)
         if heading := _HEADING.match(body):
             self.note_heading(len(heading.group(1)), heading.group(2))
             self.lists.clear()
+            if badges:
+                body += "\n\n" + ", ".join(badges)
         if not body.strip():
             self.out.append("")
             return

@@ -18,6 +18,7 @@ from knowledge.errors import HelpdeskError, InputError
 from .api import client_of
 from .desk import NotReady
 from .gate import Busy, RateLimited
+from .safe_markdown import safe_markdown
 from .texts import i18n, say
 
 __all__ = ["chat_page", "CHAT_CSS"]
@@ -43,7 +44,7 @@ def _sources_messages(sources: list[dict[str, Any]], lang: str) -> list[dict[str
     for s in sources:
         where = f" · {s['location']}" if s.get("location") else ""
         title = f"{label} [{s['n']}] {s.get('title') or s['source']}{where}"
-        quote = "\n".join("> " + line for line in (s.get("text") or "").strip().splitlines())
+        quote = "\n".join("> " + line for line in safe_markdown((s.get("text") or "").strip()).splitlines())
         out.append({"role": "assistant", "content": f"{quote}\n\n`{s['source']}`",
                     "metadata": {"title": title, "status": "done"}})
     return out
@@ -61,7 +62,7 @@ def chat_page(desk) -> gr.Blocks:
         state = dict(state or _fresh())
         if not message:
             return "", state["messages"], state
-        state["messages"] = state["messages"] + [{"role": "user", "content": message}]
+        state["messages"] = state["messages"] + [{"role": "user", "content": safe_markdown(message)}]
         state["pending"] = message
         return "", state["messages"], state
 
@@ -82,14 +83,16 @@ def chat_page(desk) -> gr.Blocks:
             desk.check_message(question)
             desk.limiter.check(client_of(request))
             placeholder = True  # "…" or the queue position, replaced by the first words
+            written = ""  # the answer as written; the chat shows it through safe_markdown
             for event in desk.answer_stream(question, state.get("session")):
                 if event.kind == "queued":
                     reply["content"], placeholder = say("waiting", lang, ahead=event.data), True
                 elif event.kind == "token":
-                    reply["content"] = ("" if placeholder else reply["content"]) + event.data
-                    placeholder = False
+                    written = ("" if placeholder else written) + event.data
+                    reply["content"], placeholder = safe_markdown(written), False
                 elif event.kind in ("replace", "error"):
-                    reply["content"] = event.data
+                    written = event.data
+                    reply["content"] = safe_markdown(written)
                 elif event.kind == "sources":
                     messages.extend(_sources_messages(event.data, lang))
                 elif event.kind == "done":

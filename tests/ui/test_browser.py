@@ -125,6 +125,44 @@ def test_example_question_gets_the_canned_faq_answer(server, browser):
     context.close()
 
 
+def test_chat_renders_markdown_answers_and_never_their_html(server, browser):
+    from playwright.sync_api import expect
+
+    answer = (
+        '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script> **Sencha** is green.\n\n'
+        "1. Sign in to **My account**.\n2. Click `Request a return`.\n\n"
+        "| Plan | Seats |\n|---|---|\n| Team | 10 |\n\n```html\n<b>shown as code</b>\n```\n\n"
+        "[Click me](javascript:window.__pwned=3) ![pixel](http://127.0.0.1:9/p.png) "
+        "or read [the policy](https://example.com/returns)."
+    )
+    with _admin_api(server) as api:
+        entry = api.post("/faq", json={"question": "What is the house tea?", "answer": answer})
+        assert entry.status_code == 201, entry.text
+    context, page = _page(browser, client="10.7.0.9")
+    page.goto(server.url + "/")
+    box = page.locator("#question textarea")
+    box.fill("What is the house tea?")
+    box.press("Enter")
+    reply = page.locator(ANSWER).last
+    expect(reply.locator("table td")).to_have_text(["Team", "10"], timeout=60_000)
+    expect(reply).to_contain_text('<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>')
+    expect(reply.locator("strong").first).to_have_text("Sencha")
+    expect(reply.locator("ol > li")).to_have_text(["Sign in to My account.", "Click Request a return."])
+    expect(reply.locator("table th")).to_have_text(["Plan", "Seats"])
+    expect(reply.locator("pre code")).to_have_text("<b>shown as code</b>")
+    expect(reply).to_contain_text("Click me pixel or read the policy.")
+    links = reply.locator("a[href]:not([href^='#'])")  # Gradio's own copy buttons are not links
+    expect(links).to_have_count(1)
+    assert links.first.get_attribute("href") == "https://example.com/returns"
+    assert "noopener" in (links.first.get_attribute("rel") or "")
+    assert reply.locator("img, script, iframe").count() == 0
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.__pwned") is None
+    context.close()
+    with _admin_api(server) as api:
+        api.delete(f"/faq/{entry.json()['id']}")
+
+
 def test_admin_logs_in_uploads_a_file_sees_it_listed_and_deletes_it(server, browser, screenshots, tmp_path):
     from playwright.sync_api import expect
 

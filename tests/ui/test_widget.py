@@ -355,28 +355,74 @@ def test_a_website_the_key_does_not_allow_gets_no_answer(server, sites, browser)
     context.close()
 
 
-@pytest.mark.browser
-def test_an_answer_containing_html_is_shown_as_text(server, sites, admin, browser):
+def _faq_reply(admin, browser, sites, question: str, answer: str):
+    """Ask the widget a question whose FAQ answer is ``answer`` (word for word, no model call)."""
     from playwright.sync_api import expect
 
-    html = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script> **Sencha** is green.'
-    entry = admin.post("/faq", json={"question": "What is the house tea?", "answer": html})
+    entry = admin.post("/faq", json={"question": question, "answer": answer})
     assert entry.status_code == 201
     context = _context(browser)
     page = context.new_page()
     page.goto(sites["allowed"] + "/")
     page.get_by_role("button", name="Open support chat").click()
-    page.get_by_label("Message").fill("What is the house tea?")
+    page.get_by_label("Message").fill(question)
     page.get_by_label("Message").press("Enter")
     reply = page.locator(".msg.bot").last
+    expect(reply.locator(".note")).to_be_visible()  # the FAQ note: the answer is complete
+    return context, page, reply, entry.json()["id"]
+
+
+@pytest.mark.browser
+def test_an_answer_containing_html_is_shown_as_text(server, sites, admin, browser):
+    from playwright.sync_api import expect
+
+    html = ('<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script> **Sencha** is green.\n\n'
+            "[Click me](javascript:window.__pwned=3) or ![pixel](http://127.0.0.1:9/p.png) "
+            "[data](data:text/html;base64,PHNjcmlwdD4=)\n\n<a href=\"javascript:window.__pwned=4\">raw link</a>")
+    context, page, reply, entry = _faq_reply(admin, browser, sites, "What is the house tea?", html)
     expect(reply).to_contain_text('<img src=x onerror="window.__pwned=1">')
     expect(reply).to_contain_text("<script>window.__pwned=2</script>")
+    expect(reply).to_contain_text('<a href="javascript:window.__pwned=4">raw link</a>')
     expect(reply.locator("strong")).to_have_text("Sencha")  # the safe Markdown subset still works
-    assert reply.locator("img, script").count() == 0
+    expect(reply).to_contain_text("Click me or pixel data")  # unsafe links and images: their text only
+    assert reply.locator("img, script, a, iframe").count() == 0
     page.wait_for_timeout(500)
     assert page.evaluate("window.__pwned") is None
     context.close()
-    admin.delete(f"/faq/{entry.json()['id']}")
+    admin.delete(f"/faq/{entry}")
+
+
+@pytest.mark.browser
+def test_a_markdown_answer_is_rendered(server, sites, admin, browser):
+    from playwright.sync_api import expect
+
+    answer = (
+        "To return an item:\n\n1. Sign in to **My account**.\n2. Choose the order\n"
+        "   - tea: *sealed* only\n   - teaware: unused\n3. Click `Request a return`.\n\n"
+        "| Plan | Seats |\n|---|---|\n| Team | 10 \\| 20 |\n\n"
+        "```bash\ncurl -X POST <url> | jq '.id'\n```\n\n"
+        "Mail [support](mailto:help@example.com) or read [the policy](https://example.com/returns)."
+    )
+    context, page, reply, entry = _faq_reply(admin, browser, sites, "How do I send a kettle back?", answer)
+    body = reply.locator(".body")
+    expect(body.locator("p").first).to_have_text("To return an item:")
+    items = body.locator("ol > li")
+    expect(items).to_have_count(3)
+    expect(items.nth(0)).to_have_text("Sign in to My account.")
+    expect(items.nth(0).locator("strong")).to_have_text("My account")
+    expect(items.nth(1).locator("ul > li")).to_have_text(["tea: sealed only", "teaware: unused"])
+    expect(items.nth(1).locator("em")).to_have_text("sealed")
+    expect(items.nth(2).locator("code")).to_have_text("Request a return")
+    expect(body.locator("table th")).to_have_text(["Plan", "Seats"])
+    expect(body.locator("table td")).to_have_text(["Team", "10 | 20"])
+    expect(body.locator("pre code")).to_have_text("curl -X POST <url> | jq '.id'")
+    links = body.locator("a")
+    expect(links).to_have_count(2)
+    assert [links.nth(i).get_attribute("href") for i in range(2)] == [
+        "mailto:help@example.com", "https://example.com/returns"]
+    assert all("noopener" in (links.nth(i).get_attribute("rel") or "") for i in range(2))
+    context.close()
+    admin.delete(f"/faq/{entry}")
 
 
 @pytest.mark.browser

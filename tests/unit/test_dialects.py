@@ -175,6 +175,19 @@ def test_mdx_steps_are_numbered_and_keep_their_titles():
     )
 
 
+def test_steps_holding_code_keep_counting_and_the_code_stays_whole():
+    text = (
+        "<Steps>\n"
+        '  <Step title="Install">\n    ```bash\n    pip install helpdesk\n\n    helpdesk --version\n    ```\n  </Step>\n'
+        '  <Step title="Start">\n    Run `helpdesk serve`.\n  </Step>\n'
+        "</Steps>\n"
+    )
+    assert md(text, mdx=True) == (
+        "Step 1: Install\n\n```bash\npip install helpdesk\n\nhelpdesk --version\n```\n\n"
+        "Step 2: Start. Run `helpdesk serve`."
+    )
+
+
 def test_mdx_callouts_tabs_cards_frames_and_badges():
     text = (
         "<Note>\n  Changes apply at once.\n</Note>\n\n"
@@ -193,6 +206,12 @@ def test_mdx_callouts_tabs_cards_frames_and_badges():
         "Chat bubble: A floating button.\n\n"
         "Available on Team plans."
     )
+
+
+def test_badges_beside_a_heading_are_said_under_it(tmp_path):
+    text = '## Load balancing <Badge color="blue">Professional</Badge> <Badge>Team</Badge>\n\nSpread requests.\n'
+    assert md(text, mdx=True) == "## Load balancing\n\nProfessional, Team\n\nSpread requests."
+    assert sections(tmp_path, "models.mdx", text) == {"Load balancing": "Professional, Team\n\nSpread requests."}
 
 
 def test_mdx_component_written_over_several_lines():

@@ -121,35 +121,90 @@
     return svg;
   }
 
-  // A small, safe Markdown subset built with DOM nodes: paragraphs, lists, **bold**, `code`,
-  // [links](https URLs only). No string of the answer ever reaches innerHTML.
+  // A small, safe Markdown renderer built with DOM nodes: paragraphs, headings (as bold lines),
+  // bullet and numbered lists, tables, fenced code, **bold**, *italic*, `code` and links to
+  // http(s) or mailto only. The answer's text only ever reaches textContent, never innerHTML, so
+  // any HTML in it is shown as text; images are never loaded (![alt](url) shows its alt text).
+  CSS += [
+    ".msg pre{margin:4px 0 6px;padding:6px 8px;background:#eef0f3;border-radius:6px;overflow-x:auto;white-space:pre}",
+    ".msg pre code{padding:0;background:none}",
+    ".msg table{border-collapse:collapse;margin:4px 0 6px;font-size:13px;display:block;overflow-x:auto}",
+    ".msg th,.msg td{border:1px solid #d8dce1;padding:3px 6px;text-align:left;vertical-align:top}",
+    ".msg th{background:#f3f4f6;font-weight:600}"
+  ].join("");
+  var INLINE = /\*\*(.+?)\*\*|\*([^*\s](?:[^*]*[^*\s])?)\*|(`+)(.+?)\3|!?\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+"[^"]*")?\s*\)|\\([\\`*_{}\[\]()#+\-.!|>~])/g;
+  var SAFE_URL = /^(?:https?:\/\/|mailto:)/i;
   function inline(parent, text) {
-    var re = /\*\*([^*]+)\*\*|`([^`]+)`|\[([^\]]+)\]\((https?:\/\/[^\s)]+)\)/g, last = 0, m;
-    while ((m = re.exec(text))) {
+    var last = 0, m;
+    INLINE.lastIndex = 0;
+    while ((m = INLINE.exec(text))) {
       if (m.index > last) parent.appendChild(document.createTextNode(text.slice(last, m.index)));
-      if (m[1] != null) parent.appendChild(el("strong", null, m[1]));
-      else if (m[2] != null) parent.appendChild(el("code", null, m[2]));
-      else parent.appendChild(el("a", { href: m[4], target: "_blank", rel: "noopener noreferrer nofollow" }, m[3]));
-      last = re.lastIndex;
+      last = INLINE.lastIndex;
+      if (m[1] != null) inline(parent.appendChild(el("strong")), m[1]);
+      else if (m[2] != null) inline(parent.appendChild(el("em")), m[2]);
+      else if (m[4] != null) parent.appendChild(el("code", null, m[4]));
+      else if (m[7] != null) parent.appendChild(document.createTextNode(m[7]));
+      else if (m[0].charAt(0) !== "!" && SAFE_URL.test(m[6]))
+        inline(parent.appendChild(el("a", { href: m[6], target: "_blank", rel: "noopener noreferrer nofollow" })), m[5]);
+      else parent.appendChild(document.createTextNode(m[5]));  // an image or an unsafe link: its text
+      INLINE.lastIndex = last;  // the recursive calls above reuse the expression
     }
     if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
   }
-  var ITEM = /^\s*(?:[-*\u2022]|\d+[.)])\s+/;
+  var ITEM = /^(\s*)([-*+\u2022]|\d{1,9}[.)])\s+/, FENCE = /^\s{0,3}(`{3,}|~{3,})/, RULE = /^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$/;
+  function cells(line) {
+    var out = [], cell = "", s = line.trim().replace(/^\|/, "").replace(/\|$/, "");
+    for (var i = 0; i < s.length; i++) {
+      if (s[i] === "\\" && s[i + 1] === "|") { cell += "|"; i++; } else if (s[i] === "|") { out.push(cell.trim()); cell = ""; } else cell += s[i];
+    }
+    out.push(cell.trim());
+    return out;
+  }
   function markdown(node, text) {
     node.textContent = "";
-    String(text).split(/\n\s*\n/).forEach(function (block) {
-      var lines = block.split("\n").filter(function (l) { return l.trim(); });
-      if (!lines.length) return;
-      if (lines.every(function (l) { return ITEM.test(l); })) {
-        var list = el(/^\s*\d/.test(lines[0]) ? "ol" : "ul");
-        lines.forEach(function (l) { var li = el("li"); inline(li, l.replace(ITEM, "")); list.appendChild(li); });
-        node.appendChild(list);
-        return;
+    var lines = String(text).split("\n"), i = 0, m;
+    function starts(line) { return FENCE.test(line) || ITEM.test(line) || /^\s{0,3}#{1,6}\s/.test(line); }
+    while (i < lines.length) {
+      var line = lines[i];
+      if (!line.trim()) { i++; continue; }
+      if ((m = FENCE.exec(line))) {  // verbatim to the closing fence, or to the end of a cut one
+        var close = new RegExp("^\\s{0,3}" + (m[1][0] === "`" ? "`" : "~") + "{" + m[1].length + ",}\\s*$"), code = [];
+        for (i++; i < lines.length && !close.test(lines[i]); i++) code.push(lines[i]);
+        i++;
+        node.appendChild(el("pre")).appendChild(el("code", null, code.join("\n")));
+      } else if ((m = /^\s{0,3}#{1,6}\s+(.*?)[\s#]*$/.exec(line))) {
+        inline(node.appendChild(el("p")).appendChild(el("strong")), m[1]);
+        i++;
+      } else if (line.indexOf("|") >= 0 && i + 1 < lines.length && RULE.test(lines[i + 1]) && lines[i + 1].indexOf("-") >= 0) {
+        var table = node.appendChild(el("table")), head = table.appendChild(el("thead")).appendChild(el("tr"));
+        cells(line).forEach(function (c) { inline(head.appendChild(el("th")), c); });
+        var tbody = table.appendChild(el("tbody"));
+        for (i += 2; i < lines.length && lines[i].indexOf("|") >= 0 && lines[i].trim(); i++) {
+          var tr = tbody.appendChild(el("tr"));
+          cells(lines[i]).forEach(function (c) { inline(tr.appendChild(el("td")), c); });
+        }
+      } else if ((m = ITEM.exec(line))) {  // a list; deeper items nest in the item above them
+        var stack = [{ indent: m[1].length, list: node.appendChild(el(/\d/.test(m[2]) ? "ol" : "ul")) }], li = null;
+        if (/^\d/.test(m[2]) && parseInt(m[2], 10) !== 1) stack[0].list.setAttribute("start", parseInt(m[2], 10));
+        for (; i < lines.length && lines[i].trim() && !FENCE.test(lines[i]); i++) {
+          var it = ITEM.exec(lines[i]);
+          if (!it) { if (li) { li.appendChild(document.createTextNode(" ")); inline(li, lines[i].trim()); } continue; }
+          var depth = it[1].length;
+          while (stack.length > 1 && depth < stack[stack.length - 1].indent) stack.pop();
+          if (depth > stack[stack.length - 1].indent + 1 && li) {
+            stack.push({ indent: depth, list: li.appendChild(el(/\d/.test(it[2]) ? "ol" : "ul")) });
+          }
+          li = stack[stack.length - 1].list.appendChild(el("li"));
+          inline(li, lines[i].slice(it[0].length));
+        }
+      } else {
+        var p = node.appendChild(el("p"));
+        for (var first = true; i < lines.length && lines[i].trim() && (first || !starts(lines[i])); i++, first = false) {
+          if (!first) p.appendChild(el("br"));
+          inline(p, lines[i].trim());
+        }
       }
-      var p = el("p");
-      lines.forEach(function (l, i) { if (i) p.appendChild(el("br")); inline(p, l); });
-      node.appendChild(p);
-    });
+    }
   }
 
   // -- layout -------------------------------------------------------------------------------
