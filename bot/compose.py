@@ -214,22 +214,26 @@ def _names_all(block: Block, q: set[str]) -> bool:
 
 
 def _sentences(text: str, q: set[str], weight, budget: int) -> str:
-    """The sentences of ``text`` that share the most question words, in their order, within budget."""
+    """The sentence of ``text`` that shares the most question words, with the sentences around it
+    while they fit in ``budget``; cut ends are marked with an ellipsis."""
     parts = [p.strip() for p in _SENTENCE.split(text) if p and p.strip()]
     if not parts:
         return ""
-    order = sorted(range(len(parts)), key=lambda i: (-sum(weight(t) for t in q & set(tokenize(parts[i]))), i))
-    keep: list[int] = []
     joiner = "" if detect_language(text) == "zh" else " "
-    for i in order:
-        trial = sorted(keep + [i])
-        if len(joiner.join(parts[j] for j in trial)) + 2 <= budget:
-            keep = trial
-    if not keep:
-        return parts[order[0]][: budget - 1] + "…"
-    out = joiner.join(parts[j] for j in keep)
-    if keep[0] > 0:
-        out = "…" + out
-    if keep[-1] < len(parts) - 1:
-        out += "…"
-    return out
+    best = max(range(len(parts)), key=lambda i: (sum(weight(t) for t in q & set(tokenize(parts[i]))), -i))
+    if len(parts[best]) + 2 > budget:
+        return parts[best][: budget - 2] + "…"
+    lo = hi = best
+
+    def size(a: int, b: int) -> int:
+        return len(joiner.join(parts[a:b + 1])) + 2
+
+    grew = True
+    while grew:
+        grew = False
+        if hi + 1 < len(parts) and size(lo, hi + 1) <= budget:
+            hi, grew = hi + 1, True
+        if lo > 0 and size(lo - 1, hi) <= budget:
+            lo, grew = lo - 1, True
+    out = joiner.join(parts[lo:hi + 1])
+    return ("…" if lo > 0 else "") + out + ("…" if hi < len(parts) - 1 else "")

@@ -91,7 +91,7 @@ def question_translator(generator):
 
 def answer_style(settings: Settings) -> str:
     """The answer style in effect: "auto" quotes the sources with the packaged small models and
-    lets any other model write its answers (see ``bot/extract.py`` for the measurements)."""
+    lets any other model write its answers (see ``bot/compose.py`` and README's benchmarks)."""
     if settings.answer_style != "auto":
         return settings.answer_style
     from .generators import PACKAGED_MODELS

@@ -105,37 +105,6 @@ def test_markdown_table_rows_keep_their_header_in_the_prompt():
     assert "Germany" not in out[0]
 
 
-def test_quote_picks_the_sentence_that_answers_and_skips_questions():
-    from bot.extract import quote
-
-    hits = [hit("Q: How long do refunds take? Refunds are paid within 5 working days. Shipping is free."),
-            hit("Returns are accepted within 30 days of delivery, for any reason at all.")]
-    q = quote("How long do refunds take?", hits)
-    assert q.hit == 0 and q.text.startswith("Refunds are paid within 5 working days.") and q.lang == "en"
-
-
-def test_quote_adds_the_next_sentence_to_a_short_one_and_reads_chinese():
-    from bot.extract import quote
-
-    q = quote("会员费是多少？", [hit("会员费为每年99元。可随时取消，按月退还剩余费用。发票在订单页申请。")])
-    assert q.text == "会员费为每年99元。可随时取消，按月退还剩余费用。" and q.lang == "zh"
-    # Not with the lead-in to a list it would not quote...
-    q = quote("退款多久处理？", [hit("我们会在5个工作日内处理退款。款项原路退回：\n支付宝：1-3个工作日\n银行卡：3-5个工作日")])
-    assert q.text == "我们会在5个工作日内处理退款。"
-    # ...while a lead-in that is the best sentence brings its list.
-    q = quote("How are refunds paid back?", [hit("Refunds are paid back as follows:\nPayPal: 1-3 days\nCards: 3-5 days")])
-    assert q.text.startswith("Refunds are paid back as follows:") and "Cards: 3-5 days" in q.text
-
-
-def test_trim_keeps_the_clauses_that_match_the_question_within_the_limit():
-    from bot.extract import trim
-
-    long = ", ".join(f"clause number {i} about nothing" for i in range(20)) + ", the warranty lasts two years"
-    out = trim("How long does the warranty last?", long, 80)
-    assert len(out) <= 80 and "warranty lasts two years" in out and out.startswith("…")
-    assert trim("q", "Short.", 80) == "Short."
-
-
 def test_sentences_do_not_end_at_initials_abbreviations_or_list_numbers():
     from bot.prompts import hit_sentences
 
@@ -188,12 +157,6 @@ def test_only_a_question_in_a_language_the_knowledge_hardly_holds_is_translated(
     assert searcher._translation_target("How long do returns take?", chinese) == "zh"
 
 
-def test_nothing_is_quoted_from_questions_alone():
-    from bot.extract import quote
-
-    assert quote("Can I return it?", [hit("Can I return it? Is it free?")]) is None
-
-
 def test_ranking_keeps_the_order_beyond_the_calibrated_ends():
     from knowledge.calibration import Calibration
     from knowledge.search import scored
@@ -216,20 +179,3 @@ def test_ranking_keeps_the_order_beyond_the_calibrated_ends():
     # Relevance stays on the question/passage pair's own scale, within [0, 1].
     assert near.relevance == pytest.approx((0.74 - 0.72) / (0.80 - 0.72))
     assert 0.0 <= confirmed.relevance <= 1.0
-
-
-def test_similarity_picks_the_sentence_words_cannot_rank():
-    from bot.extract import quote
-
-    # An English question about Chinese knowledge shares no word with it: word ranking alone
-    # quotes the first sentence; the embedder's similarity (here given) finds the answer.
-    h = hit("我们的仓库位于上海。退款会在5个工作日内到账。客服每天9点上班。")
-    assert quote("Tell me about refunds.", [h]).text.startswith("我们的仓库位于上海。")
-    seen = []
-
-    def similarity(sentences):
-        seen.append(list(sentences))
-        return [0.9 if "退款" in s else 0.8 for s in sentences]
-
-    q = quote("Tell me about refunds.", [h], similarity=similarity)
-    assert q.text.startswith("退款会在5个工作日内到账。") and len(seen) == 1 and len(seen[0]) == 3

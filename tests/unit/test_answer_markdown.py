@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.answer_markdown import whole_markdown
-from bot.extract import quote
+from bot.blocks import parse
+from bot.compose import compose
 from bot.prompts import hit_sentences
 from knowledge.types import Chunk, Hit
 
@@ -29,15 +30,17 @@ def test_stray_bold_and_backticks_go_but_code_and_pairs_stay():
     assert whole_markdown(same) == same
 
 
-def test_quotes_never_hold_fence_markers():
+def test_a_quoted_code_block_keeps_both_fences_and_prompts_hold_no_markers():
     text = "Start the server:\n\n```bash\nhelpdesk serve --port 8000\n```\n\nIt listens on port 8000."
     assert hit_sentences(hit(text)) == [
         "Start the server:", "helpdesk serve --port 8000", "It listens on port 8000."]
-    found = quote("Which port does the server listen on?", [hit(text)])
-    assert found is not None and "```" not in found.text
+    found = compose("Which command starts the server?", [hit(text)], [parse(text)], lambda t: 1.0)
+    quoted = "\n\n".join(p.text for p in found.parts)
+    assert "helpdesk serve --port 8000" in quoted and quoted.count("```") % 2 == 0
+    assert whole_markdown(quoted) == quoted
 
 
-def test_a_quoted_list_reads_as_one_line_without_bullets():
+def test_a_quoted_list_keeps_its_lead_in_and_bullets():
     text = "Common issues to watch for:\n\n- Chunks are **too short**.\n\n- Chunks are **too long**."
-    found = quote("What common issues should I watch for?", [hit(text)])
-    assert found.text == "Common issues to watch for: Chunks are **too short**.; Chunks are **too long**."
+    found = compose("What common issues should I watch for?", [hit(text)], [parse(text)], lambda t: 1.0)
+    assert found.parts[0].text == "Common issues to watch for:\n- Chunks are **too short**.\n- Chunks are **too long**."

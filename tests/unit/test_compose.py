@@ -116,3 +116,26 @@ def test_chinese_blocks_and_limit():
 
 def test_questions_alone_are_not_quoted():
     assert answer("How long is the warranty?", "How long is the warranty?") is None
+
+
+def test_a_long_paragraph_keeps_the_sentences_that_answer_within_the_limit():
+    long = " ".join(f"Clause number {i} says nothing of interest here." for i in range(20))
+    long += " The warranty lasts two years from delivery."
+    got = answer("How long does the warranty last?", long)
+    text = got.parts[0].text
+    assert len(text) <= ANSWER_CHARS["en"] and "The warranty lasts two years" in text and text.startswith("…")
+
+
+def test_similarity_picks_the_block_words_cannot_rank():
+    # An English question about Chinese knowledge shares no word with it: the embedder's
+    # similarity (here given) finds the answer.
+    text = "我们的仓库位于上海。\n\n退款会在5个工作日内到账。\n\n客服每天9点上班。"
+    hits = [hit(text)]
+    seen = []
+
+    def similarity(texts):
+        seen.append(list(texts))
+        return [0.9 if "退款" in t else 0.8 for t in texts]
+
+    got = compose("Tell me about refunds.", hits, [parse(text)], lambda t: 1.0, similarity)
+    assert got.parts[0].text == "退款会在5个工作日内到账。" and len(seen) == 1 and len(seen[0]) == 3
