@@ -8,6 +8,11 @@ paying with PayPal finds the billing page. Two checks that hold for any help cen
   answered from it, however close the best passage is. Names are words written like names:
   inner capitals or all capitals (PayPal, CSV), a capitalised word inside a sentence (Slack),
   letters with digits (2FA), or Latin words in a Chinese question (EPUB, Excel).
+- **Problems told, not asked.** "The kettle stopped heating after 8 months" asks nothing, and the
+  relevance scale was calibrated on questions: a statement of a problem scores lower against the
+  page that answers it (the warranty, a troubleshooting section) than a question would. Such a
+  statement is also searched with the words support pages use for problems, and passes a lower
+  gate (``BotOptions.statement_offset``).
 - **Prices it does not state.** A question about what something costs needs an amount of money
   in the passages that answer it.
 
@@ -23,7 +28,7 @@ from collections.abc import Callable, Iterable
 from knowledge.keyword import tokenize
 from knowledge.lang import detect_language
 
-__all__ = ["unknown_names", "asks_price", "states_price"]
+__all__ = ["unknown_names", "asks_price", "states_price", "is_problem_statement", "support_wording"]
 
 _NAME = re.compile(r"\b(?:[A-Z][a-z]+[A-Z][A-Za-z]*|[A-Z]{2,}[A-Za-z]*|[A-Za-z]*\d+[A-Za-z]+[A-Za-z0-9]*)\b")
 # A capitalised word that does not start a sentence or clause.
@@ -70,3 +75,27 @@ def asks_price(question: str) -> bool:
 def states_price(texts: Iterable[str]) -> bool:
     """Whether any of ``texts`` states an amount of money (or that something is free)."""
     return any(_AMOUNT.search(t) for t in texts)
+
+
+_QUESTION = re.compile(
+    r"[?？]\s*$|^\s*(?:how|what|why|when|where|which|who|whom|whose|can|could|do|does|did|is|are|was|were|will|"
+    r"would|should|shall|may|might|have|has|any|tell me|please|i want|i'd like|i would like)\b"
+    r"|吗|呢|么|如何|怎么|怎样|为什么|为何|哪|什么|多少|几|是否|能否|可否|请问", re.IGNORECASE)
+_PROBLEM = re.compile(
+    r"\b(?:stopped|stops|won'?t|doesn'?t|does not|don'?t|didn'?t|can'?t|cannot|isn'?t|aren'?t|never|no longer|"
+    r"still|broken|broke|cracked|damaged|missing|error|errors|fails?|failed|failing|crash\w*|stuck|not working|"
+    r"disappeared|wrong|keeps?|suddenly|nobody|no one|on (?:its|their) own|by itself)\b|不了|不出来|不上|打不开|没反应|没收到|收不到|失败|报错|出错|坏了|损坏|裂|一直|还是|突然|不见了|无法|不能",
+    re.IGNORECASE)
+_SUPPORT = {"en": "problem not working troubleshooting fix faulty warranty",
+            "zh": "问题 故障 排查 解决 质量问题 保修"}
+
+
+def is_problem_statement(question: str) -> bool:
+    """Whether the customer tells a problem rather than asking a question ("The teapot arrived cracked.")."""
+    return not _QUESTION.search(question) and bool(_PROBLEM.search(question))
+
+
+def support_wording(question: str) -> str:
+    """The problem statement with the words support pages use for problems, to search with as well."""
+    lang = detect_language(question)
+    return f"{question} {_SUPPORT.get(lang, _SUPPORT['en'])}"

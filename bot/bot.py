@@ -29,7 +29,7 @@ from knowledge.keyword import tokenize
 from knowledge.types import Hit
 
 from .answer_markdown import whole_markdown
-from .answerable import asks_price, states_price, unknown_names
+from .answerable import asks_price, is_problem_statement, states_price, support_wording, unknown_names
 from .blocks import prose_language, section_blocks
 from .compose import compose
 from .conversation import ConversationStore, Turn, standalone_question
@@ -87,6 +87,8 @@ class BotOptions:
     min_score: float = 0.63
     # Added to min_score for questions in that language (Chinese held-out questions score higher).
     min_score_offsets: dict[str, float] = field(default_factory=lambda: {"zh": 0.05})
+    # Added to the gate for a problem told as a statement (relevance was calibrated on questions).
+    statement_offset: float = -0.1
     faq_min_score: float = 0.9
     faq_min_cosine: float = 0.95
     context_tokens: int = 90
@@ -100,15 +102,17 @@ class BotOptions:
     # bot/compose.py; "compose": the model rewrites the quoted blocks, kept only when grounded.
     answer_style: str = "generate"
 
-    def gate(self, lang: str) -> float:
-        """The relevance a chunk needs to count as a source for a question in ``lang``."""
-        return self.min_score + self.min_score_offsets.get(lang, 0.0)
+    def gate(self, lang: str, statement: bool = False) -> float:
+        """The relevance a chunk needs to count as a source for a question in ``lang`` (or for a
+        problem told as a ``statement``)."""
+        return (self.min_score + self.min_score_offsets.get(lang, 0.0)
+                + (self.statement_offset if statement else 0.0))
 
-    def usable(self, found: list[Hit], lang: str) -> list[Hit]:
+    def usable(self, found: list[Hit], lang: str, statement: bool = False) -> list[Hit]:
         """The hits an answer may use: those over the gate, and none unless the best-ranked one is
         (cross-language relevance is noisy with a small embedder, and a lower-ranked translation
         alone must not open the gate)."""
-        gate = self.gate(lang)
+        gate = self.gate(lang, statement)
         if not found or found[0].relevance < gate:
             return []
         return [h for h in found if h.relevance >= gate]
@@ -162,8 +166,7 @@ class Bot:
         # The question's vector serves retrieval (and quoting) too unless a follow-up changed the text.
         if standalone != question:
             vector = embed_query(self.knowledge.kb.embedder, standalone)
-        found = self.knowledge.searcher.search(standalone, self.options.top_k, vector=vector)
-        hits = self.options.usable(found, lang)
+        _, hits, _ = self.retrieve(question, standalone, vector=vector)
         timings["retrieve"] = _ms(t0)
         if hits and self._names_unknown(question):
             hits = []
@@ -210,6 +213,18 @@ class Bot:
         cited = self._cited(tidied, hits, sources)
         yield from self._finish(sid, question, standalone, tidied, lang, cited, timings,
                                 replace=tidied != answer)
+
+    def retrieve(self, question: str, standalone: str | None = None, *, k: int | None = None,
+                 vector=None) -> tuple[list[Hit], list[Hit], float]:
+        """What the bot finds for ``question`` (searched as ``standalone``, a follow-up completed):
+        every hit, the hits an answer may use, and the gate they passed. A problem told as a
+        statement is searched in support wording too and passes a lower gate (``bot/answerable.py``)."""
+        standalone = standalone or question
+        lang = detect_language(question)
+        statement = is_problem_statement(question)
+        also = (support_wording(standalone),) if statement else ()
+        found = self.knowledge.searcher.search(standalone, k or self.options.top_k, vector=vector, also=also)
+        return found, self.options.usable(found, lang, statement), self.options.gate(lang, statement)
 
     # -- steps -----------------------------------------------------------------------------
 

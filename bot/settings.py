@@ -169,11 +169,12 @@ class Settings(BaseSettings):
     )
     answer_style: Literal["auto", "extract", "generate", "compose"] = Field(
         "auto",
-        description="'extract': the source sentence that best answers is quoted and cited, and the model only "
-                    "translates it for a question in another language. 'generate': the model writes the "
-                    "answer from the sources. 'auto': extract with the packaged small models, which misread "
-                    "their sources (correct answers, packaged 0.5B: XQuAD 0.84 en / 0.86 zh quoted against "
-                    "0.58 / 0.32 generated; demo questions 0.83 against 0.63), generate with any other model.",
+        description="'extract': the page's blocks that answer are quoted as Markdown and cited (a procedure whole, "
+                    "a table's header with the rows asked about; bot/compose.py); the model only translates a "
+                    "quote for a question in another language. 'generate': the model writes the answer from the "
+                    "best sentences. 'compose': the model rewrites the quoted blocks, kept only when every number "
+                    "and name stands in them. 'auto': extract with the packaged small models (bench/helpcenter.py "
+                    "measures every style; see README), generate with any other model.",
     )
     openai_base_url: str | None = Field(None, description="Base URL of an OpenAI-compatible server.")
     openai_api_key: str | None = Field(None, description="Key for that server.")

@@ -20,7 +20,6 @@ from typing import Any, BinaryIO
 
 from bot.originals import Originals
 from knowledge.errors import FileTooLarge, HelpdeskError, InputError, NotFound, UnsupportedFile
-from knowledge.lang import detect_language
 
 from .uploads import check_count, copy_limited, safe_name
 
@@ -212,9 +211,8 @@ class Library:
         bot = self.desk.require_bot()
         question = self.desk.check_message(question)
         k = max(bot.options.top_k, 5)
-        lang = detect_language(question)
-        found = bot.knowledge.searcher.search(question, k)
-        used = {h.chunk.id for h in bot.options.usable(found, lang)}
+        found, usable, gate = bot.retrieve(question, k=k)
+        used = {h.chunk.id for h in usable}
         hits = [{**h.as_dict(), "dense": round(h.dense, 4), "keyword": round(h.keyword, 4),
                  "used": h.chunk.id in used}
                 for h in found]
@@ -228,7 +226,7 @@ class Library:
             self.desk.records.drop_session(sid)
         result = answer.as_dict() if answer else {}
         result.pop("session_id", None)
-        return {"hits": hits, "min_score": bot.options.gate(lang), "answer": result,
+        return {"hits": hits, "min_score": gate, "answer": result,
                 "error": bool(answer and answer.error)}
 
 

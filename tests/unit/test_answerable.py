@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answerable import asks_price, states_price, unknown_names
+from bot.answerable import asks_price, is_problem_statement, states_price, support_wording, unknown_names
 from knowledge.keyword import tokenize
 
 KNOWLEDGE = """Pay by Visa, Mastercard, Alipay or WeChat Pay through Stripe. Upload PDF, DOCX and Markdown
@@ -60,3 +60,17 @@ def test_an_amount_or_free_states_a_price():
     assert states_price(["Returns from the EU are free of charge."])
     assert states_price(["product: Lumen Precision Kettle; price_eur: 89.00; stock: 12"])
     assert not states_price(["The Team plan has 50 members and unlimited logs."])
+
+
+@pytest.mark.parametrize("text", ["The kettle stopped heating after 8 months.", "The teapot I ordered arrived cracked.",
+                                  "Some documents switched to disabled on their own.", "水壶放在底座上却开不了机。",
+                                  "重置密码的邮件一直没收到。"])
+def test_problems_told_as_statements(text):
+    assert is_problem_statement(text)
+    assert support_wording(text).startswith(text) and len(support_wording(text)) > len(text)
+
+
+@pytest.mark.parametrize("text", ["How do I fix a flat tire?", "Why did my kettle stop heating?", "Refund policy",
+                                  "Can I return opened tea", "水壶坏了怎么办？", "退款政策"])
+def test_questions_and_topics_are_no_problem_statements(text):
+    assert not is_problem_statement(text)
