@@ -14,6 +14,8 @@ from knowledge.keyword import tokenize
 from knowledge.lang import detect_language
 from knowledge.types import Hit
 
+from .injection import instructs_assistant
+
 __all__ = ["detect_language", "text", "SYSTEM_PROMPT", "build_messages", "select_context",
            "rank_sentences", "hit_sentences", "join_sentences", "is_refusal", "citations", "tidy",
            "translation_messages"]
@@ -58,13 +60,6 @@ _REFUSALS = re.compile(
 _CITE = re.compile(r"\[(\d{1,2})\]")
 # A row of a spreadsheet as the loaders write it: "header: value; header: value; ..."
 _RECORD = re.compile(r"^[^:;\n]{1,40}: [^;\n]*(?:; [^:;\n]{1,40}: [^;\n]*){2,}$")
-# Retrieved text is data: sentences that try to instruct the model are dropped from prompts.
-_INJECTION = re.compile(
-    r"ignore (?:all |any |the )?(?:previous|prior|above|earlier) (?:instructions|prompts?|rules)"
-    r"|disregard (?:all |the )?(?:previous|prior|above)|you are now|new instructions?:|system prompt"
-    r"|reply only with|respond only with|忽略(?:之前|以上|上面|前面)?的?(?:所有)?(?:指令|指示|提示)|你现在是|系统提示",
-    re.IGNORECASE,
-)
 # Sentence ends; a full stop after an initial ("John C. Smith"), a common abbreviation or a list
 # number ("3. Open the email") is not one.
 _SENTENCE = re.compile(r"(?<=[。！？；!?])|(?<![\s(.][A-Z]\.)(?<!\b(?:St|Mr|Dr|Jr|Sr|No|vs|Co|Ms)\.)(?<!\bMrs\.)"
@@ -130,11 +125,14 @@ def _table_rows(body: str) -> str:
 
 
 def _without_instructions(body: str) -> str:
-    """The text with every sentence that tries to instruct the model removed."""
-    if not _INJECTION.search(body):
-        return body
-    joiner = "" if detect_language(body) == "zh" else " "
-    return joiner.join(s.strip() for s in _SENTENCE.split(body) if s and s.strip() and not _INJECTION.search(s))
+    """The text with every sentence that speaks to the assistant removed (``bot/injection.py``):
+    retrieved text is data, so such a sentence is never quoted nor put in a prompt."""
+    lines = []
+    for line in body.split("\n"):
+        parts = [p for p in _SENTENCE.split(line) if p and p.strip()]
+        kept = [p.strip() for p in parts if not instructs_assistant(p)]
+        lines.append(line if len(kept) == len(parts) else join_sentences(kept))
+    return "\n".join(lines)
 
 
 # Answer-type cues: a "when" question is answered by a sentence with a date in it, a "how many"
