@@ -13,6 +13,7 @@ from ._markup import load_html, load_markdown
 from ._pdf_docx import load_docx, load_pdf
 from ._tabular import load_csv, load_json, load_tsv, load_xlsx, load_yaml
 from .errors import FileTooLarge, HelpdeskError, InputError, NotFound, UnsupportedFile
+from .limits import ParseLimits, parsing
 from .types import LoadedFile
 
 __all__ = ["SUPPORTED_SUFFIXES", "LOADERS", "load_file", "iter_files"]
@@ -44,9 +45,11 @@ DEFAULT_MAX_BYTES = 50 * 2**20
 
 
 def load_file(
-    path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, source: str | None = None
+    path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, source: str | None = None,
+    limits: ParseLimits | None = None,
 ) -> LoadedFile:
-    """Read one file into documents (and FAQ entries); errors name the file and the problem."""
+    """Read one file into documents (and FAQ entries); errors name the file and the problem.
+    ``limits`` bound what parsing it may cost (see ``knowledge/limits.py``)."""
     path = Path(path)
     source = source or path.name
     if not path.exists():
@@ -72,7 +75,9 @@ def load_file(
         raise UnsupportedFile(f"{source} is empty")
     _check_magic(data, suffix, source)
     try:
-        loaded = loader(data, source, path.stem)
+        with parsing(source, limits) as budget:
+            loaded = loader(data, source, path.stem)
+            budget.check_time()
     except HelpdeskError:
         raise
     except Exception as exc:  # parsers raise a zoo of types on malformed input; name the file
