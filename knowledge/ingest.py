@@ -25,7 +25,7 @@ from .types import Chunk, LoadedFile
 __all__ = ["Ingestor", "IngestReport", "DocReport"]
 
 # Bump when loaders or splitting change what a file turns into, so unchanged files re-ingest.
-_PIPELINE_VERSION = "2"  # 2: chunks follow paragraphs (splitting.split)
+_PIPELINE_VERSION = "3"  # 2: chunks follow paragraphs (splitting.split); 3: HTML stripped from texts and titles
 
 
 @dataclass

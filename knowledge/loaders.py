@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ._markup import load_html, load_markdown
 from ._pdf_docx import load_docx, load_pdf
+from ._textio import strip_tags
 from ._tabular import load_csv, load_json, load_tsv, load_xlsx, load_yaml
 from .errors import FileTooLarge, HelpdeskError, InputError, NotFound, UnsupportedFile
 from .limits import ParseLimits, parsing
@@ -82,6 +83,7 @@ def load_file(
         raise
     except Exception as exc:  # parsers raise a zoo of types on malformed input; name the file
         raise UnsupportedFile(f"{source} could not be read as {suffix[1:].upper()}: {exc}") from exc
+    _without_markup(loaded, path.stem)
     loaded.documents = [doc for doc in loaded.documents if doc.text.strip()]
     if not loaded.documents and not loaded.faq:
         raise UnsupportedFile(f"{source} is empty")
@@ -115,6 +117,23 @@ def _walk(folder: Path, visiting: set[Path]) -> Iterator[Path]:
         elif entry.is_file():
             yield entry
     visiting.discard(real)
+
+
+def _without_markup(loaded: LoadedFile, stem: str) -> None:
+    """Strip HTML from every text, title and section a file gave (a Markdown page may hold
+    ``<script>`` or ``<img onerror=...>``, an HTML title may hold tags): what is indexed is
+    what may be quoted to a customer or shown as a source's title."""
+    loaded.title = _plain(loaded.title) or stem
+    for doc in loaded.documents:
+        doc.text, doc.section = strip_tags(doc.text), _plain(doc.section)
+        doc.title = _plain(doc.title) or loaded.title
+    for entry in loaded.faq:
+        entry.question, entry.answer = _plain(entry.question), strip_tags(entry.answer).strip()
+    loaded.faq = [e for e in loaded.faq if e.question and e.answer]
+
+
+def _plain(text: str) -> str:
+    return " ".join(strip_tags(text).split())
 
 
 def _check_magic(data: bytes, suffix: str, source: str) -> None:
