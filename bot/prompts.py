@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from knowledge.keyword import tokenize
 from knowledge.lang import detect_language
+from knowledge.query import PROMPT_CHARS, bounded
 from knowledge.types import Hit
 
 from .injection import instructs_assistant
@@ -245,6 +246,7 @@ def build_messages(question: str, sources: list[tuple[str, str]], lang: str,
     ``sources`` are ``(label, text)`` pairs numbered from 1 in order; ``history`` holds
     ``(question, answer)`` pairs of earlier turns, oldest first.
     """
+    question = bounded(question, PROMPT_CHARS)
     messages = [{"role": "system", "content": SYSTEM_PROMPT}]
     for q, a in history or []:
         messages.append({"role": "user", "content": q})
