@@ -26,9 +26,14 @@ The Lumen kettle has a two-year warranty. Claim a free repair with the order num
 ## Delivery
 Parcels to Germany arrive in 2 business days.
 """
-LONG_ZH = ("我的电水壶在使用三个月后出现漏水问题，底座也有些发烫。" * 200)[:3960] + "请问电水壶的保修期是多久？"
-LONG_EN = ("I bought several things last year and most of them were fine, thank you. " * 60)[:3950] + \
-    " How long is the kettle warranty?"
+ASK_ZH, ASK_EN = "请问电水壶的保修期是多久？", " How long is the kettle warranty?"
+LONG_ZH = ("我的电水壶在使用三个月后出现漏水问题，底座也有些发烫。" * 200)[:4000 - len(ASK_ZH)] + ASK_ZH
+LONG_EN = ("I bought several things last year and most of them were fine, thank you. " * 60)[:4000 - len(ASK_EN)] + ASK_EN
+
+
+@pytest.fixture(scope="module")
+def calibration(e5):
+    return load_or_calibrate(e5, None)
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +93,7 @@ class _Recording:
 
 
 @pytest.mark.parametrize("question", [LONG_ZH, LONG_EN], ids=["zh", "en"])
-def test_a_maximum_length_question_is_searched_by_a_bounded_part(kb, e5, question):
+def test_a_maximum_length_question_is_searched_by_a_bounded_part(kb, e5, calibration, question):
     recording = _Recording(e5)
     asked_to_translate: list[str] = []
     searched_terms: list[int] = []
@@ -103,7 +108,7 @@ def test_a_maximum_length_question_is_searched_by_a_bounded_part(kb, e5, questio
     kb.keyword_index = lambda: index
     kb.embedder = recording
     try:
-        searcher = Searcher(kb, load_or_calibrate(e5, None),
+        searcher = Searcher(kb, calibration,
                             translator=lambda text, lang: asked_to_translate.append(text) or "kettle warranty",
                             translate_into=frozenset({"en", "zh"}))
         start = time.perf_counter()
@@ -112,7 +117,7 @@ def test_a_maximum_length_question_is_searched_by_a_bounded_part(kb, e5, questio
     finally:
         kb.embedder = e5
         del kb.keyword_index
-    assert len(question) >= 3990
+    assert len(question) == 4000
     assert recording.texts and all(e5.count_tokens(t) <= e5.max_tokens for t in recording.texts)
     assert all(n <= MAX_TERMS for n in searched_terms)
     assert all(len(t) <= 400 for t in asked_to_translate)
