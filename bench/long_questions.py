@@ -5,7 +5,9 @@ help center (bilingual) and its English half alone (where a Chinese question is 
 translation), with the packaged embedder and chat model. Every step that reads the question is
 bounded (``knowledge/query.py``); this prints what each step takes.
 
-    python -m bench.long_questions [--out bench/results/long_questions.json]
+    python -m bench.long_questions [--out FILE.json]
+
+``bench/results/long_questions.json`` holds a run before and after the bounds, side by side.
 """
 
 from __future__ import annotations
