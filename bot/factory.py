@@ -52,6 +52,7 @@ def open_knowledge(settings: Settings, kb_name: str | None = None, *, progress: 
         max_bytes=int(settings.ingest.max_file_mb * 2**20),
         batch_size=settings.ingest.batch_size,
         progress=progress,
+        limits=settings.ingest.limits(),
     )
     return Knowledge(kb, searcher, ingestor)
 

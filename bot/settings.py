@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from knowledge.limits import ParseLimits
+
 __all__ = ["Settings", "IngestSettings", "RetrievalSettings", "LlmSettings", "ServerSettings", "WidgetSettings"]
 
 
@@ -27,6 +29,22 @@ class IngestSettings(BaseModel):
     )
     max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are refused.")
     batch_size: int = Field(64, ge=1, description="Chunks embedded and added per batch.")
+    # What one file may cost to parse, whatever its size on disk (knowledge/limits.py): a file past
+    # any of these is refused with an error that names the setting.
+    max_rows: int = Field(200_000, ge=1, description="Table rows per file (CSV, TSV, XLSX, DOCX tables, FAQ entries).")
+    max_cells: int = Field(2_000_000, ge=1, description="Table cells read per file (a sheet's declared range does not count).")
+    max_paragraphs: int = Field(200_000, ge=1, description="Paragraphs per DOCX file, empty ones included.")
+    max_pages: int = Field(5_000, ge=1, description="Pages per PDF file.")
+    max_expanded_mb: float = Field(
+        200.0, gt=0, description="What a file may unpack to: the parts of a DOCX or XLSX, a YAML file with its aliases spelled out."
+    )
+    parse_seconds: float = Field(120.0, gt=0, description="Parsing one file longer than this refuses it.")
+
+    def limits(self) -> ParseLimits:
+        """The parse limits for the knowledge package."""
+        return ParseLimits(max_rows=self.max_rows, max_cells=self.max_cells, max_paragraphs=self.max_paragraphs,
+                           max_pages=self.max_pages, max_expanded_mb=self.max_expanded_mb,
+                           parse_seconds=self.parse_seconds)
 
 
 class RetrievalSettings(BaseModel):

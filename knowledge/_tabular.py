@@ -10,11 +10,13 @@ import csv
 import datetime as dt
 import io
 import json
+import sys
 from collections.abc import Sequence
 from typing import Any
 
 from ._textio import decode_text
 from .errors import UnsupportedFile
+from .limits import Budget, budget, check_zip
 from .types import Document, FaqEntry, LoadedFile
 
 __all__ = [
@@ -111,7 +113,7 @@ def load_csv(data: bytes, source: str, stem: str, delimiter: str | None = None) 
         if not header_line.count(delimiter):
             delimiter = ","
     try:
-        rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+        rows = _counted(csv.reader(io.StringIO(text), delimiter=delimiter), budget(source))
     except csv.Error as exc:
         raise UnsupportedFile(f"{source} is not a readable CSV file: {exc}") from exc
     return LoadedFile(source, stem, *table_documents(rows, source, stem))
@@ -129,6 +131,7 @@ def load_xlsx(data: bytes, source: str, stem: str) -> LoadedFile:
     """An Excel workbook: every sheet's rows (section = sheet name), or FAQ pairs."""
     from openpyxl import load_workbook
 
+    check_zip(data, source)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zip, XML and key errors alike on bad files
@@ -137,14 +140,29 @@ def load_xlsx(data: bytes, source: str, stem: str) -> LoadedFile:
         title = cell_text(book.properties.title) or stem
         documents: list[Document] = []
         faq: list[FaqEntry] = []
+        current = budget(source)
         for sheet in book.worksheets:
-            rows = list(sheet.iter_rows(values_only=True))
+            # The declared range ("A1:XFD20000") is the file's claim, not its content: read only the
+            # cells it holds, or openpyxl pads every row to the declared width and height.
+            if hasattr(sheet, "reset_dimensions"):
+                sheet.reset_dimensions()
+            rows = _counted(sheet.iter_rows(values_only=True), current)
             docs, pairs = table_documents(rows, source, title, section=sheet.title)
             documents += docs
             faq += pairs
     finally:
         book.close()
     return LoadedFile(source, title, documents, faq)
+
+
+def _counted(rows, current: Budget) -> list[Sequence[Any]]:
+    """The rows of a reader, each counted against the file's row and cell limits as it is read."""
+    out = []
+    for row in rows:
+        current.add("rows")
+        current.add("cells", len(row))
+        out.append(row)
+    return out
 
 
 # --- JSON and YAML FAQ files -------------------------------------------------------------------
@@ -163,13 +181,48 @@ def load_yaml(data: bytes, source: str, stem: str) -> LoadedFile:
     """A YAML FAQ file: a list of question/answer mappings, or {faq: [...]}."""
     import yaml
 
+    loader = yaml.SafeLoader(decode_text(data, source))
     try:
-        obj = yaml.safe_load(decode_text(data, source))
+        node = loader.get_single_node()
+        # Aliases repeat a node without copying it in the file: count what they expand to first.
+        if node is not None:
+            budget(source).expanded(_expanded_size(node), "expands (through its aliases) to")
+        obj = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" at line {where.line + 1}" if where is not None else ""
         raise UnsupportedFile(f"{source} is not valid YAML{line}") from exc
+    finally:
+        loader.dispose()
     return _faq_file(obj, source, stem)
+
+
+def _expanded_size(root) -> int:
+    """Characters of scalars in a YAML node graph with every alias spelled out (each shared
+    node is measured once, so this is linear in the file even when the expansion is not)."""
+    import yaml
+
+    sizes: dict[int, int] = {}
+    open_: set[int] = set()  # the nodes on the current path: meeting one again is a cycle
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in sizes:
+            continue
+        if isinstance(node, yaml.ScalarNode):
+            sizes[id(node)] = len(node.value) + 1
+            continue
+        children = [n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else node.value
+        if done:
+            sizes[id(node)] = 1 + sum(sizes[id(c)] for c in children)
+            open_.discard(id(node))
+        elif id(node) in open_:
+            return sys.maxsize  # an alias inside its own anchor expands without end
+        else:
+            open_.add(id(node))
+            stack.append((node, True))
+            stack.extend((c, False) for c in children if id(c) not in sizes)
+    return sizes[id(root)]
 
 
 def _faq_file(obj: Any, source: str, stem: str) -> LoadedFile:
@@ -185,6 +238,7 @@ def _faq_file(obj: Any, source: str, stem: str) -> LoadedFile:
         raise UnsupportedFile(f"{source} is empty: it holds no FAQ entries")
     if not isinstance(obj, list):
         raise UnsupportedFile(f"{source} is not an FAQ file: {_SHAPE}")
+    budget(source).add("rows", len(obj))
     documents: list[Document] = []
     faq: list[FaqEntry] = []
     for number, item in enumerate(obj, start=1):

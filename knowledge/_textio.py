@@ -8,7 +8,7 @@ import unicodedata
 
 from .errors import UnsupportedFile
 
-__all__ = ["decode_text", "normalize_newlines", "tidy"]
+__all__ = ["decode_text", "normalize_newlines", "tidy", "strip_tags"]
 
 # UTF-32 first: its little-endian BOM begins with the UTF-16 one.
 _BOMS = (
@@ -84,3 +84,19 @@ def tidy(text: str) -> str:
     """Collapse runs of spaces, trim every line and keep at most one blank line in a row."""
     lines = (_SPACES.sub(" ", line).strip() for line in normalize_newlines(text).split("\n"))
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+_SCRIPT = re.compile(r"<(script|style|iframe|object|embed|noscript|template)\b.*?(?:</\1\s*>|\Z)", re.I | re.S)
+_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)|<!\[CDATA\[.*?(?:\]\]>|\Z)|<![A-Za-z][^>]*>|<\?.*?(?:\?>|\Z)", re.S)
+_TAG = re.compile(r"""</?[A-Za-z][\w:.-]*(?:[\s/]+[^\s"'<>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>]+))?)*[\s/]*>""")
+_BREAK = re.compile(r"</?(?:br|p|div|li|ul|ol|tr|table|h[1-6]|section|article|blockquote|pre|hr)\b[^<>]*>", re.I)
+_OPENING = re.compile(r"<(?=[A-Za-z/!?])")
+
+
+def strip_tags(text: str) -> str:
+    """``text`` without HTML: tags go (their text stays), scripts and styles go whole, and a "<" that
+    could still open a tag is dropped, so no document can put markup into an answer or a title."""
+    if "<" not in text:
+        return text
+    text = _COMMENT.sub("", _SCRIPT.sub("", text))
+    return _OPENING.sub("", _TAG.sub("", _BREAK.sub("\n", text)))

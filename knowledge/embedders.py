@@ -21,6 +21,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from .errors import InputError, MissingExtra, ModelError
+from .query import EMBED_CHARS, bounded
 
 __all__ = ["Embedder", "E5Embedder", "SentenceTransformerEmbedder", "make_embedder", "PACKAGED_EMBEDDERS"]
 
@@ -55,8 +56,25 @@ class Embedder(Protocol):
 
 
 def embed_query(embedder: Embedder, text: str) -> np.ndarray:
-    """One query vector."""
-    return embedder.embed([text], query=True)[0]
+    """One query vector, of a bounded part of ``text`` (``knowledge/query.py``) that fits the
+    embedder's window: the e5 engine would average every window of a long text (a 4,000-character
+    question cost 100 times one sentence)."""
+    return embedder.embed([fit_window(embedder, bounded(text, EMBED_CHARS))], query=True)[0]
+
+
+def fit_window(embedder: Embedder, text: str) -> str:
+    """The longest prefix of ``text`` that the embedder reads in one window."""
+    window = embedder.max_tokens - 4  # the query prefix may take a token more than the passage one
+    if len(text) <= window // 2 or embedder.count_tokens(text) <= window:
+        return text
+    lo, hi = 0, len(text)  # binary search on the cut: a dozen tokenisations, no model run
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if embedder.count_tokens(text[:mid]) <= window:
+            lo = mid
+        else:
+            hi = mid - 1
+    return text[:lo]
 
 
 def _normalise(vecs: np.ndarray) -> np.ndarray:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .errors import HelpdeskError, InputError, StoreUnavailable
 from .keyword import tokenize
+from .limits import ParseLimits
 from .loaders import iter_files, load_file
 from .splitting import embedding_text, split
 from .store import DocInfo, KnowledgeBase, doc_id_for
@@ -24,8 +25,8 @@ from .types import Chunk, LoadedFile
 __all__ = ["Ingestor", "IngestReport", "DocReport"]
 
 # Bump when loaders or splitting change what a file turns into, so unchanged files re-ingest.
-# 2: chunks follow paragraphs (splitting.split); 3: Markdown dialects and MDX normalised,
-# code fences kept whole.
+# 2: chunks follow paragraphs (splitting.split); 3: Markdown dialects and MDX normalised, code
+# fences kept whole, HTML stripped from texts and titles.
 _PIPELINE_VERSION = "3"
 
 
@@ -75,10 +76,12 @@ class Ingestor:
     """
 
     def __init__(self, kb: KnowledgeBase, *, chunk_tokens: int = 200, overlap_tokens: int = 0,
-                 max_bytes: int = 50 * 2**20, batch_size: int = 64, progress: bool = True):
+                 max_bytes: int = 50 * 2**20, batch_size: int = 64, progress: bool = True,
+                 limits: ParseLimits | None = None):
         self.kb = kb
         self.chunk_tokens = min(chunk_tokens, kb.embedder.max_tokens)
         self.overlap_tokens, self.max_bytes = overlap_tokens, max_bytes
+        self.limits = limits or ParseLimits()
         self.batch_size, self.progress = batch_size, progress
 
     def ingest(self, paths: list[Path], *, names: dict[Path, str] | None = None) -> IngestReport:
@@ -132,7 +135,7 @@ class Ingestor:
         previous = self.kb.document(source)
         if previous is not None and previous.hash == doc_hash:
             return None
-        loaded = load_file(path, max_bytes=self.max_bytes, source=source)
+        loaded = load_file(path, max_bytes=self.max_bytes, source=source, limits=self.limits)
         chunks = split(loaded.documents, self.kb.embedder.count_tokens, self.chunk_tokens,
                        self.overlap_tokens)
         if not chunks and not loaded.faq:

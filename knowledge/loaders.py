@@ -11,8 +11,10 @@ from pathlib import Path
 
 from ._markup import load_html, load_markdown, load_mdx, load_text
 from ._pdf_docx import load_docx, load_pdf
+from ._textio import strip_tags
 from ._tabular import load_csv, load_json, load_tsv, load_xlsx, load_yaml
 from .errors import FileTooLarge, HelpdeskError, InputError, NotFound, UnsupportedFile
+from .limits import ParseLimits, parsing
 from .types import LoadedFile
 
 __all__ = ["SUPPORTED_SUFFIXES", "LOADERS", "load_file", "iter_files"]
@@ -45,9 +47,11 @@ DEFAULT_MAX_BYTES = 50 * 2**20
 
 
 def load_file(
-    path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, source: str | None = None
+    path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, source: str | None = None,
+    limits: ParseLimits | None = None,
 ) -> LoadedFile:
-    """Read one file into documents (and FAQ entries); errors name the file and the problem."""
+    """Read one file into documents (and FAQ entries); errors name the file and the problem.
+    ``limits`` bound what parsing it may cost (see ``knowledge/limits.py``)."""
     path = Path(path)
     source = source or path.name
     if not path.exists():
@@ -73,11 +77,14 @@ def load_file(
         raise UnsupportedFile(f"{source} is empty")
     _check_magic(data, suffix, source)
     try:
-        loaded = loader(data, source, path.stem)
+        with parsing(source, limits) as budget:
+            loaded = loader(data, source, path.stem)
+            budget.check_time()
     except HelpdeskError:
         raise
     except Exception as exc:  # parsers raise a zoo of types on malformed input; name the file
         raise UnsupportedFile(f"{source} could not be read as {suffix[1:].upper()}: {exc}") from exc
+    _without_markup(loaded, path.stem)
     loaded.documents = [doc for doc in loaded.documents if doc.text.strip()]
     if not loaded.documents and not loaded.faq:
         raise UnsupportedFile(f"{source} is empty")
@@ -111,6 +118,23 @@ def _walk(folder: Path, visiting: set[Path]) -> Iterator[Path]:
         elif entry.is_file():
             yield entry
     visiting.discard(real)
+
+
+def _without_markup(loaded: LoadedFile, stem: str) -> None:
+    """Strip HTML from every text, title and section a file gave (a Markdown page may hold
+    ``<script>`` or ``<img onerror=...>``, an HTML title may hold tags): what is indexed is
+    what may be quoted to a customer or shown as a source's title."""
+    loaded.title = _plain(loaded.title) or stem
+    for doc in loaded.documents:
+        doc.text, doc.section = strip_tags(doc.text), _plain(doc.section)
+        doc.title = _plain(doc.title) or loaded.title
+    for entry in loaded.faq:
+        entry.question, entry.answer = _plain(entry.question), strip_tags(entry.answer).strip()
+    loaded.faq = [e for e in loaded.faq if e.question and e.answer]
+
+
+def _plain(text: str) -> str:
+    return " ".join(strip_tags(text).split())
 
 
 def _check_magic(data: bytes, suffix: str, source: str) -> None:

@@ -29,6 +29,7 @@ from .calibration import Calibration
 from .embedders import embed_query
 from .keyword import BM25Index, tokenize
 from .lang import detect_language
+from .query import MAX_TERMS, SEARCH_CHARS, TRANSLATE_CHARS, bounded
 from .store import KnowledgeBase
 from .types import Chunk, Hit
 
@@ -57,7 +58,10 @@ class Searcher:
     def search(self, query: str, k: int = 4, *, vector: np.ndarray | None = None,
                also: tuple[str, ...] = ()) -> list[Hit]:
         """The ``k`` most relevant chunks for ``query``, best first (``vector``: its embedding, if
-        known; ``also``: other wordings of it, searched too and fused like a translation)."""
+        known; ``also``: other wordings of it, searched too and fused like a translation). A long
+        query is searched by its bounded part (``knowledge/query.py``)."""
+        query = bounded(query, SEARCH_CHARS)
+        also = tuple(bounded(w, SEARCH_CHARS) for w in also)
         n = max(self.candidates, 2 * k)
         index = self.kb.keyword_index()  # one registry read per search, translated or not
         hits = self._search(query, n, vector, index)
@@ -66,7 +70,7 @@ class Searcher:
         target = self._translation_target(query, index)
         if target:
             try:
-                translated = self.translator(query, target).strip()
+                translated = self.translator(bounded(query, TRANSLATE_CHARS), target).strip()
             except Exception as exc:  # a failed translation must not fail the search
                 log.warning("question translation failed: %s", exc)
                 translated = ""
@@ -95,7 +99,7 @@ class Searcher:
         if vector is None:
             vector = embed_query(self.kb.embedder, query)
         dense = {c.id: (c, cos) for c, cos in self.kb.query(vector, n)}
-        keyword = dict(index.search(tokenize(query), n))
+        keyword = dict(index.search(list(dict.fromkeys(tokenize(query)))[:MAX_TERMS], n))
         missing = [cid for cid in keyword if cid not in dense]
         dense.update({c.id: (c, cos) for c, cos in self.kb.fetch(missing, vector)})
         qlang = detect_language(query)

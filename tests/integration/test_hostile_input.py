@@ -1,0 +1,127 @@
+"""Hostile input against the real knowledge base (packaged e5 embedder, embedded Chroma): files
+that expand enormously are refused fast through ``Ingestor.ingest`` and change nothing; a
+maximum-length question is searched by a bounded part of it."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+
+from knowledge.calibration import load_or_calibrate
+from knowledge.ingest import Ingestor
+from knowledge.query import MAX_TERMS, SEARCH_CHARS
+from knowledge.search import Searcher
+from knowledge.store import KnowledgeBase, make_client
+from tests import hostile
+
+pytestmark = pytest.mark.integration
+
+WARRANTY = """# Warranty
+
+## Kettle warranty
+The Lumen kettle has a two-year warranty. Claim a free repair with the order number and a photo of the fault.
+
+## Delivery
+Parcels to Germany arrive in 2 business days.
+"""
+ASK_ZH, ASK_EN = "请问电水壶的保修期是多久？", " How long is the kettle warranty?"
+LONG_ZH = ("我的电水壶在使用三个月后出现漏水问题，底座也有些发烫。" * 200)[:4000 - len(ASK_ZH)] + ASK_ZH
+LONG_EN = ("I bought several things last year and most of them were fine, thank you. " * 60)[:4000 - len(ASK_EN)] + ASK_EN
+
+
+@pytest.fixture(scope="module")
+def calibration(e5):
+    return load_or_calibrate(e5, None)
+
+
+@pytest.fixture(scope="module")
+def kb(e5, tmp_path_factory):
+    kb = KnowledgeBase.open(make_client(tmp_path_factory.mktemp("store")), e5, f"t{uuid.uuid4().hex[:8]}")
+    folder = tmp_path_factory.mktemp("help")
+    (folder / "warranty.md").write_text(WARRANTY)
+    assert Ingestor(kb, progress=False).ingest([folder]).failed == []
+    return kb
+
+
+def _hostile(tmp_path):
+    yaml = tmp_path / "faq.yaml"
+    yaml.write_text(hostile.yaml_alias_bomb())
+    return {
+        hostile.docx_empty_paragraphs(tmp_path / "manual.docx", 2_000_000): "more than 200,000 paragraphs "
+                                                                           "(limit HELPDESK_INGEST__MAX_PARAGRAPHS)",
+        hostile.xlsx_wide(tmp_path / "wide.xlsx", 130): "more than 2,000,000 cells (limit HELPDESK_INGEST__MAX_CELLS)",
+        yaml: "(limit HELPDESK_INGEST__MAX_EXPANDED_MB)",
+    }
+
+
+def test_files_that_expand_enormously_are_refused_fast_and_change_nothing(kb, tmp_path):
+    before = [(d.source, d.hash) for d in kb.documents()]
+    for path, message in _hostile(tmp_path).items():
+        start = time.perf_counter()
+        report = Ingestor(kb, progress=False).ingest([path])
+        seconds = time.perf_counter() - start
+        (doc,) = report.documents
+        assert doc.status == "failed" and doc.error.startswith(f"{path.name}: ") and message in doc.error
+        assert seconds < 30, f"{path.name} took {seconds:.1f} s to refuse"
+    assert [(d.source, d.hash) for d in kb.documents()] == before
+
+
+def test_a_sheet_declaring_a_huge_range_is_ingested_for_what_it_holds(kb, tmp_path):
+    path = hostile.xlsx_declaring(tmp_path / "prices.xlsx", "A1:XFD20000")
+    start = time.perf_counter()
+    (doc,) = Ingestor(kb, progress=False).ingest([path]).documents
+    assert doc.status == "added" and doc.chunks == 1 and time.perf_counter() - start < 30
+    assert "Kettle; Price: 89" in kb.chunks_of("prices.xlsx")[0].text
+    kb.delete("prices.xlsx")
+
+
+class _Recording:
+    """The real embedder, recording what it is asked to embed."""
+
+    def __init__(self, embedder):
+        self._e, self.texts = embedder, []
+        self.name, self.dim, self.max_tokens = embedder.name, embedder.dim, embedder.max_tokens
+
+    def embed(self, texts, *, query=False):
+        self.texts += list(texts)
+        return self._e.embed(texts, query=query)
+
+    def count_tokens(self, text):
+        return self._e.count_tokens(text)
+
+
+@pytest.mark.parametrize("question", [LONG_ZH, LONG_EN], ids=["zh", "en"])
+def test_a_maximum_length_question_is_searched_by_a_bounded_part(kb, e5, calibration, question):
+    recording = _Recording(e5)
+    asked_to_translate: list[str] = []
+    searched_terms: list[int] = []
+    index = kb.keyword_index()
+    real_search = index.search
+
+    def counting_search(tokens, k):
+        searched_terms.append(len(tokens))
+        return real_search(tokens, k)
+
+    index.search = counting_search
+    kb.keyword_index = lambda: index
+    kb.embedder = recording
+    try:
+        searcher = Searcher(kb, calibration,
+                            translator=lambda text, lang: asked_to_translate.append(text) or "kettle warranty",
+                            translate_into=frozenset({"en", "zh"}))
+        start = time.perf_counter()
+        hits = searcher.search(question, 4)
+        seconds = time.perf_counter() - start
+    finally:
+        kb.embedder = e5
+        del kb.keyword_index
+    assert len(question) == 4000
+    assert recording.texts and all(e5.count_tokens(t) <= e5.max_tokens for t in recording.texts)
+    assert all(n <= MAX_TERMS for n in searched_terms)
+    assert all(len(t) <= 400 for t in asked_to_translate)
+    # The ask at the end of the question survives the cut: the warranty section is found first.
+    assert hits[0].chunk.section.endswith("Kettle warranty")
+    assert seconds < 10  # 6 s in the embedder alone before the bound, on an idle 2-core machine
+    assert SEARCH_CHARS < len(question)
