@@ -20,13 +20,13 @@ import re
 import time
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from knowledge.embedders import embed_query
 from knowledge.errors import HelpdeskError, InputError
 from knowledge.keyword import tokenize
-from knowledge.types import Hit
+from knowledge.types import Chunk, Hit
 
 from .answer_markdown import whole_markdown
 from .answerable import asks_price, is_problem_statement, states_price, support_wording, unknown_names
@@ -37,7 +37,7 @@ from .factory import Knowledge
 from .generators.base import Generator
 from .grounding import grounded
 from .prompts import (build_messages, compose_messages, citations, detect_language, is_refusal, select_context, text,
-                      tidy, translation_messages)
+                      tidy, translation_messages, without_instructions)
 
 __all__ = ["Bot", "Answer", "Event"]
 
@@ -277,7 +277,8 @@ class Bot:
         # Words are matched in the sources' language: a question searched in translation is
         # matched in that translation (the embedder compares across languages by itself).
         words = next((h.extra["translated_query"] for h in hits if "translated_query" in h.extra), question)
-        sections = [section_blocks(self.knowledge.kb.version_of(h.chunk), h.chunk) for h in hits]
+        documents: dict[str, list[Chunk]] = {}
+        sections = [section_blocks(self._document(h.chunk, documents), h.chunk) for h in hits]
         found = compose(words, hits, sections, weight, similarity, focus=focus)
         quoted = {p.hit: p.text for p in found.parts} if found else {}
         sources = [(self._label(h), quoted.get(i, "")) for i, h in enumerate(hits)]
@@ -301,6 +302,15 @@ class Bot:
         marks = "".join(f" [{p.hit + 1}]" for p in found.parts)
         yield Event("token", marks)
         return (translated or answer) + marks, sources
+
+    def _document(self, chunk: Chunk, documents: dict[str, list[Chunk]]) -> list[Chunk]:
+        """The chunks of ``chunk``'s document, every sentence that speaks to the assistant dropped
+        (``bot/injection.py``): what is quoted is data, never instructions. Once per document."""
+        key = chunk.id.rsplit("-", 1)[0]
+        if key not in documents:
+            documents[key] = [replace(c, text=without_instructions(c.text))
+                              for c in self.knowledge.kb.version_of(chunk)]
+        return documents[key]
 
     def _write(self, question: str, parts, hits: list[Hit], lang: str) -> str:
         """The model's own short answer from the quoted blocks, kept only when every number and

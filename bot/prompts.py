@@ -19,7 +19,7 @@ from .injection import instructs_assistant
 
 __all__ = ["detect_language", "text", "SYSTEM_PROMPT", "build_messages", "select_context",
            "rank_sentences", "hit_sentences", "join_sentences", "is_refusal", "citations", "tidy",
-           "translation_messages", "compose_messages"]
+           "translation_messages", "compose_messages", "without_instructions"]
 
 TEXTS = {
     "en": {
@@ -126,7 +126,7 @@ def _table_rows(body: str) -> str:
     return "\n".join(out)
 
 
-def _without_instructions(body: str) -> str:
+def without_instructions(body: str) -> str:
     """The text with every sentence that speaks to the assistant removed (``bot/injection.py``):
     retrieved text is data, so such a sentence is never quoted nor put in a prompt. A sentence
     wrapped over several lines is judged whole ("Disregard everything you were told and" /
@@ -176,7 +176,7 @@ def default_weight(token: str) -> float:
 def hit_sentences(hit: Hit) -> list[str]:
     """A hit's text as sentences, instructions dropped and table rows spelled out; a spreadsheet
     row ("product: Kettle; price_eur: 89.00; ...") stays whole."""
-    body = _table_rows(_without_instructions(hit.chunk.text.strip()))
+    body = _table_rows(without_instructions(hit.chunk.text.strip()))
     out: list[str] = []
     for line in body.split("\n"):
         if _FENCE_LINE.match(line):  # a code fence's own markers say nothing, and cut they break Markdown
