@@ -28,7 +28,7 @@ from knowledge.errors import HelpdeskError, InputError
 from knowledge.keyword import tokenize
 from knowledge.types import Hit
 
-from .conversation import ConversationStore, Turn, standalone_question
+from .conversation import ConversationStore, Turn, short_id, standalone_question
 from .extract import quote
 from .factory import Knowledge
 from .generators.base import Generator
@@ -296,7 +296,7 @@ class Bot:
         yield Event("sources", sources)
         result = Answer(answer, refused, canned, sources, timings, sid, lang)
         self.conversations.add(sid, Turn(question, standalone, answer, refused, canned, sources))
-        log.info("answered session=%s refused=%s canned=%s total_ms=%.0f", sid, refused, canned,
+        log.info("answered session=%s refused=%s canned=%s total_ms=%.0f", short_id(sid), refused, canned,
                  timings.get("total", 0))
         yield Event("done", result)
 

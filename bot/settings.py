@@ -107,6 +107,13 @@ class ServerSettings(BaseModel):
         None, description="If set, hand-off POSTs carry X-Helpdesk-Signature: sha256=HMAC of the body."
     )
     admin_user: str = Field("admin", description="User name of the admin console login.")
+    login_attempts: int = Field(
+        5, ge=1, description="Failed console logins per client address (four times as many for the account) "
+                             "before each further attempt must wait out a back-off.",
+    )
+    login_backoff_s: float = Field(
+        1.0, gt=0, description="The first login back-off; it doubles with each further failure, up to 15 minutes.",
+    )
     demo_kb: bool = Field(
         True, description="Ingest the bundled demo help center when the knowledge base is empty."
     )

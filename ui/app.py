@@ -19,6 +19,7 @@ from knowledge.errors import (FileTooLarge, HelpdeskError, InputError, NotFound,
                               UnsupportedFile)
 
 from .api import admin_guard, api_router
+from .auth import LoginClient
 from .desk import NotReady
 from .gate import Busy, RateLimited
 from .widget import WidgetCors, widget_router
@@ -60,6 +61,7 @@ def create_app(desk) -> FastAPI:
     app.add_middleware(BodyLimit, default=max(2**20, desk.settings.max_question_chars * 8),
                        uploads=upload_limit)
     app.add_middleware(WidgetCors, keys=desk.site_keys)
+    app.add_middleware(LoginClient)
     gr.mount_gradio_app(
         app, admin_page(desk), path="/admin", auth=desk.auth.login, ssr_mode=False, footer_links=[],
         auth_message=f"helpdesk admin console: sign in as '{s.admin_user}'.",

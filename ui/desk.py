@@ -50,7 +50,8 @@ class Desk:
         self.gate = Gate(s.concurrency, s.queue_size, s.queue_timeout_s)
         self.limiter = RateLimiter(records, s.rate_limit_per_minute)
         self.auth = AdminAuth(records, user=s.admin_user, password=settings.admin_password,
-                              api_key=settings.admin_api_key)
+                              api_key=settings.admin_api_key, free_attempts=s.login_attempts,
+                              backoff_s=s.login_backoff_s)
         self.library = Library(self)
         self.site_keys = SiteKeys(records)
         self.bot = bot
