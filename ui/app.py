@@ -167,25 +167,34 @@ class BodyLimit:
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > limit:
             return await _too_large(send, limit)
-        received, started = 0, False
+        received, started, over, replaced = 0, False, False, False
 
         async def counted_receive():
-            nonlocal received
+            nonlocal received, over
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    over = True
                     raise _TooLarge()
             return message
 
         async def tracked_send(message):
-            nonlocal started
+            nonlocal started, replaced
+            if replaced:
+                return
+            if over and not started:  # the app caught _TooLarge itself (FastAPI's body parsing does)
+                started = replaced = True
+                await _too_large(send, limit)
+                return
             started = started or message["type"] == "http.response.start"
             await send(message)
 
         try:
             await self.app(scope, counted_receive, tracked_send)
         except _TooLarge:
+            if replaced:
+                return
             if started:
                 raise
             await _too_large(send, limit)

@@ -97,12 +97,14 @@ class Desk:
         and paths go to the server's log)."""
         body: dict[str, Any] = {"status": self.state, "uptime_s": round(time.time() - self.started_at, 1)}
         if self.state != "ready":
+            if self.state == "failed":
+                body["error"] = "the assistant failed to start (the reason is in the server's log)"
             return 503, body
         try:
             docs = self.bot.knowledge.kb.documents()
         except HelpdeskError as exc:
             log.warning("health: the knowledge store does not answer: %s", exc)
-            return 503, {**body, "status": "unavailable"}
+            return 503, {**body, "status": "unavailable", "error": "the knowledge store is unavailable"}
         body.update(documents=len(docs), chunks=sum(d.chunks for d in docs),
                     generator=self.bot.generator.name, embedder=self.bot.knowledge.kb.embedder.name,
                     answering=self.gate.active, waiting=self.gate.waiting)
