@@ -240,11 +240,12 @@ def admin_page(desk) -> gr.Blocks:
                 gap_status = gr.Markdown()
             with gr.Tab("Conversations", id="conversations"):
                 talks = gr.Dataframe(headers=TALK_COLUMNS, label="Conversations (click one to read it)",
-                                     interactive=False, wrap=True)
+                                     interactive=False, wrap=True, elem_id="conversations")
                 transcript = gr.Textbox(label="Conversation (as the customer wrote it, nothing rendered)",
                                         interactive=False, lines=12, max_lines=40, elem_id="transcript")
             with gr.Tab("Hand-offs", id="handoffs"):
-                handoff_table = gr.Dataframe(headers=HANDOFF_COLUMNS, interactive=False, wrap=True)
+                handoff_table = gr.Dataframe(headers=HANDOFF_COLUMNS, interactive=False, wrap=True,
+                                             elem_id="handoffs")
             with gr.Tab("Website widget", id="widget"):
                 keys_table, key_rows = site_keys_tab(desk)
         reload_all = gr.Button("Reload everything", size="sm")
