@@ -6,12 +6,15 @@ import itertools
 
 import pytest
 from fastapi import HTTPException
+from sqlalchemy.exc import DataError
 
 from bot.conversation import ConversationStore, Turn, database_url
 from bot.records import Records
+from bot.settings import Settings
 from knowledge.errors import InputError, NotFound
 from tests.servers import create_database
 from ui.auth import AdminAuth, hash_password, verify_password
+from ui.desk import Desk
 
 
 _databases = itertools.count()
@@ -141,3 +144,23 @@ def test_configured_password_and_api_key(db):
     assert not auth.api_key_ok("Bearer nope") and not auth.api_key_ok("k3y") and not auth.api_key_ok(None)
     assert not AdminAuth(None).api_key_ok("Bearer ")
     assert verify_password("pw", hash_password("pw")) and not verify_password("pw", "garbage")
+
+
+def test_nul_and_surrogates_are_refused_before_they_reach_the_database(db, tmp_path):
+    store, rec = db
+    desk = Desk(Settings(data_dir=tmp_path), rec)
+    sid = desk.open_session(None, "api")
+    store.add(sid, Turn("Where is my parcel?", "Where is my parcel?", "On its way."))
+    who = {"owner": "api", "client": "10.0.0.1"}
+    for bad, why in (("a\x00b", "NUL"), ("a\ud800b", "surrogate")):
+        with pytest.raises(InputError, match=why):
+            desk.feedback(sid, "down", bad, **who)
+        with pytest.raises(InputError, match=why):
+            desk.handoff(sid, bad, **who)
+        with pytest.raises(InputError, match=why):
+            desk.handoff(sid, "", bad, **who)
+    assert rec.transcript(sid)[0]["feedback"] is None and rec.handoffs() == []  # nothing half-written
+    if rec.engine.dialect.name == "postgresql":  # what the check prevents: PostgreSQL refuses NUL in text
+        with pytest.raises(DataError):
+            rec.add_feedback(sid, -1, "a\x00b")
+    assert desk.handoff(sid, "ana@example.com", **who)["turns"] == 1
