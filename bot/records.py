@@ -306,7 +306,7 @@ class Records:
             if not bumped:
                 until = conn.execute(select(c.locked_until).where(c.key == key)).scalar()
                 if until is not None:
-                    return max(0.001, until - now)
+                    return max(0.001, until - time.time())  # not ``now``: waiting for the lock took time
                 try:
                     with conn.begin_nested():
                         conn.execute(insert(login_failures).values(key=key, failures=1, locked_until=0.0,
