@@ -300,19 +300,21 @@ class Records:
         now = time.time()
         key = key[:200]
         c = login_failures.c
+        bump = (update(login_failures).where(and_(c.key == key, c.locked_until <= now))
+                .values(failures=c.failures + 1, last_at=now))
         with self.engine.begin() as conn:
-            bumped = conn.execute(update(login_failures).where(and_(c.key == key, c.locked_until <= now))
-                                  .values(failures=c.failures + 1, last_at=now)).rowcount
-            if not bumped:
+            if not conn.execute(bump).rowcount:
                 until = conn.execute(select(c.locked_until).where(c.key == key)).scalar()
+                if until is None:
+                    try:
+                        with conn.begin_nested():
+                            conn.execute(insert(login_failures).values(key=key, failures=1, locked_until=0.0,
+                                                                       last_at=now))
+                    except IntegrityError:  # a concurrent attempt created it: count this one on it
+                        if not conn.execute(bump).rowcount:
+                            until = conn.execute(select(c.locked_until).where(c.key == key)).scalar()
                 if until is not None:
                     return max(0.001, until - time.time())  # not ``now``: waiting for the lock took time
-                try:
-                    with conn.begin_nested():
-                        conn.execute(insert(login_failures).values(key=key, failures=1, locked_until=0.0,
-                                                                   last_at=now))
-                except IntegrityError:  # a concurrent attempt created it: count this one as the next
-                    return self.login_attempt(key, free, backoff_s, max_s)
             failures = conn.execute(select(c.failures).where(c.key == key)).scalar()
             if failures >= free:
                 delay = min(max_s, backoff_s * 2 ** min(failures - free, 30))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi import HTTPException
@@ -164,3 +165,11 @@ def test_nul_and_surrogates_are_refused_before_they_reach_the_database(db, tmp_p
         with pytest.raises(DataError):
             rec.add_feedback(sid, -1, "a\x00b")
     assert desk.handoff(sid, "ana@example.com", **who)["turns"] == 1
+
+
+def test_concurrent_login_attempts_cannot_slip_past_the_back_off(db):
+    _, rec = db
+    with ThreadPoolExecutor(10) as pool:
+        waits = list(pool.map(lambda _: rec.login_attempt("addr:10.9.9.9", 3, 30.0, 900.0), range(10)))
+    assert sorted(w == 0 for w in waits) == [False] * 7 + [True] * 3
+    assert all(0 < w <= 30 for w in waits if w)
