@@ -5,7 +5,8 @@ Guessing the console password is slowed per client address and for the account, 
 database (so every replica sees the same count): after a few failed logins each further attempt
 waits out a back-off that doubles, and is refused with 429 meanwhile, without checking the
 password. The check itself runs on a worker thread, so a crowd of wrong logins never stalls the
-event loop that serves chat, API and health.
+event loop that serves chat, API and health, and one check runs at a time, so a crowd of them
+takes one core at most from the answers.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import hashlib
 import hmac
 import math
 import secrets
+import threading
 from contextvars import ContextVar
 
 import anyio
@@ -23,6 +25,7 @@ from fastapi import HTTPException
 __all__ = ["AdminAuth", "LoginClient", "hash_password", "verify_password"]
 
 _login_client: ContextVar[str] = ContextVar("login_client", default="unknown")
+_one_hash_at_a_time = threading.Lock()  # scrypt is made to be costly: a login flood gets one core
 
 _SECRET = "admin_password"
 _N, _R, _P = 2**14, 8, 1
@@ -89,7 +92,8 @@ class AdminAuth:
             ok = hmac.compare_digest((password or "").encode(), self._password.encode())
         else:
             stored = self.records.secret(_SECRET)
-            ok = bool(stored) and verify_password(password or "", stored)
+            with _one_hash_at_a_time:
+                ok = bool(stored) and verify_password(password or "", stored)
         if ok and ok_user:
             self.records.login_succeeded(*keys)
             return True
