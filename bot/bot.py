@@ -32,7 +32,7 @@ from .answer_markdown import whole_markdown
 from .answerable import asks_price, is_problem_statement, states_price, support_wording, unknown_names
 from .blocks import prose_language, section_blocks
 from .compose import compose
-from .conversation import ConversationStore, Turn, standalone_question
+from .conversation import ConversationStore, Turn, short_id, standalone_question
 from .factory import Knowledge
 from .generators.base import Generator
 from .grounding import grounded
@@ -363,7 +363,7 @@ class Bot:
         yield Event("sources", sources)
         result = Answer(answer, refused, canned, sources, timings, sid, lang)
         self.conversations.add(sid, Turn(question, standalone, answer, refused, canned, sources))
-        log.info("answered session=%s refused=%s canned=%s total_ms=%.0f", sid, refused, canned,
+        log.info("answered session=%s refused=%s canned=%s total_ms=%.0f", short_id(sid), refused, canned,
                  timings.get("total", 0))
         yield Event("done", result)
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import threading
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,8 @@ from sqlalchemy import (JSON, Boolean, Column, Float, ForeignKey, Integer, MetaD
 from knowledge.errors import InputError
 from knowledge.keyword import tokenize
 
-__all__ = ["ConversationStore", "Turn", "standalone_question", "database_url", "make_engine", "metadata"]
+__all__ = ["ConversationStore", "Turn", "standalone_question", "database_url", "make_engine", "metadata",
+           "new_session_id", "short_id"]
 
 metadata = MetaData()
 
@@ -50,6 +51,16 @@ turns = Table(
 )
 
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
+def new_session_id() -> str:
+    """An unguessable session id: 192 random bits, 32 URL-safe characters."""
+    return secrets.token_urlsafe(24)
+
+
+def short_id(session_id: str | None) -> str:
+    """The first characters of a session id, for logs (a full id would let a log reader resume it)."""
+    return f"{session_id[:6]}…" if session_id else "-"
 
 
 def database_url(url: str | None, data_dir: Path) -> str:
@@ -113,7 +124,7 @@ class ConversationStore:
 
     def new_session(self) -> str:
         """Create a session and return its id."""
-        sid = uuid.uuid4().hex
+        sid = new_session_id()
         with self.engine.begin() as conn:
             conn.execute(insert(sessions).values(id=sid, created_at=time.time(), meta={}))
         return sid

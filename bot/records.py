@@ -1,4 +1,5 @@
-"""What the server records beside conversations: feedback, hand-offs, FAQ entries, secrets, limits.
+"""What the server records beside conversations: feedback, hand-offs, FAQ entries, secrets, limits,
+failed admin logins, and which caller owns each conversation.
 
 The tables live on the conversation store's ``metadata``, so one database (SQLite in the data dir,
 or PostgreSQL shared by every replica) holds sessions, turns and everything here. Rate-limit
@@ -18,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from knowledge.errors import InputError, NotFound
 
-from .conversation import make_engine, metadata, sessions, turns
+from .conversation import make_engine, metadata, new_session_id, sessions, turns
 
 __all__ = ["Records", "transcript_text"]
 
@@ -71,14 +72,53 @@ rate_counters = Table(
 )
 
 
+login_failures = Table(
+    "login_failures", metadata,
+    Column("key", String(200), primary_key=True),  # "addr:<client address>" or "account:<user>"
+    Column("failures", Integer, nullable=False),
+    Column("locked_until", Float, nullable=False),  # epoch seconds; 0 when not locked
+    Column("last_at", Float, nullable=False),
+)
+
+session_owners = Table(
+    "session_owners", metadata,
+    Column("session_id", String(64), primary_key=True),
+    Column("owner", String(80), nullable=False),  # "api", "chat" or "widget:<site key id>"
+    Column("created_at", Float, nullable=False),
+)
+
+
 class Records:
-    """Feedback, hand-offs, FAQ entries, secrets and rate counters in one SQL database."""
+    """Feedback, hand-offs, FAQ entries, secrets, rate counters and login failures in one SQL database."""
 
     def __init__(self, url: str):
         self.engine = make_engine(url)
         metadata.create_all(self.engine)
         self._sweep_lock = threading.Lock()
         self._swept = 0
+        self._logins_swept = 0.0
+
+    # -- conversations and their owners --------------------------------------------------------
+
+    def start_session(self, owner: str) -> str:
+        """A new conversation owned by ``owner``, with a server-chosen id (192 random bits)."""
+        sid = new_session_id()
+        now = time.time()
+        with self.engine.begin() as conn:
+            conn.execute(insert(sessions).values(id=sid, created_at=now, meta={}))
+            conn.execute(insert(session_owners).values(session_id=sid, owner=owner[:80], created_at=now))
+        return sid
+
+    def session_owner(self, session_id: str) -> str | None:
+        """Who started a conversation (None for an unknown one, or one started outside the server)."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(session_owners.c.owner)
+                                .where(session_owners.c.session_id == session_id)).scalar()
+
+    def turn_count(self, session_id: str) -> int:
+        """How many answers a conversation has."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.count(turns.c.id)).where(turns.c.session_id == session_id)).scalar()
 
     # -- feedback ----------------------------------------------------------------------------
 
@@ -246,6 +286,54 @@ class Records:
             self._swept = now
         finally:
             self._sweep_lock.release()
+
+    # -- failed admin logins -----------------------------------------------------------------
+
+    def login_attempt(self, key: str, free: int, backoff_s: float, max_s: float) -> float:
+        """Count a login attempt for ``key`` before its password is checked.
+
+        Returns 0 when the attempt may go ahead, else the seconds until ``key`` may try again (the
+        attempt is then not counted). After ``free`` attempts without a success, each further one
+        locks ``key`` for ``backoff_s`` doubling up to ``max_s``. Counting first, in one
+        transaction, means concurrent guesses cannot all slip in before the first one fails.
+        """
+        now = time.time()
+        key = key[:200]
+        c = login_failures.c
+        bump = (update(login_failures).where(and_(c.key == key, c.locked_until <= now))
+                .values(failures=c.failures + 1, last_at=now))
+        with self.engine.begin() as conn:
+            if not conn.execute(bump).rowcount:
+                until = conn.execute(select(c.locked_until).where(c.key == key)).scalar()
+                if until is None:
+                    try:
+                        with conn.begin_nested():
+                            conn.execute(insert(login_failures).values(key=key, failures=1, locked_until=0.0,
+                                                                       last_at=now))
+                    except IntegrityError:  # a concurrent attempt created it: count this one on it
+                        if not conn.execute(bump).rowcount:
+                            until = conn.execute(select(c.locked_until).where(c.key == key)).scalar()
+                if until is not None:
+                    return max(0.001, until - time.time())  # not ``now``: waiting for the lock took time
+            failures = conn.execute(select(c.failures).where(c.key == key)).scalar()
+            if failures >= free:
+                delay = min(max_s, backoff_s * 2 ** min(failures - free, 30))
+                conn.execute(update(login_failures).where(c.key == key).values(locked_until=now + delay))
+        self._sweep_logins(now)
+        return 0.0
+
+    def login_succeeded(self, *keys: str) -> None:
+        """Forget the failures of ``keys`` (a correct password was given)."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(login_failures).where(login_failures.c.key.in_([k[:200] for k in keys])))
+
+    def _sweep_logins(self, now: float) -> None:
+        if now - self._logins_swept < 3600:
+            return
+        self._logins_swept = now
+        with self.engine.begin() as conn:  # a day without attempts forgets an address
+            conn.execute(delete(login_failures).where(and_(login_failures.c.last_at < now - 86400,
+                                                           login_failures.c.locked_until < now)))
 
     # -- what the admin reviews --------------------------------------------------------------
 

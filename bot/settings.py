@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from knowledge.limits import ParseLimits
@@ -122,9 +122,20 @@ class ServerSettings(BaseModel):
         None, description="URL that receives each hand-off (transcript and sources) as a JSON POST."
     )
     handoff_webhook_secret: str | None = Field(
-        None, description="If set, hand-off POSTs carry X-Helpdesk-Signature: sha256=HMAC of the body."
+        None, description="If set, hand-off POSTs are signed by the Standard Webhooks scheme (webhook-id, "
+                          "webhook-timestamp, webhook-signature); 'whsec_<base64>' or any text as the key.",
+    )
+    handoffs_per_hour: int = Field(
+        5, ge=0, description="Hand-offs per client address and per conversation an hour (0 turns the limit off).",
     )
     admin_user: str = Field("admin", description="User name of the admin console login.")
+    login_attempts: int = Field(
+        5, ge=1, description="Failed console logins per client address (four times as many for the account) "
+                             "before each further attempt must wait out a back-off.",
+    )
+    login_backoff_s: float = Field(
+        1.0, gt=0, description="The first login back-off; it doubles with each further failure, up to 15 minutes.",
+    )
     demo_kb: bool = Field(
         True, description="Ingest the bundled demo help center when the knowledge base is empty."
     )
@@ -139,8 +150,18 @@ class ServerSettings(BaseModel):
     title: str = Field("Help center", description="Title of the chat page.")
     forwarded_allow_ips: str = Field(
         "127.0.0.1",
-        description="Proxies whose X-Forwarded-For names the client (comma-separated IPs, or '*').",
+        description="The proxies whose X-Forwarded-For is believed (comma-separated addresses or networks such "
+                    "as 10.0.0.0/8): only the proxy's own address, never '*', which lets any client choose its "
+                    "address by sending the header (and so escape every per-address limit).",
     )
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _no_wildcard(cls, value: str) -> str:
+        if "*" in value:
+            raise ValueError("'*' would let any client pick its address with X-Forwarded-For (and escape the "
+                             "rate limits): list the proxy's own address or network, e.g. 10.0.0.0/8")
+        return value
 
 
 class WidgetSettings(BaseModel):
@@ -154,6 +175,9 @@ class WidgetSettings(BaseModel):
         30, ge=0, description="Widget messages per client address and minute, over every site key."
     )
     tokens_per_minute: int = Field(20, ge=0, description="Session tokens one client address may get a minute.")
+    ip_daily_share: float = Field(
+        0.05, gt=0, le=1, description="The share of a site key's daily budget one client address may use.",
+    )
     daily_messages: int = Field(
         2000, ge=0, description="Messages a site key may send a day (UTC), unless the key sets its own budget."
     )

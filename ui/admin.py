@@ -172,23 +172,24 @@ def admin_page(desk) -> gr.Blocks:
     # -- conversations -----------------------------------------------------------------------
 
     def pick_talk(evt: gr.SelectData):
+        """The chosen conversation as plain text: customers wrote it, so nothing in it is rendered
+        (a Markdown image would load from the customer's server, a link would look like ours)."""
         row = evt.row_value or []
         if not row:
             return ""
-        lines = [f"### Conversation `{row[0]}`"]
+        lines = [f"Conversation {row[0]}", ""]
         for i, t in enumerate(rec.transcript(row[0]), 1):
             mark = ""
             if t["feedback"]:
                 mark = " 👍" if t["feedback"]["rating"] > 0 else " 👎"
                 if t["feedback"]["comment"]:
                     mark += f" “{t['feedback']['comment']}”"
-            flags = " *(refused)*" if t["refused"] else (" *(FAQ)*" if t["canned"] else "")
+            flags = " (refused)" if t["refused"] else (" (FAQ)" if t["canned"] else "")
             cited = ", ".join(f"{s['source']}" for s in t["sources"])
-            lines += [f"**{i}. Customer** ({t['at']}): {t['question']}",
-                      f"**Bot**{flags}{mark}: {t['answer']}"
-                      + (f"  \n<small>sources: {cited}</small>" if cited else ""),
-                      ""]
-        return "\n\n".join(lines)
+            lines += [f"{i}. Customer ({t['at']}): {t['question']}", f"   Bot{flags}{mark}: {t['answer']}"]
+            lines += [f"   sources: {cited}"] if cited else []
+            lines.append("")
+        return "\n".join(lines)
 
     with gr.Blocks(title="helpdesk admin", analytics_enabled=False) as page:
         with gr.Row():
@@ -239,10 +240,12 @@ def admin_page(desk) -> gr.Blocks:
                 gap_status = gr.Markdown()
             with gr.Tab("Conversations", id="conversations"):
                 talks = gr.Dataframe(headers=TALK_COLUMNS, label="Conversations (click one to read it)",
-                                     interactive=False, wrap=True)
-                transcript = gr.Markdown()
+                                     interactive=False, wrap=True, elem_id="conversations")
+                transcript = gr.Textbox(label="Conversation (as the customer wrote it, nothing rendered)",
+                                        interactive=False, lines=12, max_lines=40, elem_id="transcript")
             with gr.Tab("Hand-offs", id="handoffs"):
-                handoff_table = gr.Dataframe(headers=HANDOFF_COLUMNS, interactive=False, wrap=True)
+                handoff_table = gr.Dataframe(headers=HANDOFF_COLUMNS, interactive=False, wrap=True,
+                                             elem_id="handoffs")
             with gr.Tab("Website widget", id="widget"):
                 keys_table, key_rows = site_keys_tab(desk)
         reload_all = gr.Button("Reload everything", size="sm")

@@ -1,7 +1,9 @@
 """The HTTP API under ``/api/v1``.
 
 Public: ``POST /chat`` (JSON, or server-sent events with ``"stream": true``), ``POST /feedback``,
-``POST /handoff``, ``GET /health``. Admin, with ``Authorization: Bearer <HELPDESK_ADMIN_API_KEY>``:
+``POST /handoff``, ``GET /health``. A conversation is started by ``/chat`` without a session id;
+the server chooses the id, and only API callers that present it reach that conversation (not the
+widget, not the chat page); an id the server did not issue for the API is 404. Admin, with ``Authorization: Bearer <HELPDESK_ADMIN_API_KEY>``:
 documents, conversations, FAQ entries, unanswered questions and hand-offs. Errors are JSON
 ``{"error": "..."}`` with the status of their kind (see ``ui.app``).
 """
@@ -23,6 +25,7 @@ from bot.prompts import detect_language, text
 from knowledge.errors import InputError, NotFound
 
 from .gate import Busy, RateLimited
+from .inputs import SafeText
 from .streaming import AnswerRun, sse
 from .texts import say
 
@@ -30,12 +33,16 @@ __all__ = ["api_router", "admin_guard", "client_of", "answer_response", "refusal
 
 log = logging.getLogger("helpdesk.api")
 
+API = "api"  # the owner of conversations started through /api/v1/chat
+
 
 class ChatRequest(BaseModel):
     """A customer's message."""
 
-    message: str = Field(..., description="The question (at most HELPDESK_MAX_QUESTION_CHARS characters).")
-    session_id: str | None = Field(None, description="Continue this conversation; omit to start one.")
+    message: SafeText = Field(..., description="The question (at most HELPDESK_MAX_QUESTION_CHARS characters).")
+    session_id: str | None = Field(None, max_length=64, description=(
+        "Continue a conversation this API started (the session_id of an earlier answer); omit to start one. "
+        "Ids are chosen by the server: any other id is refused with 404."))
     stream: bool = Field(False, description="Answer as server-sent events: token, sources, done, error.")
 
 
@@ -64,25 +71,25 @@ class ChatResponse(BaseModel):
 class FeedbackRequest(BaseModel):
     """Thumbs up or down on an answer."""
 
-    session_id: str
+    session_id: str = Field(..., max_length=64)
     rating: Literal["up", "down"]
-    comment: str = Field("", max_length=2000)
+    comment: SafeText = Field("", max_length=2000)
     turn: int | None = Field(None, ge=0, description="0-based answer of the session; the last by default.")
 
 
 class HandoffRequest(BaseModel):
     """A request to talk to a person."""
 
-    session_id: str
-    contact: str = Field("", max_length=500, description="How to reach the customer (optional).")
-    message: str = Field("", max_length=4000, description="Anything the customer wants to add.")
+    session_id: str = Field(..., max_length=64)
+    contact: SafeText = Field("", max_length=500, description="How to reach the customer (optional).")
+    message: SafeText = Field("", max_length=4000, description="Anything the customer wants to add.")
 
 
 class FaqRequest(BaseModel):
     """An FAQ entry: returned word for word when a customer asks this question."""
 
-    question: str = Field(..., max_length=1000)
-    answer: str = Field(..., max_length=8000)
+    question: SafeText = Field(..., max_length=1000)
+    answer: SafeText = Field(..., max_length=8000)
 
 
 _UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
@@ -138,19 +145,21 @@ def api_router(desk) -> APIRouter:
         except RateLimited as exc:
             return refusal(429, say("rate_limited", lang, seconds=exc.retry_after), exc.retry_after,
                            rate_limited=True)
-        return await answer_response(desk, message, body.session_id, body.stream, lang)
+        sid = await run_in_threadpool(desk.open_session, body.session_id, API)
+        return await answer_response(desk, message, sid, body.stream, lang)
 
-    @router.post("/feedback", tags=["chat"], status_code=201, responses={400: _ERR, 404: _ERR})
-    def feedback(body: FeedbackRequest) -> dict[str, Any]:
-        """Record thumbs up or down (and a comment) on an answer of a session."""
-        fid = desk.feedback(body.session_id, body.rating, body.comment, body.turn)
+    @router.post("/feedback", tags=["chat"], status_code=201, responses={400: _ERR, 404: _ERR, 429: _ERR})
+    def feedback(body: FeedbackRequest, request: Request) -> dict[str, Any]:
+        """Record thumbs up or down (and a comment) on an answer of a conversation this API started."""
+        fid = desk.feedback(body.session_id, body.rating, body.comment, body.turn, owner=API,
+                            client=client_of(request))
         return {"id": fid, "status": "recorded"}
 
-    @router.post("/handoff", tags=["chat"], status_code=201, responses={400: _ERR, 429: _ERR})
+    @router.post("/handoff", tags=["chat"], status_code=201, responses={400: _ERR, 404: _ERR, 429: _ERR})
     def handoff(body: HandoffRequest, request: Request) -> dict[str, Any]:
-        """Ask for a person: records the transcript and POSTs it to the hand-off webhook if set."""
-        desk.limiter.check(client_of(request), "handoff")
-        return desk.handoff(body.session_id, body.contact, body.message)
+        """Ask for a person about a conversation this API started (with at least one answer): records
+        the transcript; the hand-off webhook, if set, receives it right after (``webhook: pending``)."""
+        return desk.handoff(body.session_id, body.contact, body.message, owner=API, client=client_of(request))
 
     @router.get("/health", tags=["server"], responses={503: _ERR})
     def health() -> JSONResponse:

@@ -19,6 +19,7 @@ from knowledge.errors import (FileTooLarge, HelpdeskError, InputError, NotFound,
                               UnsupportedFile)
 
 from .api import admin_guard, api_router
+from .auth import LoginClient
 from .desk import NotReady
 from .gate import Busy, RateLimited
 from .widget import WidgetCors, widget_router
@@ -58,8 +59,9 @@ def create_app(desk) -> FastAPI:
 
     upload_limit = int(s.upload_max_mb * 2**20) * s.upload_max_files + 2**20
     app.add_middleware(BodyLimit, default=max(2**20, desk.settings.max_question_chars * 8),
-                       uploads=upload_limit)
+                       uploads=upload_limit, upload_paths=("/api/v1/documents", "/admin/gradio_api/upload"))
     app.add_middleware(WidgetCors, keys=desk.site_keys)
+    app.add_middleware(LoginClient)
     gr.mount_gradio_app(
         app, admin_page(desk), path="/admin", auth=desk.auth.login, ssr_mode=False, footer_links=[],
         auth_message=f"helpdesk admin console: sign in as '{s.admin_user}'.",
@@ -100,16 +102,22 @@ def _offline_docs(app: FastAPI, assets) -> None:
 def _error_handlers(app: FastAPI) -> None:
     async def helpdesk_error(request: Request, exc: HelpdeskError) -> JSONResponse:
         status = next(code for cls, code in _STATUS if isinstance(exc, cls))
-        if status == 500:
+        message = str(exc)
+        if status == 500:  # the details (paths, hosts, exception text) stay in the log
             log.error("%s %s failed: %s", request.method, request.url.path, exc)
+            message = "internal error"
+        elif isinstance(exc, StoreUnavailable):
+            log.warning("%s %s: %s", request.method, request.url.path, exc)
+            message = "the knowledge store is unavailable; try again in a moment"
         headers = {"Retry-After": "10"} if status == 503 else None
-        return JSONResponse({"error": str(exc)}, status_code=status, headers=headers)
+        return JSONResponse({"error": message}, status_code=status, headers=headers)
 
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         parts = []
         for e in exc.errors():
             where = ".".join(str(x) for x in e.get("loc", ()) if x != "body")
-            parts.append(f"{where}: {e.get('msg')}" if where else str(e.get("msg")))
+            msg = str(e.get("msg")).removeprefix("Value error, ")
+            parts.append(f"{where}: {msg}" if where else msg)
         return JSONResponse({"error": "; ".join(parts) or "invalid request"}, status_code=400)
 
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
@@ -145,38 +153,48 @@ class _TooLarge(Exception):
 
 
 class BodyLimit:
-    """Refuses API requests whose body is over the limit (413), before reading all of it."""
+    """Refuses requests whose body is over the limit (413), before reading all of it: every route,
+    the API's and the Gradio pages' alike; only the admin's upload routes get the larger limit."""
 
-    def __init__(self, app, *, default: int, uploads: int):
-        self.app, self.default, self.uploads = app, default, uploads
+    def __init__(self, app, *, default: int, uploads: int, upload_paths: tuple[str, ...] = ()):
+        self.app, self.default, self.uploads, self.upload_paths = app, default, uploads, upload_paths
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or not scope["path"].startswith("/api/v1/"):
+        if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        upload = scope["method"] == "POST" and scope["path"].rstrip("/") == "/api/v1/documents"
+        upload = scope["method"] == "POST" and scope["path"].rstrip("/") in self.upload_paths
         limit = self.uploads if upload else self.default
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > limit:
             return await _too_large(send, limit)
-        received, started = 0, False
+        received, started, over, replaced = 0, False, False, False
 
         async def counted_receive():
-            nonlocal received
+            nonlocal received, over
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
+                    over = True
                     raise _TooLarge()
             return message
 
         async def tracked_send(message):
-            nonlocal started
+            nonlocal started, replaced
+            if replaced:
+                return
+            if over and not started:  # the app caught _TooLarge itself (FastAPI's body parsing does)
+                started = replaced = True
+                await _too_large(send, limit)
+                return
             started = started or message["type"] == "http.response.start"
             await send(message)
 
         try:
             await self.app(scope, counted_receive, tracked_send)
         except _TooLarge:
+            if replaced:
+                return
             if started:
                 raise
             await _too_large(send, limit)

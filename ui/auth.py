@@ -1,15 +1,31 @@
 """Admin credentials: the console password (from settings, or generated once and kept hashed)
-and the bearer key of the admin API. Comparisons take constant time."""
+and the bearer key of the admin API. Comparisons take constant time.
+
+Guessing the console password is slowed per client address and for the account, in the shared
+database (so every replica sees the same count): after a few failed logins each further attempt
+waits out a back-off that doubles, and is refused with 429 meanwhile, without checking the
+password. The check itself runs on a worker thread, so a crowd of wrong logins never stalls the
+event loop that serves chat, API and health, and one check runs at a time, so a crowd of them
+takes one core at most from the answers.
+"""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
+import math
 import secrets
-import time
+import threading
+from contextvars import ContextVar
 
-__all__ = ["AdminAuth", "hash_password", "verify_password"]
+import anyio
+from fastapi import HTTPException
+
+__all__ = ["AdminAuth", "LoginClient", "hash_password", "verify_password"]
+
+_login_client: ContextVar[str] = ContextVar("login_client", default="unknown")
+_one_hash_at_a_time = threading.Lock()  # scrypt is made to be costly: a login flood gets one core
 
 _SECRET = "admin_password"
 _N, _R, _P = 2**14, 8, 1
@@ -40,9 +56,11 @@ class AdminAuth:
     """Checks the admin console login and the admin API key."""
 
     def __init__(self, records, *, user: str = "admin", password: str | None = None,
-                 api_key: str | None = None):
+                 api_key: str | None = None, free_attempts: int = 5, backoff_s: float = 1.0,
+                 backoff_max_s: float = 900.0):
         self.records, self.user = records, user
         self._password, self._api_key = password, api_key
+        self.free_attempts, self.backoff_s, self.backoff_max_s = free_attempts, backoff_s, backoff_max_s
 
     def ensure_password(self, *, reset: bool = False) -> str | None:
         """Make sure a console password exists; return it only when it was generated just now."""
@@ -54,18 +72,32 @@ class AdminAuth:
         stored = self.records.put_secret(_SECRET, hash_password(password), replace=reset)
         return password if stored else None
 
-    def login(self, user: str, password: str) -> bool:
-        """Gradio's login check for the admin console."""
+    async def login(self, user: str, password: str) -> bool:
+        """Gradio's login check for the admin console (429 while the address or account backs off)."""
+        return await anyio.to_thread.run_sync(self.check_login, user, password, _login_client.get())
+
+    def check_login(self, user: str, password: str, client: str) -> bool:
+        """Whether ``user``/``password`` is right; HTTPException 429 while ``client`` or the account
+        must wait. Each attempt counts before the password is checked; a success forgets them."""
+        keys = (f"addr:{client}", f"account:{self.user}")
+        free = (self.free_attempts, self.free_attempts * 4)  # many addresses share one account
+        for key, n in zip(keys, free):
+            wait = self.records.login_attempt(key, n, self.backoff_s, self.backoff_max_s)
+            if wait:
+                seconds = math.ceil(wait)
+                raise HTTPException(429, f"too many failed logins: try again in {seconds} s",
+                                    headers={"Retry-After": str(seconds)})
         ok_user = hmac.compare_digest((user or "").strip().encode(), self.user.encode())
         if self._password:
             ok = hmac.compare_digest((password or "").encode(), self._password.encode())
         else:
             stored = self.records.secret(_SECRET)
-            ok = bool(stored) and verify_password(password or "", stored)
-        if not (ok and ok_user):
-            time.sleep(0.5)  # slows down guessing
-            return False
-        return True
+            with _one_hash_at_a_time:
+                ok = bool(stored) and verify_password(password or "", stored)
+        if ok and ok_user:
+            self.records.login_succeeded(*keys)
+            return True
+        return False
 
     @property
     def api_enabled(self) -> bool:
@@ -80,3 +112,20 @@ class AdminAuth:
         if scheme.lower() != "bearer":
             return False
         return hmac.compare_digest(token.strip().encode(), self._api_key.encode())
+
+
+class LoginClient:
+    """ASGI middleware that tells the login check the client's address (Gradio passes it only the
+    user name and password) through a context variable, for ``POST <path>``."""
+
+    def __init__(self, app, path: str = "/admin/login"):
+        self.app, self.path = app, path
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["path"].rstrip("/") != self.path:
+            return await self.app(scope, receive, send)
+        token = _login_client.set(scope["client"][0] if scope.get("client") else "unknown")
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _login_client.reset(token)

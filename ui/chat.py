@@ -1,8 +1,10 @@
 """The customer chat at ``/``: streamed answers with their sources, feedback, and a way to a person.
 
 The conversation lives in a per-browser ``gr.State`` (messages, session id, which message answers
-which turn), so the Chatbot component only displays it. Page labels follow the browser's language;
-texts inside the conversation follow the language of the question.
+which turn), so the Chatbot component only displays it; the session id never leaves the server.
+Page labels follow the browser's language; texts inside the conversation follow the language of
+the question. Messages, feedback and hand-offs meet the same length checks and rate limits as the
+API: a message is checked before it is kept in the state, so an oversized one costs nothing.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ __all__ = ["chat_page", "CHAT_CSS"]
 log = logging.getLogger("helpdesk.ui.chat")
 
 CHAT_CSS = "#helpdesk-chat { max-width: 860px; margin: 0 auto; }"
+CHAT = "chat"  # the owner of conversations started on this page
 
 
 def _fresh() -> dict[str, Any]:
@@ -50,6 +53,11 @@ def _sources_messages(sources: list[dict[str, Any]], lang: str) -> list[dict[str
     return out
 
 
+def _note(state: dict[str, Any], note: str) -> list[dict[str, Any]]:
+    state["messages"] = state["messages"] + [{"role": "assistant", "content": note}]
+    return state["messages"]
+
+
 def chat_page(desk) -> gr.Blocks:
     """The Gradio Blocks of the customer chat over ``desk``."""
     s = desk.settings.server
@@ -58,10 +66,18 @@ def chat_page(desk) -> gr.Blocks:
 
     def ask(message: str, state: dict[str, Any], request: gr.Request):
         """Put the customer's message in the chat and clear the box; the answer follows."""
-        message = (message or "").strip()
+        message = (message or "").strip() if isinstance(message, str) else ""
         state = dict(state or _fresh())
         if not message:
             return "", state["messages"], state
+        try:  # a refused message is neither kept nor shown back: only the reason is
+            desk.check_message(message)
+            desk.limiter.check(client_of(request))
+        except InputError as exc:
+            return "", _note(state, str(exc)), state
+        except RateLimited as exc:
+            lang = detect_language(message)
+            return "", _note(state, say("rate_limited", lang, seconds=exc.retry_after)), state
         state["messages"] = state["messages"] + [{"role": "user", "content": safe_markdown(message)}]
         state["pending"] = message
         return "", state["messages"], state
@@ -80,11 +96,10 @@ def chat_page(desk) -> gr.Blocks:
         index = len(messages) - 1
         yield messages, state
         try:
-            desk.check_message(question)
-            desk.limiter.check(client_of(request))
+            state["session"] = desk.open_session(state.get("session"), CHAT)
             placeholder = True  # "…" or the queue position, replaced by the first words
             written = ""  # the answer as written; the chat shows it through safe_markdown
-            for event in desk.answer_stream(question, state.get("session")):
+            for event in desk.answer_stream(question, state["session"]):
                 if event.kind == "queued":
                     reply["content"], placeholder = say("waiting", lang, ahead=event.data), True
                 elif event.kind == "token":
@@ -130,7 +145,11 @@ def chat_page(desk) -> gr.Blocks:
             return gr.update(), state
         up = liked is True or (isinstance(liked, str) and liked.lower() == "like")
         try:
-            state["feedback"] = desk.feedback(state["session"], "up" if up else "down", "", turn["turn"])
+            state["feedback"] = desk.feedback(state["session"], "up" if up else "down", "", turn["turn"],
+                                              owner=CHAT, client=client_of(request))
+        except RateLimited as exc:
+            gr.Warning(say("rate_limited", lang, seconds=exc.retry_after))
+            return gr.update(), state
         except HelpdeskError as exc:
             log.warning("feedback not recorded: %s", exc)
             return gr.update(), state
@@ -139,9 +158,14 @@ def chat_page(desk) -> gr.Blocks:
 
     def comment(note: str, state: dict[str, Any], request: gr.Request):
         lang = state.get("lang") or _browser_lang(request)
-        if state.get("feedback") and (note or "").strip():
-            desk.records.set_feedback_comment(state["feedback"], note)
-            gr.Info(say("comment_saved", lang))
+        if state.get("feedback") and isinstance(note, str) and note.strip():
+            try:
+                desk.comment(state["feedback"], note[:2000], client=client_of(request))
+                gr.Info(say("comment_saved", lang))
+            except RateLimited as exc:
+                gr.Warning(say("rate_limited", lang, seconds=exc.retry_after))
+            except HelpdeskError as exc:
+                gr.Warning(str(exc))
         return "", gr.update(visible=False), state
 
     def human(contact: str, state: dict[str, Any], request: gr.Request):
@@ -150,13 +174,15 @@ def chat_page(desk) -> gr.Blocks:
         if not state.get("session") or not state.get("turns"):
             note = say("handoff_empty", lang)
         else:
+            contact = (contact if isinstance(contact, str) else "")[:500]
             try:
-                desk.limiter.check(client_of(request), "handoff")
-                done = desk.handoff(state["session"], contact or "")
-                shown = say("handoff_contact", lang, contact=contact.strip()) if (contact or "").strip() else ""
+                done = desk.handoff(state["session"], contact, owner=CHAT, client=client_of(request))
+                shown = say("handoff_contact", lang, contact=contact.strip()) if contact.strip() else ""
                 note = say("handoff_done", lang, id=done["id"], contact=shown)
             except RateLimited as exc:
                 note = say("rate_limited", lang, seconds=exc.retry_after)
+            except InputError as exc:
+                note = str(exc)
             except HelpdeskError as exc:
                 log.exception("hand-off failed: %s", exc)
                 note = text("error", lang)

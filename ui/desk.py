@@ -20,16 +20,17 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from bot.bot import Event
-from bot.conversation import ConversationStore, database_url
+from bot.conversation import ConversationStore, database_url, short_id
 from bot.prompts import detect_language, text
 from bot.records import Records
 from bot.settings import Settings
 from bot.site_keys import SiteKeys
-from knowledge.errors import HelpdeskError, InputError
+from knowledge.errors import HelpdeskError, InputError, NotFound
 
 from .auth import AdminAuth
 from .gate import Busy, Gate, RateLimiter
-from .handoff import deliver, handoff_payload
+from .handoff import WebhookSender, handoff_payload
+from .inputs import check_text
 from .library import Library
 
 __all__ = ["Desk", "NotReady"]
@@ -50,9 +51,12 @@ class Desk:
         self.gate = Gate(s.concurrency, s.queue_size, s.queue_timeout_s)
         self.limiter = RateLimiter(records, s.rate_limit_per_minute)
         self.auth = AdminAuth(records, user=s.admin_user, password=settings.admin_password,
-                              api_key=settings.admin_api_key)
+                              api_key=settings.admin_api_key, free_attempts=s.login_attempts,
+                              backoff_s=s.login_backoff_s)
         self.library = Library(self)
         self.site_keys = SiteKeys(records)
+        self.webhook = (WebhookSender(s.handoff_webhook_url, s.handoff_webhook_secret, records)
+                        if s.handoff_webhook_url else None)
         self.bot = bot
         self.state, self.error = ("ready", None) if bot is not None else ("loading", None)
         self.started_at = time.time()
@@ -75,28 +79,32 @@ class Desk:
             self.state = "ready"
             log.info("ready: %d documents", len(bot.knowledge.kb.documents()))
         except Exception as exc:
-            self.state, self.error = "failed", f"{type(exc).__name__}: {exc}"
+            self.state, self.error = "failed", f"{type(exc).__name__}: {exc}"  # for the log and CLI only
             log.exception("loading failed")
             raise
 
     def require_bot(self):
         """The Bot, or NotReady while it is loading or after loading failed."""
-        if self.state != "ready":
+        if self.state != "ready":  # the reason is in the server's log, not for visitors
             raise NotReady("the assistant is still starting; try again in a moment"
-                           if self.state == "loading" else f"the assistant failed to start: {self.error}")
+                           if self.state == "loading" else "the assistant failed to start; try again later")
         return self.bot
 
     def health(self) -> tuple[int, dict[str, Any]]:
-        """(HTTP status, body): 200 only when models and store are loaded and the store answers."""
+        """(HTTP status, body): 200 only when models and store are loaded and the store answers.
+
+        The body is public: it says what state the server is in, never why (hosts, exception text
+        and paths go to the server's log)."""
         body: dict[str, Any] = {"status": self.state, "uptime_s": round(time.time() - self.started_at, 1)}
         if self.state != "ready":
-            if self.error:
-                body["error"] = self.error
+            if self.state == "failed":
+                body["error"] = "the assistant failed to start (the reason is in the server's log)"
             return 503, body
         try:
             docs = self.bot.knowledge.kb.documents()
         except HelpdeskError as exc:
-            return 503, {**body, "status": "unavailable", "error": str(exc)}
+            log.warning("health: the knowledge store does not answer: %s", exc)
+            return 503, {**body, "status": "unavailable", "error": "the knowledge store is unavailable"}
         body.update(documents=len(docs), chunks=sum(d.chunks for d in docs),
                     generator=self.bot.generator.name, embedder=self.bot.knowledge.kb.embedder.name,
                     answering=self.gate.active, waiting=self.gate.waiting)
@@ -108,6 +116,7 @@ class Desk:
         """The message, or InputError when it is not text, empty, or over the length limit."""
         if not isinstance(message, str):
             raise InputError("the message must be text")
+        check_text(message, "the message")
         if not message.strip():
             raise InputError(text("empty", "en"))
         limit = self.settings.max_question_chars
@@ -148,26 +157,64 @@ class Desk:
         finally:
             gate.leave(ticket, started=started)
 
-    # -- feedback and hand-offs --------------------------------------------------------------
+    # -- conversations, feedback and hand-offs ------------------------------------------------
 
-    def feedback(self, session_id: str, rating: Any, comment: str = "", turn: int | None = None) -> int:
-        """Record thumbs up or down on an answer; returns the feedback id."""
+    def open_session(self, session_id: str | None, owner: str) -> str:
+        """The conversation to answer in: a new one for ``owner`` (None), else ``session_id`` if
+        ``owner`` started it. Ids are chosen by the server; any other id is NotFound."""
+        if session_id is None:
+            return self.records.start_session(owner)
+        return self.own(session_id, owner)
+
+    def own(self, session_id: str, owner: str) -> str:
+        """``session_id`` when ``owner`` started it; NotFound alike for unknown and foreign ones."""
         ConversationStore.check_id(session_id)
+        if self.records.session_owner(session_id) != owner:
+            raise NotFound("no such conversation: leave out session_id to start one, and use the "
+                           "session_id the server returns")
+        return session_id
+
+    def feedback(self, session_id: str, rating: Any, comment: str = "", turn: int | None = None, *,
+                 owner: str, client: str) -> int:
+        """Record thumbs up or down on an answer of ``owner``'s conversation; returns the feedback id.
+
+        Rate-limited per client address and per conversation, like chat messages."""
+        self.own(session_id, owner)
+        check_text(comment or "", "the comment")
         value = {"up": 1, "down": -1, "1": 1, "-1": -1, "like": 1, "dislike": -1,
                  True: 1, False: -1, 1: 1, -1: -1}.get(rating.lower() if isinstance(rating, str) else rating)
         if value is None:
             raise InputError("rating must be 'up' or 'down'")
+        self.limiter.check(client, "feedback")
+        self.limiter.count(f"feedback-session:{session_id}", self.limiter.per_minute)
         return self.records.add_feedback(session_id, value, comment or "", turn)
 
-    def handoff(self, session_id: str, contact: str = "", message: str = "") -> dict[str, Any]:
-        """Record a request for a person with the transcript; POST it to the webhook if one is set."""
-        ConversationStore.check_id(session_id)
+    def comment(self, feedback_id: int, comment: str, *, client: str) -> None:
+        """Attach a comment to a feedback record (the chat page's thumbs-down box)."""
+        check_text(comment or "", "the comment")
+        self.limiter.check(client, "feedback")
+        self.records.set_feedback_comment(feedback_id, comment)
+
+    def handoff(self, session_id: str, contact: str = "", message: str = "", *, owner: str,
+                client: str) -> dict[str, Any]:
+        """Record a request for a person with the transcript; the webhook, if set, gets it soon after.
+
+        Only ``owner``'s conversation with at least one answer can be handed off, at most
+        ``handoffs_per_hour`` times an hour per client address and per conversation."""
+        self.own(session_id, owner)
+        check_text(contact or "", "the contact")
+        check_text(message or "", "the message")
+        if not self.records.turn_count(session_id):
+            raise InputError("this conversation has no answers yet: ask a question before asking for a person")
+        per_hour = self.settings.server.handoffs_per_hour
+        self.limiter.count(f"handoff:{client}", per_hour, 3600)
+        self.limiter.count(f"handoff-session:{session_id}", per_hour, 3600)
         handoff = self.records.add_handoff(session_id, contact or "", message or "")
-        s = self.settings.server
-        status, error = "off", ""
-        if s.handoff_webhook_url:
-            status, error = deliver(s.handoff_webhook_url, handoff_payload(handoff), s.handoff_webhook_secret)
-            self.records.set_handoff_delivery(handoff["id"], status, error)
-        log.info("hand-off #%s session=%s webhook=%s", handoff["id"], session_id, status)
+        status = "off"
+        if self.webhook is not None:
+            status = "pending"
+            self.records.set_handoff_delivery(handoff["id"], status)
+            self.webhook.submit(handoff["id"], handoff_payload(handoff))
+        log.info("hand-off #%s session=%s webhook=%s", handoff["id"], short_id(session_id), status)
         return {"id": handoff["id"], "session_id": session_id, "status": "recorded", "webhook": status,
                 "turns": len(handoff["transcript"])}

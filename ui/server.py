@@ -35,6 +35,8 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, *,
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request's full URL at INFO: the hand-off webhook's may carry a secret.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     desk = Desk.from_settings(settings)
     password = desk.auth.ensure_password(reset=reset_admin_password)
     app = create_app(desk)

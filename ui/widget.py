@@ -4,8 +4,16 @@ endpoints a widget token may call, with CORS only for the origins a site key all
 A website pastes ``<script src="https://support.example.com/widget.js" data-site-key="pk_…" defer>``.
 The script trades the site key for a short-lived token (``POST /api/v1/widget/session``, refused
 with 403 unless the page's Origin is one the key allows), then chats with it. A token can chat,
-rate answers, ask for a person and read its own conversation back: nothing else. Limits, per
-conversation, per client address and per site key and day, are counters in the shared database.
+rate answers, ask for a person and read its own conversation back: nothing else. Each token names
+one conversation, started by the server for that site key when the token was first issued; a
+reloaded page continues it by presenting its earlier token (``resume``, accepted expired for
+``RESUME_DAYS``), never by a session id alone. Limits, per conversation, per client address, per
+address and site key and day (a small share of the key's budget) and per site key and day, are
+counters in the shared database.
+
+The Origin check stops other websites' pages, not scripts: anyone can read a public site key and
+send any Origin header. The per-address limits are what keep one script from using up a site's
+budget; many addresses at once can still do it (see README, "Security").
 """
 
 from __future__ import annotations
@@ -13,7 +21,7 @@ from __future__ import annotations
 import functools
 import gzip
 import hashlib
-import uuid
+import math
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,25 +32,26 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from bot.conversation import ConversationStore
 from bot.prompts import detect_language
 from bot.site_keys import BadToken, SiteKeys
 
 from .api import answer_response, client_of, refusal
 from .gate import RateLimited
+from .inputs import SafeText
 from .texts import say
 
 __all__ = ["widget_router", "WidgetCors", "WIDGET_JS"]
 
 WIDGET_JS = Path(__file__).parent / "static" / "widget.js"
 _PREFIX = "/api/v1/widget/"
+RESUME_DAYS = 30  # how long a widget may come back to its conversation with an expired token
 _ERR = {"model": dict[str, str]}
 
 
 class SiteKeyRequest(BaseModel):
     """A site key to create: the website's name and the origins its pages are served from."""
 
-    name: str = Field(..., max_length=200)
+    name: SafeText = Field(..., max_length=200)
     origins: list[str] = Field(..., description="e.g. ['https://www.example.com', 'https://shop.example.com']")
     daily_budget: int | None = Field(None, ge=0, description="Messages a day; unset: HELPDESK_WIDGET__DAILY_MESSAGES.")
 
@@ -50,14 +59,16 @@ class SiteKeyRequest(BaseModel):
 class SessionRequest(BaseModel):
     """A widget asking for a token (with the conversation it continues, if any)."""
 
-    site_key: str = Field(..., max_length=100)
-    session_id: str | None = Field(None, description="The conversation to continue; omit to start one.")
+    site_key: SafeText = Field(..., max_length=100)
+    resume: str | None = Field(None, max_length=2000, description=(
+        f"A token this widget got earlier for the same site key (expired too, up to {RESUME_DAYS} days): "
+        "continues its conversation. Without it, or when it does not check out, a new conversation starts."))
 
 
 class WidgetChat(BaseModel):
     """A customer's message from the widget."""
 
-    message: str
+    message: SafeText
     stream: bool = Field(False, description="Answer as server-sent events: token, sources, done, error.")
 
 
@@ -65,15 +76,15 @@ class WidgetFeedback(BaseModel):
     """Thumbs up or down on an answer of the token's conversation."""
 
     rating: Literal["up", "down"]
-    comment: str = Field("", max_length=2000)
+    comment: SafeText = Field("", max_length=2000)
     turn: int | None = Field(None, ge=0)
 
 
 class WidgetHandoff(BaseModel):
     """The customer asks for a person."""
 
-    contact: str = Field("", max_length=500)
-    message: str = Field("", max_length=4000)
+    contact: SafeText = Field("", max_length=500)
+    message: SafeText = Field("", max_length=4000)
 
 
 def widget_router(desk, keys: SiteKeys, admin) -> APIRouter:
@@ -129,6 +140,9 @@ def widget_router(desk, keys: SiteKeys, admin) -> APIRouter:
         if key is None:
             raise HTTPException(403, "this site key was revoked")
         _check_origin(keys, key, request)
+        if desk.records.session_owner(claims["session_id"]) != _owner(key):
+            raise HTTPException(401, "this token's conversation is unknown: get a new token from "
+                                     "/api/v1/widget/session")
         return {**claims, "key": key}
 
     @router.post("/api/v1/widget/session", tags=["widget"], responses={400: _ERR, 403: _ERR, 429: _ERR})
@@ -139,9 +153,21 @@ def widget_router(desk, keys: SiteKeys, admin) -> APIRouter:
             raise HTTPException(403, "unknown or revoked site key")
         _check_origin(keys, key, request)
         desk.limiter.count(f"w-token:{client_of(request)}", desk.settings.widget.tokens_per_minute)
-        sid = ConversationStore.check_id(body.session_id) if body.session_id else uuid.uuid4().hex
+        sid = _resumed(body.resume, key) or desk.records.start_session(_owner(key))
         token, ttl = keys.mint(key, sid, desk.settings.widget.token_ttl_s)
         return {"token": token, "expires_in": ttl, "session_id": sid}
+
+    def _resumed(token: str | None, key: dict[str, Any]) -> str | None:
+        """The conversation of an earlier token of ``key`` (expired too, within RESUME_DAYS), or None."""
+        if not token:
+            return None
+        try:
+            claims = keys.verify(token, expired_ok_s=RESUME_DAYS * 86400)
+        except BadToken:
+            return None
+        sid = claims["session_id"]
+        same = claims["key_id"] == key["id"] and desk.records.session_owner(sid) == _owner(key)
+        return sid if same else None
 
     @router.post("/api/v1/widget/chat", tags=["widget"],
                  responses={200: {"content": {"text/event-stream": {}}}, 400: _ERR, 401: _ERR, 403: _ERR,
@@ -154,9 +180,13 @@ def widget_router(desk, keys: SiteKeys, admin) -> APIRouter:
         w, key = desk.settings.widget, auth["key"]
         budget = w.daily_messages if key["daily_budget"] is None else key["daily_budget"]
 
+        client = client_of(request)
+
         def limits() -> None:
             desk.limiter.count(f"w-session:{auth['session_id']}", w.session_per_minute)
-            desk.limiter.count(f"w-ip:{client_of(request)}", w.ip_per_minute)
+            desk.limiter.count(f"w-ip:{client}", w.ip_per_minute)
+            if budget:  # one address gets a small share of the day's budget, not all of it
+                desk.limiter.count(f"w-day-ip:{key['id']}:{client}", math.ceil(budget * w.ip_daily_share), 86400)
 
         try:
             await run_in_threadpool(limits)
@@ -173,17 +203,18 @@ def widget_router(desk, keys: SiteKeys, admin) -> APIRouter:
 
     @router.post("/api/v1/widget/feedback", tags=["widget"], status_code=201,
                  responses={400: _ERR, 401: _ERR, 403: _ERR, 404: _ERR})
-    def feedback(body: WidgetFeedback, auth: dict = Depends(authorized)) -> dict[str, Any]:
+    def feedback(body: WidgetFeedback, request: Request, auth: dict = Depends(authorized)) -> dict[str, Any]:
         """Thumbs up or down on an answer of the token's conversation (the last one by default)."""
-        fid = desk.feedback(auth["session_id"], body.rating, body.comment, body.turn)
+        fid = desk.feedback(auth["session_id"], body.rating, body.comment, body.turn, owner=_owner(auth["key"]),
+                            client=client_of(request))
         return {"id": fid, "status": "recorded"}
 
     @router.post("/api/v1/widget/handoff", tags=["widget"], status_code=201,
                  responses={400: _ERR, 401: _ERR, 403: _ERR, 429: _ERR})
     def handoff(body: WidgetHandoff, request: Request, auth: dict = Depends(authorized)) -> dict[str, Any]:
         """Ask for a person: the conversation goes to the support team (and the hand-off webhook)."""
-        desk.limiter.check(client_of(request), "handoff")
-        return desk.handoff(auth["session_id"], body.contact, body.message)
+        return desk.handoff(auth["session_id"], body.contact, body.message, owner=_owner(auth["key"]),
+                            client=client_of(request))
 
     @router.get("/api/v1/widget/history", tags=["widget"], responses={401: _ERR, 403: _ERR})
     def history(auth: dict = Depends(authorized)) -> dict[str, Any]:
@@ -194,6 +225,11 @@ def widget_router(desk, keys: SiteKeys, admin) -> APIRouter:
                           for t in turns]}
 
     return router
+
+
+def _owner(key: dict[str, Any]) -> str:
+    """The owner of conversations started through a site key."""
+    return f"widget:{key['id']}"
 
 
 @functools.lru_cache(maxsize=2)

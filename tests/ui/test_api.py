@@ -7,15 +7,18 @@ flags and canned FAQ answers, never on the model's wording.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
 import re
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
+from standardwebhooks.webhooks import Webhook
 
 from tests.servers import free_port
 from tests.ui.conftest import API_KEY, helpdesk_server
@@ -179,19 +182,35 @@ def test_handoff_records_and_posts_the_transcript_with_sources(api, hook):
     first = chat(api, "How long does delivery to Belgium take?").json()
     sid = first["session_id"]
     chat(api, "How long do I have to return an item?", sid)
+    before = len(received)
     r = api.post("/handoff", json={"session_id": sid, "contact": "ana@example.com", "message": "call me"})
     assert r.status_code == 201
-    assert r.json()["webhook"] == "sent" and r.json()["turns"] == 2
+    assert r.json()["webhook"] == "pending" and r.json()["turns"] == 2  # sent off the request path
+    listed = _delivered(api)
+    assert listed["session_id"] == sid and listed["webhook"] == "sent" and len(received) == before + 1
     post = received[-1]
     body = post["json"]
     assert body["event"] == "handoff" and body["session_id"] == sid and body["contact"] == "ana@example.com"
     assert [t["question"] for t in body["transcript"]] == ["How long does delivery to Belgium take?",
                                                            "How long do I have to return an item?"]
     assert body["sources"] == [{k: s[k] for k in ("source", "title", "location", "text")} for s in first["sources"]]
-    mac = hmac.new(HOOK_SECRET.encode(), post["raw"], hashlib.sha256).hexdigest()
-    assert post["headers"]["X-Helpdesk-Signature"] == f"sha256={mac}"
-    listed = api.get("/handoffs", headers=ADMIN).json()["handoffs"][0]
-    assert listed["session_id"] == sid and listed["webhook"] == "sent"
+    # Standard Webhooks: verified by the scheme's own library, as a receiver would
+    headers = {k.lower(): v for k, v in post["headers"].items()}
+    assert Webhook(HOOK_SECRET.encode()).verify(post["raw"], headers) == body
+    signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + post["raw"]
+    mac = base64.b64encode(hmac.new(HOOK_SECRET.encode(), signed, hashlib.sha256).digest()).decode()
+    assert headers["webhook-signature"] == f"v1,{mac}"
+    assert abs(int(headers["webhook-timestamp"]) - time.time()) < 60
+
+
+def _delivered(api, timeout: float = 30) -> dict:
+    """The latest hand-off once its webhook delivery is no longer pending."""
+    deadline = time.time() + timeout
+    while True:
+        listed = api.get("/handoffs", headers=ADMIN).json()["handoffs"][0]
+        if listed["webhook"] != "pending" or time.time() > deadline:
+            return listed
+        time.sleep(0.2)
 
 
 def test_unanswered_question_becomes_a_canned_faq_answer(api):
@@ -222,6 +241,7 @@ def test_errors_are_json_with_the_right_status(api):
     assert bad_json.status_code == 400 and "error" in bad_json.json()
     assert api.post("/chat", json={}).status_code == 400
     assert api.post("/chat", json={"message": "hi", "session_id": "../etc"}).status_code == 400
+    assert api.post("/chat", json={"message": "hi", "session_id": "alice"}).status_code == 404  # not issued
     missing = api.get("/nope")
     assert missing.status_code == 404 and "error" in missing.json()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.settings import Settings
-from knowledge.errors import InputError
+from knowledge.errors import InputError, NotFound
 from ui.desk import Desk, NotReady
 
 
@@ -26,9 +26,11 @@ def test_health_is_503_while_loading_and_after_a_failed_load(desk):
     with pytest.raises(RuntimeError):
         desk.load(broken)
     status, body = desk.health()
-    assert status == 503 and body["status"] == "failed" and "corrupt" in body["error"]
-    with pytest.raises(NotReady, match="corrupt"):
+    assert status == 503 and body["status"] == "failed" and "corrupt" not in str(body)  # public: no reason
+    assert "corrupt" in desk.error  # kept for the log and the CLI
+    with pytest.raises(NotReady, match="failed to start") as refused:
         list(desk.answer_stream("hello", None))
+    assert "corrupt" not in str(refused.value)
 
 
 def test_check_message(desk):
@@ -38,10 +40,27 @@ def test_check_message(desk):
             desk.check_message(bad)
     with pytest.raises(InputError, match="50"):
         desk.check_message("退" * 51)
+    with pytest.raises(InputError, match="NUL"):
+        desk.check_message("a\x00b")
+    with pytest.raises(InputError, match="surrogate"):
+        desk.check_message("a\ud800b")
+
+
+def test_conversations_belong_to_who_started_them(desk):
+    sid = desk.open_session(None, "api")
+    assert len(sid) >= 22 and desk.open_session(sid, "api") == sid  # >= 128 random bits
+    for owner, other in (("chat", sid), ("widget:sk_1", sid), ("api", "alice"), ("api", "x" * 32)):
+        with pytest.raises(NotFound):
+            desk.open_session(other, owner)
+    with pytest.raises(NotFound):
+        desk.feedback(sid, "up", owner="chat", client="10.0.0.1")
+    with pytest.raises(InputError, match="no answers yet"):  # an empty conversation is not handed off
+        desk.handoff(sid, owner="api", client="10.0.0.1")
 
 
 def test_feedback_rating_words(desk):
+    sid = desk.open_session(None, "api")
     with pytest.raises(InputError):
-        desk.feedback("abc", "meh")
+        desk.feedback(sid, "meh", owner="api", client="10.0.0.1")
     with pytest.raises(InputError):
-        desk.feedback("../x", "up")
+        desk.feedback("../x", "up", owner="api", client="10.0.0.1")

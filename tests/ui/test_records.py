@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import itertools
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from fastapi import HTTPException
+from sqlalchemy.exc import DataError
 
 from bot.conversation import ConversationStore, Turn, database_url
 from bot.records import Records
+from bot.settings import Settings
 from knowledge.errors import InputError, NotFound
 from tests.servers import create_database
 from ui.auth import AdminAuth, hash_password, verify_password
+from ui.desk import Desk
 
 
 _databases = itertools.count()
@@ -109,16 +114,62 @@ def test_admin_password_is_generated_once_and_stored_hashed(db):
     assert password and auth.ensure_password() is None  # printed once only
     stored = rec.secret("admin_password")
     assert stored.startswith("scrypt$") and password not in stored
-    assert auth.login("admin", password)
-    assert not auth.login("admin", password + "x") and not auth.login("root", password)
+    assert auth.check_login("admin", password, "10.0.0.1")
+    assert not auth.check_login("admin", password + "x", "10.0.0.1")
+    assert not auth.check_login("root", password, "10.0.0.1")
     again = auth.ensure_password(reset=True)
-    assert again and again != password and auth.login("admin", again)
+    assert again and again != password and auth.check_login("admin", again, "10.0.0.1")
 
 
-def test_configured_password_and_api_key():
-    auth = AdminAuth(None, password="s3cret", api_key="k3y")
-    assert auth.ensure_password() is None and auth.login("admin", "s3cret")
+def test_failed_logins_back_off_per_address_then_for_the_account(db):
+    _, rec = db
+    auth = AdminAuth(rec, password="s3cret", free_attempts=2, backoff_s=60)
+    assert not auth.check_login("admin", "guess1", "10.0.0.1")
+    assert not auth.check_login("admin", "guess2", "10.0.0.1")  # the second failure starts the back-off
+    with pytest.raises(HTTPException) as refused:
+        auth.check_login("admin", "s3cret", "10.0.0.1")  # even the right password waits
+    assert refused.value.status_code == 429 and 59 <= int(refused.value.headers["Retry-After"]) <= 60
+    assert auth.check_login("admin", "s3cret", "10.0.0.2")  # another address, under the account's 8
+    for n in range(8):  # 8 failures spread over addresses lock the account for everyone
+        assert not auth.check_login("admin", "nope", f"10.1.0.{n}")
+    with pytest.raises(HTTPException):
+        auth.check_login("admin", "s3cret", "10.2.0.1")
+    rec.login_succeeded("account:admin")  # as after the back-off, a right password is let in
+    assert auth.check_login("admin", "s3cret", "10.2.0.1")
+
+
+def test_configured_password_and_api_key(db):
+    auth = AdminAuth(db[1], password="s3cret", api_key="k3y")
+    assert auth.ensure_password() is None and auth.check_login("admin", "s3cret", "10.0.0.1")
     assert auth.api_key_ok("Bearer k3y") and auth.api_key_ok("bearer k3y")
     assert not auth.api_key_ok("Bearer nope") and not auth.api_key_ok("k3y") and not auth.api_key_ok(None)
     assert not AdminAuth(None).api_key_ok("Bearer ")
     assert verify_password("pw", hash_password("pw")) and not verify_password("pw", "garbage")
+
+
+def test_nul_and_surrogates_are_refused_before_they_reach_the_database(db, tmp_path):
+    store, rec = db
+    desk = Desk(Settings(data_dir=tmp_path), rec)
+    sid = desk.open_session(None, "api")
+    store.add(sid, Turn("Where is my parcel?", "Where is my parcel?", "On its way."))
+    who = {"owner": "api", "client": "10.0.0.1"}
+    for bad, why in (("a\x00b", "NUL"), ("a\ud800b", "surrogate")):
+        with pytest.raises(InputError, match=why):
+            desk.feedback(sid, "down", bad, **who)
+        with pytest.raises(InputError, match=why):
+            desk.handoff(sid, bad, **who)
+        with pytest.raises(InputError, match=why):
+            desk.handoff(sid, "", bad, **who)
+    assert rec.transcript(sid)[0]["feedback"] is None and rec.handoffs() == []  # nothing half-written
+    if rec.engine.dialect.name == "postgresql":  # what the check prevents: PostgreSQL refuses NUL in text
+        with pytest.raises(DataError):
+            rec.add_feedback(sid, -1, "a\x00b")
+    assert desk.handoff(sid, "ana@example.com", **who)["turns"] == 1
+
+
+def test_concurrent_login_attempts_cannot_slip_past_the_back_off(db):
+    _, rec = db
+    with ThreadPoolExecutor(10) as pool:
+        waits = list(pool.map(lambda _: rec.login_attempt("addr:10.9.9.9", 3, 30.0, 900.0), range(10)))
+    assert sorted(w == 0 for w in waits) == [False] * 7 + [True] * 3
+    assert all(0 < w <= 30 for w in waits if w)

@@ -90,8 +90,8 @@ def _key(admin, origin: str, **extra) -> dict:
     return made.json()
 
 
-def _token(server, key: str, origin: str, session_id: str | None = None) -> httpx.Response:
-    return httpx.post(f"{server.api}/widget/session", json={"site_key": key, "session_id": session_id},
+def _token(server, key: str, origin: str, resume: str | None = None) -> httpx.Response:
+    return httpx.post(f"{server.api}/widget/session", json={"site_key": key, "resume": resume},
                       headers={"Origin": origin, **_ip_header()}, timeout=60)
 
 
@@ -211,8 +211,8 @@ def test_widget_conversation_history_feedback_and_handoff_over_http(server, admi
     streamed = _chat(server, first["token"], origin, FAQ_Q, stream=True)
     kinds = [k for k, _ in sse_events(streamed)]
     assert kinds[-1] == "done", kinds
-    # A reloaded page asks for a new token for the same conversation and reads it back.
-    again = _token(server, made["key"], origin, first["session_id"]).json()
+    # A reloaded page presents its earlier token for a new one in the same conversation and reads it back.
+    again = _token(server, made["key"], origin, first["token"]).json()
     assert again["session_id"] == first["session_id"]
     auth = {"Origin": origin, "Authorization": f"Bearer {again['token']}"}
     history = httpx.get(f"{server.api}/widget/history", headers=auth).json()

@@ -132,3 +132,26 @@ def test_the_proxy_pins_only_the_gradio_pages_to_a_replica():
     assert routes["/"].removeprefix("http://") in sticky
     forwarded = [d["args"] for d in server if d["args"][:1] == ["X-Forwarded-For"]]
     assert forwarded == [["X-Forwarded-For", "$remote_addr"]]  # rate limits key on it: never appended
+
+
+def shipped_forwarded_allow_ips() -> dict[str, str]:
+    """HELPDESK_SERVER__FORWARDED_ALLOW_IPS as the compose file and the Kubernetes config set it."""
+    compose = _compose()["x-app"]["environment"]["HELPDESK_SERVER__FORWARDED_ALLOW_IPS"]
+    config = next(d for d in _k8s() if d["kind"] == "ConfigMap" and d["metadata"]["name"] == "helpdesk-config")
+    return {"compose": str(compose), "k8s": str(config["data"]["HELPDESK_SERVER__FORWARDED_ALLOW_IPS"])}
+
+
+def test_replicas_believe_x_forwarded_for_only_from_the_proxy():
+    import ipaddress
+
+    shipped = shipped_forwarded_allow_ips()
+    for where, value in shipped.items():
+        assert "*" not in value, where
+        Settings(server={"forwarded_allow_ips": value})  # a valid setting
+    compose = _compose()
+    proxy = compose["services"]["proxy"]["networks"]["default"]["ipv4_address"]
+    subnet = compose["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    assert shipped["compose"] == proxy and ipaddress.ip_address(proxy) in ipaddress.ip_network(subnet)
+    ipaddress.ip_network(shipped["k8s"])  # the ingress controller's pod network
+    with pytest.raises(ValueError, match="X-Forwarded-For"):
+        Settings(server={"forwarded_allow_ips": "*"})

@@ -256,13 +256,15 @@
     if (token && !force && Date.now() < tokenUntil) return token;
     var r = await fetch(base + "/api/v1/widget/session", {
       method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ site_key: siteKey, session_id: state.session_id || null })
+      // The earlier token (expired or not) continues this browser's conversation; an id alone would not.
+      body: JSON.stringify({ site_key: siteKey, resume: state.resume || null })
     });
     var body = await r.json().catch(function () { return {}; });
     if (!r.ok) throw new HttpError(r.status, body.error);
     token = body.token;
     tokenUntil = Date.now() + (body.expires_in - 30) * 1000;
     state.session_id = body.session_id;
+    state.resume = body.token;
     save();
     return token;
   }
