@@ -183,7 +183,9 @@ class Bot:
         try:
             if self.options.answer_style in ("extract", "compose"):
                 focus = question if standalone != question else ""
-                answer, sources = yield from self._quote(standalone, vector, hits, weight, timings, t0, lang, focus)
+                # A problem is matched in the words support pages use for problems too.
+                words = support_wording(standalone) if is_problem_statement(question) else standalone
+                answer, sources = yield from self._quote(words, vector, hits, weight, timings, t0, lang, focus)
             else:
                 context = select_context(standalone, hits, self.generator.count_tokens,
                                          self.options.context_tokens, weight)
@@ -256,7 +258,7 @@ class Bot:
         score = float(self.knowledge.searcher.calibration.score(
             cos, detect_language(question), detect_language(entry.question)))
         close = score >= self.options.faq_min_score and cos >= self.options.faq_min_cosine
-        return entry if close else None
+        return entry if close and not _substituted(question, entry.question) else None
 
     def _weight(self):
         """Question-word weights for ranking sentences: the knowledge base's BM25 idf, halved to
@@ -388,6 +390,13 @@ class Bot:
                         "location": h.chunk.location(), "text": sources[n - 1][1],
                         "score": round(h.score, 4)})
         return out
+
+
+def _substituted(question: str, faq_question: str) -> bool:
+    """Whether the customer's question swaps a word of the FAQ question for another ("the glass
+    teapot" for "the clay teapot"): close as the two are, the FAQ's answer is about something else."""
+    asked, listed = set(tokenize(question)), set(tokenize(faq_question))
+    return bool(asked - listed) and bool(listed - asked) and detect_language(question) == detect_language(faq_question)
 
 
 def _unpriced(question: str, sources: list[tuple[str, str]]) -> bool:

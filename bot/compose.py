@@ -51,7 +51,12 @@ CODE_SHARE = 0.5
 _ASKS_CODE = re.compile(r"\b(?:code|command|snippet|script|config\w*|setting|variable|env|css|html|json|yaml|cli)\b"
                         r"|代码|命令|配置|脚本|变量", re.IGNORECASE)
 # "How do I ...?" is answered by a procedure: a numbered list scores this much more.
-STEPS_BONUS = 3.0
+STEPS_BONUS = 2.0
+# "How long / how much / when" is answered by a block with a number in it.
+CUE_BONUS = 2.0
+_WANTS_NUMBER = re.compile(r"^\s*(?:how (?:many|much|long|far|old|large|big|soon|often)|when|what year|which year|what time)\b"
+                           r"|多少|几|多大|多长|多久|多远|什么时候|何时|哪一?年", re.IGNORECASE)
+_NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万两]")
 _HOW_TO = re.compile(r"^\s*(?:how (?:do|can|should|would) (?:i|we|you)\b(?! (?:know|tell))|how to\b|what are the steps"
                      r"|what do i (?:need to )?do\b)|怎么(?!回事|样)|如何|怎样|步骤|流程", re.IGNORECASE)
 _SENTENCE = re.compile(r"(?<=[。！？；!?])|(?<=[.;])\s+(?=[A-Z0-9\"'(])")
@@ -95,11 +100,13 @@ def compose(question: str, hits: list[Hit], sections: list[list[Block]],
     focused = q & set(tokenize(focus))
     total = sum(weight(t) for t in q) or 1.0
     steps_bonus = STEPS_BONUS if _HOW_TO.search(question) else 0.0
+    cue_bonus = CUE_BONUS if _WANTS_NUMBER.search(question) else 0.0
     code_share = 1.0 if _ASKS_CODE.search(question) else CODE_SHARE
     seen: set[str] = set()
     cands: list[_Candidate] = []
     for hi, (hit, blocks) in enumerate(zip(hits, sections)):
         heading = q & set(tokenize(hit.chunk.section or hit.chunk.title or ""))
+        leaf = q & set(tokenize((hit.chunk.section or hit.chunk.title or "").rsplit(" > ", 1)[-1]))
         for block in blocks:
             key = block.text.strip()
             if not key or key in seen or not _says_something(block):
@@ -113,7 +120,8 @@ def compose(question: str, hits: list[Hit], sections: list[list[Block]],
             share = code_share if block.kind == "code" else 1.0
             score = (share * sum(weight(t) for t in words) + sum(weight(t) for t in words & focused)
                      + HEADING_SHARE * sum(weight(t) for t in heading - words)
-                     - HIT_PENALTY * hi + (steps_bonus if block.kind == "steps" else 0.0))
+                     - HIT_PENALTY * hi + (steps_bonus if block.kind == "steps" and _titled(block, leaf, q) else 0.0)
+                     + (cue_bonus if _NUMBER.search(text) else 0.0))
             cands.append(_Candidate(hi, block, text, words | heading, score))
     if not cands:
         return None
@@ -151,6 +159,12 @@ def compose(question: str, hits: list[Hit], sections: list[list[Block]],
         used += len(piece) + 2
     coverage = sum(weight(t) for t in q & covered) / total
     return Composed(parts, coverage, best.sim)
+
+
+def _titled(block: Block, leaf: set[str], q: set[str]) -> bool:
+    """Whether a procedure is about what the question names: its own heading (``leaf``: the
+    question words it holds) or its lead-in shares a word."""
+    return bool(leaf or q & set(tokenize(block.lead)))
 
 
 def _place(hit: Hit) -> tuple[str, str]:

@@ -22,7 +22,8 @@ _WORD = re.compile(
 _STOP = frozenset(
     """a an and are as at be by can could do does did for from how i if in is it its me my of on or
     our should so than that the their then there these this those to was we were what when where
-    which who whom why will with would you your
+    which who whom why will with would you your something anything everything nothing someone anyone
+    thing things way ways please thank thanks hi hello also just really
     的 了 和 是 在 我 有 你 他 她 它 们 这 那 吗 呢 吧 啊 与 及 或 也 就 都 而 把 被 让 给 对 从 到
     什么 怎么 如何 为什么 哪 哪里 哪个 多少 几 是否 可以 能 请问 一个 没有""".split()
 )
