@@ -44,8 +44,10 @@ HEADING_SHARE = 0.3
 # weight that the chosen blocks lack while still close (within FAR).
 NEAR = 0.02
 FAR = 0.06
+# What follows the best block in its section joins while within this much cosine of it.
+FOLLOW = 0.04
 MIN_GAIN = 0.2
-MAX_PARTS = 3
+MAX_PARTS = 4
 # A code block answers a question about code or commands; for others its words count this much.
 CODE_SHARE = 0.5
 _ASKS_CODE = re.compile(r"\b(?:code|command|snippet|script|config\w*|setting|variable|env|css|html|json|yaml|cli)\b"
@@ -135,28 +137,58 @@ def compose(question: str, hits: list[Hit], sections: list[list[Block]],
         cands.sort(key=lambda c: c.score, reverse=True)
     best = cands[0]
     budget = limit or ANSWER_CHARS.get(prose_language(best.text), ANSWER_CHARS["en"])
-    parts = [Part(best.hit, best.text)]
+    chosen: list[tuple[_Candidate, str]] = [(best, best.text)]
     covered = set(best.words)
     used = len(best.text)
-    for c in cands[1:]:
-        if len(parts) >= MAX_PARTS:
-            break
-        gain = sum(weight(t) for t in c.words - covered) / total
-        # Context from the best block's own section; from elsewhere only what answers another part.
-        same = _place(hits[c.hit]) == _place(hits[best.hit])
-        near = same and similarity is not None and c.sim >= best.sim - NEAR
-        far = similarity is not None and c.sim < best.sim - FAR
-        if not near and (gain < MIN_GAIN or far):
-            continue
+
+    def take(c: _Candidate, scope: set[str]) -> bool:
+        nonlocal used, covered
         room = budget - used - 2
-        if room < 40:
-            break
-        piece = c.text if len(c.text) <= room else _fit(c.block, q - covered or q, weight, room)
-        if not piece or len(piece) > room:
-            continue
-        parts.append(Part(c.hit, piece))
+        piece = c.text if len(c.text) <= room else _fit(c.block, scope, weight, room)
+        if room < 40 or not piece or len(piece) > room:
+            return False
+        chosen.append((c, piece))
         covered |= c.words
         used += len(piece) + 2
+        return True
+
+    # Another part of the question, answered elsewhere; or as close to the question in the same page.
+    for c in cands[1:]:
+        if len(chosen) >= MAX_PARTS:
+            break
+        gain = sum(weight(t) for t in c.words - covered) / total
+        near = (hits[c.hit].chunk.source == hits[best.hit].chunk.source and similarity is not None
+                and c.sim >= best.sim - NEAR)
+        far = similarity is not None and c.sim < best.sim - FAR
+        if near or (gain >= MIN_GAIN and not far):
+            take(c, q - covered or q)
+    # What follows the best block in its section, while it fits and stays as close to the question:
+    # a help page's next paragraph often holds the condition or the number the first one lacks.
+    # Not after the items of a list or table the question named: they are the answer.
+    blocks = sections[best.hit]
+    at = next((i for i, b in enumerate(blocks) if b is best.block), None)
+    thinned = best.block.kind in ("list", "table") and best.text != best.block.text
+    if at is not None and not thinned and len(chosen) < MAX_PARTS:
+        taken = {id(c.block) for c, _ in chosen}
+        known = {id(c.block): c.sim for c in cands}
+        after = [(b, _fit(b, q, weight, budget)) for b in blocks[at + 1:at + 3]
+                 if id(b) not in taken and _says_something(b)]
+        after = [(b, t) for b, t in after if t]
+        missing = [t[:1000] for b, t in after if id(b) not in known]
+        if similarity is not None and missing:
+            known.update(zip([id(b) for b, _ in after if id(b) not in known], map(float, similarity(missing))))
+        for b, t in after:
+            sim = known.get(id(b), best.sim)
+            if len(chosen) >= MAX_PARTS or sim < best.sim - FOLLOW:
+                break
+            if not take(_Candidate(best.hit, b, t, q & set(tokenize(t)), 0.0, sim), q):
+                break
+    # In the page's order within the best block's section, the other parts after it.
+    order = {id(b): i for i, b in enumerate(blocks)}
+    same = sorted((x for x in chosen if x[0].hit == best.hit and id(x[0].block) in order),
+                  key=lambda x: order[id(x[0].block)])
+    rest = [x for x in chosen if not (x[0].hit == best.hit and id(x[0].block) in order)]
+    parts = [Part(c.hit, text) for c, text in same + rest]
     coverage = sum(weight(t) for t in q & covered) / total
     return Composed(parts, coverage, best.sim)
 
