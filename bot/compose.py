@@ -26,7 +26,7 @@ from knowledge.keyword import tokenize
 from knowledge.lang import detect_language
 from knowledge.types import Hit
 
-from .blocks import Block, prose_language
+from .blocks import Block, prose_language, sentences
 
 __all__ = ["Part", "Composed", "compose", "ANSWER_CHARS"]
 
@@ -61,7 +61,6 @@ _WANTS_NUMBER = re.compile(r"^\s*(?:how (?:many|much|long|far|old|large|big|soon
 _NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万两]")
 _HOW_TO = re.compile(r"^\s*(?:how (?:do|can|should|would) (?:i|we|you)\b(?! (?:know|tell))|how to\b|what are the steps"
                      r"|what do i (?:need to )?do\b)|怎么(?!回事|样)|如何|怎样|步骤|流程", re.IGNORECASE)
-_SENTENCE = re.compile(r"(?<=[。！？；!?])|(?<=[.;])\s+(?=[A-Z0-9\"'(])")
 
 
 @dataclass
@@ -262,7 +261,7 @@ def _names_all(block: Block, q: set[str]) -> bool:
 def _sentences(text: str, q: set[str], weight, budget: int) -> str:
     """The sentence of ``text`` that shares the most question words, with the sentences around it
     while they fit in ``budget``; cut ends are marked with an ellipsis."""
-    parts = [p.strip() for p in _SENTENCE.split(text) if p and p.strip()]
+    parts = sentences(text)
     if not parts:
         return ""
     joiner = "" if detect_language(text) == "zh" else " "
