@@ -14,7 +14,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .errors import HelpdeskError, InputError, StoreUnavailable
+from .errors import FileTooLarge, HelpdeskError, InputError, StoreUnavailable
 from .keyword import tokenize
 from .limits import ParseLimits
 from .loaders import iter_files, load_file
@@ -38,6 +38,7 @@ class DocReport:
     status: str  # added | updated | unchanged | failed
     chunks: int = 0
     error: str | None = None
+    too_large: bool = False  # failed because the file is, or would unpack to, more than allowed
 
 
 @dataclass
@@ -49,7 +50,9 @@ class IngestReport:
 
     def as_dict(self) -> dict:
         """The ``--json`` object of the command-line contract."""
-        return {"documents": [asdict(d) for d in self.documents], "seconds": round(self.seconds, 3)}
+        fields = ("source", "status", "chunks", "error")  # the command-line contract
+        return {"documents": [{k: asdict(d)[k] for k in fields} for d in self.documents],
+                "seconds": round(self.seconds, 3)}
 
     @property
     def failed(self) -> list[DocReport]:
@@ -96,7 +99,8 @@ class Ingestor:
             except StoreUnavailable:
                 raise  # not the file's fault: the caller reports the outage (HTTP 503)
             except HelpdeskError as exc:
-                report.documents.append(DocReport(source, "failed", error=str(exc)))
+                report.documents.append(DocReport(source, "failed", error=str(exc),
+                                                  too_large=isinstance(exc, FileTooLarge)))
                 continue
             except Exception as exc:  # a loader library choking on a malformed file
                 report.documents.append(DocReport(source, "failed", error=f"{source}: {exc}"))

@@ -136,7 +136,7 @@ class Library:
                     if d.status != "failed":
                         self.originals.keep(source, path)
                 rows[i].update(status=d.status, chunks=d.chunks, error=d.error or "",
-                               code=415 if d.status == "failed" else 200)
+                               code=(413 if d.too_large else 415) if d.status == "failed" else 200)
                 log.info("upload %s: %s %s", source, d.status, d.error or "")
                 yield _copy(rows)
         finally:

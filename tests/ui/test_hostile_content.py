@@ -113,7 +113,8 @@ def test_files_that_expand_enormously_are_refused_fast_naming_the_limit(api, tmp
         start = time.perf_counter()
         r = _upload(api, name, data)
         seconds = time.perf_counter() - start
-        assert r.status_code in (413, 415), r.text
+        # A file over a parse limit is too large (413); the entity bomb may be refused either way.
+        assert r.status_code in ((413, 415) if name == "laughs.docx" else (413,)), r.text
         (row,) = r.json()["documents"]
         assert row["status"] == "failed" and message in row["error"], row
         assert seconds < 60, f"{name} took {seconds:.0f} s to refuse"
