@@ -33,8 +33,14 @@ __all__ = ["Part", "Composed", "compose", "ANSWER_CHARS"]
 # The longest answer, in characters (citation marks aside): room for a five-step procedure, still
 # short enough to read in a chat bubble.
 ANSWER_CHARS = {"en": 560, "zh": 280}
+# A paragraph longer than the answer is cut to the sentences around the one that answers, in at
+# most this many characters: a wall of text is trimmed harder than a short page is quoted.
+PROSE_WINDOW = {"en": 300, "zh": 150}
 # Cosine similarity to the question counts this many word-score points per unit.
 SIMILARITY_WEIGHT = 50.0
+# Characters of a block compared by similarity (its opening says what it is about; embedding
+# whole long paragraphs cost ~1 s an answer on XQuAD).
+SIMILARITY_CHARS = 400
 # Blocks compared by similarity too (the best by words).
 CANDIDATES = 12
 HIT_PENALTY = 1.0
@@ -129,7 +135,7 @@ def compose(question: str, hits: list[Hit], sections: list[list[Block]],
     cands.sort(key=lambda c: c.score, reverse=True)
     cands = cands[:CANDIDATES]
     if similarity is not None:
-        sims = similarity([c.text[:1000] for c in cands])
+        sims = similarity([c.text[:SIMILARITY_CHARS] for c in cands])
         for c, s in zip(cands, sims):
             c.sim = float(s)
             c.score += SIMILARITY_WEIGHT * c.sim
@@ -173,7 +179,7 @@ def compose(question: str, hits: list[Hit], sections: list[list[Block]],
         after = [(b, _fit(b, q, weight, budget)) for b in blocks[at + 1:at + 3]
                  if id(b) not in taken and _says_something(b)]
         after = [(b, t) for b, t in after if t]
-        missing = [t[:1000] for b, t in after if id(b) not in known]
+        missing = [t[:SIMILARITY_CHARS] for b, t in after if id(b) not in known]
         if similarity is not None and missing:
             known.update(zip([id(b) for b, _ in after if id(b) not in known], map(float, similarity(missing))))
         for b, t in after:
@@ -213,7 +219,10 @@ def _fit(block: Block, q: set[str], weight, budget: int) -> str:
     """The block in at most ``budget`` characters, keeping what the question names."""
     whole = block.render()
     if block.kind == "prose":
-        return whole if len(whole) <= budget else _sentences(block.body, q, weight, budget)
+        if len(whole) <= budget:
+            return whole
+        window = PROSE_WINDOW.get(prose_language(whole), PROSE_WINDOW["en"])
+        return _sentences(block.body, q, weight, min(budget, window))
     if block.kind == "code":
         return whole if len(whole) <= budget else ""
     items = block.items

@@ -93,9 +93,26 @@ _BREAK = re.compile(r"</?(?:br|p|div|li|ul|ol|tr|table|h[1-6]|section|article|bl
 _OPENING = re.compile(r"<(?=[A-Za-z/!?])")
 
 
+_CODE = re.compile(r"(^[ \t]*(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]*\2[ \t]*$|\Z))|(`+)[^`\n]+?\3", re.M | re.S)
+
+
 def strip_tags(text: str) -> str:
     """``text`` without HTML: tags go (their text stays), scripts and styles go whole, and a "<" that
-    could still open a tag is dropped, so no document can put markup into an answer or a title."""
+    could still open a tag is dropped, so no document can put markup into an answer or a title.
+    Code (fenced blocks and `spans`) is kept as written: an embed snippet is what a customer asked
+    for, and Markdown shows code as text, never as markup."""
+    if "<" not in text:
+        return text
+    out, at = [], 0
+    for m in _CODE.finditer(text):
+        out.append(_strip(text[at:m.start()]))
+        out.append(m.group(0))
+        at = m.end()
+    out.append(_strip(text[at:]))
+    return "".join(out)
+
+
+def _strip(text: str) -> str:
     if "<" not in text:
         return text
     text = _COMMENT.sub("", _SCRIPT.sub("", text))
