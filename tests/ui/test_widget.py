@@ -376,13 +376,17 @@ def _faq_reply(admin, browser, sites, question: str, answer: str):
 def test_an_answer_containing_html_is_shown_as_text(server, sites, admin, browser):
     from playwright.sync_api import expect
 
-    html = ('<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script> **Sencha** is green.\n\n'
+    # Raw HTML outside code is stripped at ingestion; inside code it reaches the widget, which must
+    # show it as text.
+    html = ('<img src=x onerror="window.__pwned=5"> `<img src=x onerror="window.__pwned=1">` **Sencha** is green.\n\n'
             "[Click me](javascript:window.__pwned=3) or ![pixel](http://127.0.0.1:9/p.png) "
-            "[data](data:text/html;base64,PHNjcmlwdD4=)\n\n<a href=\"javascript:window.__pwned=4\">raw link</a>")
+            "[data](data:text/html;base64,PHNjcmlwdD4=)\n\n```html\n<script>window.__pwned=2</script>\n"
+            "<a href=\"javascript:window.__pwned=4\">raw link</a>\n```")
     context, page, reply, entry = _faq_reply(admin, browser, sites, "What is the house tea?", html)
     expect(reply).to_contain_text('<img src=x onerror="window.__pwned=1">')
     expect(reply).to_contain_text("<script>window.__pwned=2</script>")
     expect(reply).to_contain_text('<a href="javascript:window.__pwned=4">raw link</a>')
+    expect(reply).not_to_contain_text("__pwned=5")
     expect(reply.locator("strong")).to_have_text("Sencha")  # the safe Markdown subset still works
     expect(reply).to_contain_text("Click me or pixel data")  # unsafe links and images: their text only
     assert reply.locator("img, script, a, iframe").count() == 0
