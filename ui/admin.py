@@ -251,8 +251,10 @@ def admin_page(desk) -> gr.Blocks:
         reload_all = gr.Button("Reload everything", size="sm")
 
         tables = [docs, faq_table, gaps, talks, handoff_table, keys_table]
-        page.load(refresh_all, outputs=tables)
-        reload_all.click(refresh_all, outputs=tables)
+        # Refreshes and site-key changes run one after another in arrival order: a slow first
+        # refresh must not land after a key was created and show the table without it.
+        page.load(refresh_all, outputs=tables, concurrency_limit=1, concurrency_id="keys")
+        reload_all.click(refresh_all, outputs=tables, concurrency_limit=1, concurrency_id="keys")
         upload_btn.click(upload, [files], [upload_table, upload_status, docs], concurrency_limit=1)
         docs.select(pick_doc, None, [chosen])
         delete_btn.click(delete, [chosen], [doc_status, docs, chosen], concurrency_limit=1)

@@ -79,7 +79,8 @@ def site_keys_tab(desk):
     with gr.Row():
         chosen = gr.Textbox(label="Chosen key id", elem_id="chosen-key", scale=3)
         revoke_btn = gr.Button("Revoke", variant="stop", elem_id="revoke-key", scale=1)
-    create_btn.click(create, [name, origins, budget], [status, code, table], concurrency_limit=1)
+    create_btn.click(create, [name, origins, budget], [status, code, table], concurrency_limit=1,
+                     concurrency_id="keys")
     table.select(pick, None, [chosen])
-    revoke_btn.click(revoke, [chosen], [status, table], concurrency_limit=1)
+    revoke_btn.click(revoke, [chosen], [status, table], concurrency_limit=1, concurrency_id="keys")
     return table, rows
