@@ -3,14 +3,16 @@ block per part of a multi-part question, each cited, as Markdown.
 
 The hits' sections are read whole and cut into blocks (``bot/blocks.py``). Each block scores the
 question words it shares (BM25 idf), a share of those only its section heading holds, and the
-embedder's similarity to the question, less a little per rank of its hit. The best block comes
-first. Another block follows only when it brings question words the chosen ones lack (the second
-half of "can I return it, and who pays shipping?"), and only while the answer stays short.
+embedder's similarity to the question, less a little per rank of its hit, with small bonuses for
+a procedure under a "how do I" question and a number under a "how long" one. The best block comes
+first. Another block follows, while the answer stays short, when it brings question words the
+chosen ones lack (the second half of "can I return it, and who pays shipping?"), is about as close
+to the question from the same page, or continues the best block's section as close to it.
 
 A block too long for the answer keeps its lead-in and what the question names: the list items or
 table rows that share its words (a bullet list of return conditions answers "can I return opened
-tea?" with the tea item alone), or the sentences that share the most. A numbered procedure is
-never thinned: it comes whole, or cut at its end with an ellipsis.
+tea?" with the tea item alone), or the sentences around the one that shares the most. A numbered
+procedure is never thinned: it comes whole, or cut at its end with an ellipsis.
 
     >>> compose("How do I return an item?", hits, sections, weight)
     Composed(parts=[Part(hit=0, text='To return an item:\\n1. Sign in ...')], ...)
