@@ -1,5 +1,6 @@
 """The app factory: one FastAPI app with the API at /api/v1, the admin console at /admin and the
-customer chat at /, all over one Desk. Errors of the one exception tree become JSON here.
+customer chat at /, all over one Desk. Errors of the one exception tree become JSON through
+``ui.errors``; every route is a module-level handler that gets the Desk from ``app.state``.
 
     >>> app = create_app(Desk.from_settings(Settings()))   # serve it with uvicorn
 """
@@ -7,29 +8,16 @@ customer chat at /, all over one Desk. Errors of the one exception tree become J
 from __future__ import annotations
 
 import json
-import logging
 import os
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
-from starlette.exceptions import HTTPException
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 
-from knowledge.errors import (FileTooLarge, HelpdeskError, InputError, NotFound, StoreUnavailable,
-                              UnsupportedFile)
-
-from .api import admin_guard, api_router
+from . import api, errors, widget
 from .auth import LoginClient
-from .desk import NotReady
-from .gate import Busy, RateLimited
-from .widget import WidgetCors, widget_router
+from .widget import WidgetCors
 
 __all__ = ["create_app"]
-
-log = logging.getLogger("helpdesk.api")
-
-_STATUS = [(NotFound, 404), (FileTooLarge, 413), (UnsupportedFile, 415), (InputError, 400),
-           (NotReady, 503), (StoreUnavailable, 503), (HelpdeskError, 500)]
 
 
 def create_app(desk) -> FastAPI:
@@ -49,13 +37,10 @@ def create_app(desk) -> FastAPI:
     app.state.desk = desk
     if assets:
         _offline_docs(app, assets)
-    _error_handlers(app)
-    app.include_router(widget_router(desk, desk.site_keys, admin_guard(desk)))  # before the API's catch-all
-    app.include_router(api_router(desk))
-
-    @app.get("/admin", include_in_schema=False)
-    def admin_root() -> RedirectResponse:
-        return RedirectResponse("/admin/")
+    errors.install(app)
+    app.include_router(widget.router)  # before the API's catch-all
+    app.include_router(api.router)
+    app.add_api_route("/admin", _admin_root, include_in_schema=False)
 
     upload_limit = int(s.upload_max_mb * 2**20) * s.upload_max_files + 2**20
     app.add_middleware(BodyLimit, default=max(2**20, desk.settings.max_question_chars * 8),
@@ -74,6 +59,10 @@ def create_app(desk) -> FastAPI:
     return app
 
 
+def _admin_root() -> RedirectResponse:
+    return RedirectResponse("/admin/")
+
+
 def _docs_assets():
     """Swagger UI files shipped in a package (fastapi-offline), so the docs work without internet."""
     try:
@@ -86,66 +75,20 @@ def _docs_assets():
 
 
 def _offline_docs(app: FastAPI, assets) -> None:
-    from fastapi.openapi.docs import get_swagger_ui_html
     from fastapi.staticfiles import StaticFiles
 
     app.mount("/api/v1/docs-static", StaticFiles(directory=str(assets)), name="docs-static")
-
-    @app.get("/api/v1/docs", include_in_schema=False)
-    def docs():
-        return get_swagger_ui_html(openapi_url="/api/v1/openapi.json", title="helpdesk API",
-                                   swagger_js_url="/api/v1/docs-static/swagger-ui-bundle.js",
-                                   swagger_css_url="/api/v1/docs-static/swagger-ui.css",
-                                   swagger_favicon_url="/api/v1/docs-static/favicon.png")
+    app.add_api_route("/api/v1/docs", _docs, include_in_schema=False)
 
 
-def _error_handlers(app: FastAPI) -> None:
-    async def helpdesk_error(request: Request, exc: HelpdeskError) -> JSONResponse:
-        status = next(code for cls, code in _STATUS if isinstance(exc, cls))
-        message = str(exc)
-        if status == 500:  # the details (paths, hosts, exception text) stay in the log
-            log.error("%s %s failed: %s", request.method, request.url.path, exc)
-            message = "internal error"
-        elif isinstance(exc, StoreUnavailable):
-            log.warning("%s %s: %s", request.method, request.url.path, exc)
-            message = "the knowledge store is unavailable; try again in a moment"
-        headers = {"Retry-After": "10"} if status == 503 else None
-        return JSONResponse({"error": message}, status_code=status, headers=headers)
+def _docs():
+    """Swagger UI from the files mounted at /api/v1/docs-static (no CDN)."""
+    from fastapi.openapi.docs import get_swagger_ui_html
 
-    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        parts = []
-        for e in exc.errors():
-            where = ".".join(str(x) for x in e.get("loc", ()) if x != "body")
-            msg = str(e.get("msg")).removeprefix("Value error, ")
-            parts.append(f"{where}: {msg}" if where else msg)
-        return JSONResponse({"error": "; ".join(parts) or "invalid request"}, status_code=400)
-
-    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code,
-                            headers=getattr(exc, "headers", None))
-
-    async def busy(request: Request, exc: Busy) -> JSONResponse:
-        from bot.prompts import text
-
-        return JSONResponse({"error": text("busy", "en"), "busy": True}, status_code=503,
-                            headers={"Retry-After": str(exc.retry_after)})
-
-    async def limited(request: Request, exc: RateLimited) -> JSONResponse:
-        from .texts import say
-
-        return JSONResponse({"error": say("rate_limited", "en", seconds=exc.retry_after)}, status_code=429,
-                            headers={"Retry-After": str(exc.retry_after)})
-
-    async def crashed(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("%s %s crashed", request.method, request.url.path)
-        return JSONResponse({"error": "internal error"}, status_code=500)
-
-    app.add_exception_handler(HelpdeskError, helpdesk_error)
-    app.add_exception_handler(RequestValidationError, invalid)
-    app.add_exception_handler(HTTPException, http_error)
-    app.add_exception_handler(Busy, busy)
-    app.add_exception_handler(RateLimited, limited)
-    app.add_exception_handler(Exception, crashed)
+    return get_swagger_ui_html(openapi_url="/api/v1/openapi.json", title="helpdesk API",
+                               swagger_js_url="/api/v1/docs-static/swagger-ui-bundle.js",
+                               swagger_css_url="/api/v1/docs-static/swagger-ui.css",
+                               swagger_favicon_url="/api/v1/docs-static/favicon.png")
 
 
 class _TooLarge(Exception):

@@ -14,11 +14,11 @@ from typing import Any
 
 import gradio as gr
 
-from bot.prompts import detect_language, text
+from bot.prompts import detect_language
 from knowledge.errors import HelpdeskError, InputError
 
-from .api import client_of
-from .desk import NotReady
+from .deps import client_of
+from .errors import chat_message, is_fault
 from .gate import Busy, RateLimited
 from .safe_markdown import safe_markdown
 from .texts import i18n, say
@@ -73,11 +73,8 @@ def chat_page(desk) -> gr.Blocks:
         try:  # a refused message is neither kept nor shown back: only the reason is
             desk.check_message(message)
             desk.limiter.check(client_of(request))
-        except InputError as exc:
-            return "", _note(state, str(exc)), state
-        except RateLimited as exc:
-            lang = detect_language(message)
-            return "", _note(state, say("rate_limited", lang, seconds=exc.retry_after)), state
+        except (InputError, RateLimited) as exc:
+            return "", _note(state, chat_message(exc, detect_language(message[:500]))), state
         state["messages"] = state["messages"] + [{"role": "user", "content": safe_markdown(message)}]
         state["pending"] = message
         return "", state["messages"], state
@@ -118,17 +115,10 @@ def chat_page(desk) -> gr.Blocks:
                         state["answers"].update({str(i): turn for i in range(index, len(messages))})
                         state["turns"] += 1
                 yield messages, state
-        except RateLimited as exc:
-            reply["content"] = say("rate_limited", lang, seconds=exc.retry_after)
-        except Busy:
-            reply["content"] = text("busy", lang)
-        except NotReady:
-            reply["content"] = say("starting", lang)
-        except InputError as exc:
-            reply["content"] = str(exc)
-        except HelpdeskError:
-            log.exception("answer failed")
-            reply["content"] = text("error", lang)
+        except (HelpdeskError, Busy, RateLimited) as exc:
+            if is_fault(exc):
+                log.exception("answer failed")
+            reply["content"] = chat_message(exc, lang)
         yield messages, state
 
     def pick_example(state: dict[str, Any], evt: gr.SelectData, request: gr.Request):
@@ -179,13 +169,10 @@ def chat_page(desk) -> gr.Blocks:
                 done = desk.handoff(state["session"], contact, owner=CHAT, client=client_of(request))
                 shown = say("handoff_contact", lang, contact=contact.strip()) if contact.strip() else ""
                 note = say("handoff_done", lang, id=done["id"], contact=shown)
-            except RateLimited as exc:
-                note = say("rate_limited", lang, seconds=exc.retry_after)
-            except InputError as exc:
-                note = str(exc)
-            except HelpdeskError as exc:
-                log.exception("hand-off failed: %s", exc)
-                note = text("error", lang)
+            except (HelpdeskError, RateLimited) as exc:
+                if is_fault(exc):
+                    log.exception("hand-off failed: %s", exc)
+                note = chat_message(exc, lang)
         state["messages"] = state["messages"] + [{"role": "assistant", "content": note}]
         return state["messages"], state
 

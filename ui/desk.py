@@ -28,6 +28,7 @@ from bot.site_keys import SiteKeys
 from knowledge.errors import HelpdeskError, InputError, NotFound
 
 from .auth import AdminAuth
+from .errors import NotReady
 from .gate import Busy, Gate, RateLimiter
 from .handoff import WebhookSender, handoff_payload
 from .inputs import check_text
@@ -36,10 +37,6 @@ from .library import Library
 __all__ = ["Desk", "NotReady"]
 
 log = logging.getLogger("helpdesk.ui")
-
-
-class NotReady(HelpdeskError):
-    """The models or the store are still loading (or failed to load)."""
 
 
 class Desk:

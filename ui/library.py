@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from bot.originals import Originals
-from knowledge.errors import FileTooLarge, HelpdeskError, InputError, NotFound, UnsupportedFile
+from knowledge.errors import HelpdeskError, InputError, NotFound
 
+from .errors import status_of
 from .uploads import check_count, copy_limited, safe_name
 
 __all__ = ["Library", "FAQ_SOURCE"]
@@ -35,10 +36,8 @@ class Library:
 
     def __init__(self, desk):
         self.desk = desk
-        data = Path(desk.settings.data_dir)
         self.originals = Originals(desk.records.engine)  # in the shared database: any replica re-ingests
-        self._legacy = data / "uploads"  # where originals were kept before, one folder per document
-        self.tmp = data / "tmp"
+        self.tmp = Path(desk.settings.data_dir) / "tmp"
         self._lock = threading.RLock()  # one change at a time in this process
 
     @property
@@ -54,21 +53,6 @@ class Library:
             self.seed_demo()
         if self.desk.records.faq():
             self.sync_faq()
-        self._import_legacy(kb)
-
-    def _import_legacy(self, kb) -> None:
-        """Move originals kept in the data dir by earlier versions into the database (once)."""
-        if not self._legacy.is_dir():
-            return
-        from knowledge.manifest import doc_id_for
-
-        kept = self.originals.sources()
-        for d in kb.documents():
-            old = self._legacy / doc_id_for(d.source) / Path(d.source).name
-            if d.source not in kept and old.is_file():
-                self.originals.keep(d.source, old)
-        shutil.rmtree(self._legacy, ignore_errors=True)
-        log.info("moved the kept originals from %s into the database", self._legacy)
 
     def seed_demo(self):
         """Ingest the bundled demo help center (fictional shop, English and Chinese)."""
@@ -125,7 +109,7 @@ class Library:
                     rows[i]["source"] = source
                     staged.append((i, path, source))
                 except HelpdeskError as exc:
-                    rows[i].update(status="failed", error=str(exc), code=_code(exc))
+                    rows[i].update(status="failed", error=str(exc), code=status_of(exc))
             yield _copy(rows)
             for i, path, source in staged:
                 rows[i]["status"] = "ingesting"
@@ -228,14 +212,6 @@ class Library:
         result.pop("session_id", None)
         return {"hits": hits, "min_score": gate, "answer": result,
                 "error": bool(answer and answer.error)}
-
-
-def _code(exc: Exception) -> int:
-    if isinstance(exc, FileTooLarge):
-        return 413
-    if isinstance(exc, UnsupportedFile):
-        return 415
-    return 400
 
 
 def _copy(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""One answer computed in a worker thread and consumed from async code (the API's chat endpoint).
+"""One answer computed in a worker thread and consumed from async code (the chat turn of the API and the widget).
 
 The Bot streams from a blocking generator; running it on its own thread keeps the event loop free,
 and a client that goes away sets a flag that stops the answer at its next token, giving the
@@ -58,10 +58,6 @@ class AnswerRun:
                 yield item
         finally:
             self.cancelled.set()
-
-    def cancel(self) -> None:
-        """Stop the answer at its next event (the client went away)."""
-        self.cancelled.set()
 
 
 def sse(kind: str, data: Any) -> str:

@@ -23,29 +23,26 @@ import gzip
 import hashlib
 import math
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import anyio
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 
-from bot.prompts import detect_language
 from bot.site_keys import BadToken, SiteKeys
 
-from .api import answer_response, client_of, refusal
+from .deps import ERR, DeskDep, client_of, require_admin
 from .gate import RateLimited
 from .inputs import SafeText
-from .texts import say
+from .turn import BudgetSpent, chat_turn
 
-__all__ = ["widget_router", "WidgetCors", "WIDGET_JS"]
+__all__ = ["router", "WidgetCors", "WIDGET_JS"]
 
 WIDGET_JS = Path(__file__).parent / "static" / "widget.js"
 _PREFIX = "/api/v1/widget/"
 RESUME_DAYS = 30  # how long a widget may come back to its conversation with an expired token
-_ERR = {"model": dict[str, str]}
 
 
 class SiteKeyRequest(BaseModel):
@@ -87,144 +84,149 @@ class WidgetHandoff(BaseModel):
     message: SafeText = Field("", max_length=4000)
 
 
-def widget_router(desk, keys: SiteKeys, admin) -> APIRouter:
-    """``/widget.js``, the admin's site-key endpoints and the widget's endpoints over one Desk."""
-    router = APIRouter()
-    bearer = HTTPBearer(auto_error=False, description="A widget token from /api/v1/widget/session.")
+router = APIRouter()
+_sites = APIRouter(prefix="/api/v1/site-keys", dependencies=[Depends(require_admin)], tags=["site keys"],
+                   responses={400: ERR, 401: ERR, 404: ERR})
+_bearer = HTTPBearer(auto_error=False, description="A widget token from /api/v1/widget/session.")
 
-    @router.get("/widget.js", include_in_schema=False)
-    def script(request: Request) -> Response:
-        body, packed, etag = _script(WIDGET_JS.stat().st_mtime_ns)
-        headers = {"ETag": etag, "Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*",
-                   "X-Content-Type-Options": "nosniff", "Vary": "Accept-Encoding"}
-        if request.headers.get("if-none-match") == etag:
-            return Response(status_code=304, headers=headers)
-        if "gzip" in request.headers.get("accept-encoding", ""):
-            body, headers["Content-Encoding"] = packed, "gzip"
-        return Response(body, media_type="application/javascript; charset=utf-8", headers=headers)
 
-    # -- admin: site keys --------------------------------------------------------------------
+@router.get("/widget.js", include_in_schema=False)
+def script(request: Request) -> Response:
+    """The widget's script, cached by ETag and gzipped when the browser takes it."""
+    body, packed, etag = _script(WIDGET_JS.stat().st_mtime_ns)
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=300", "Access-Control-Allow-Origin": "*",
+               "X-Content-Type-Options": "nosniff", "Vary": "Accept-Encoding"}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        body, headers["Content-Encoding"] = packed, "gzip"
+    return Response(body, media_type="application/javascript; charset=utf-8", headers=headers)
 
-    guarded = APIRouter(prefix="/api/v1/site-keys", dependencies=[Depends(admin)], tags=["site keys"],
-                        responses={400: _ERR, 401: _ERR, 404: _ERR})
 
-    @guarded.post("", status_code=201)
-    def create_key(body: SiteKeyRequest) -> dict[str, Any]:
-        """Create a public site key for a website, limited to its origins."""
-        return keys.create(body.name, body.origins, body.daily_budget)
+# -- admin: site keys ------------------------------------------------------------------------
 
-    @guarded.get("")
-    def list_keys(revoked: bool = False) -> dict[str, Any]:
-        """Active site keys (and revoked ones with ``?revoked=true``)."""
-        return {"site_keys": keys.list(include_revoked=revoked)}
+@_sites.post("", status_code=201)
+def create_key(body: SiteKeyRequest, desk: DeskDep) -> dict[str, Any]:
+    """Create a public site key for a website, limited to its origins."""
+    return desk.site_keys.create(body.name, body.origins, body.daily_budget)
 
-    @guarded.delete("/{key_id}")
-    def revoke_key(key_id: str) -> dict[str, Any]:
-        """Revoke a site key: its tokens stop working at once."""
-        keys.revoke(key_id)
-        return {"id": key_id, "status": "revoked"}
 
-    router.include_router(guarded)
+@_sites.get("")
+def list_keys(desk: DeskDep, revoked: bool = False) -> dict[str, Any]:
+    """Active site keys (and revoked ones with ``?revoked=true``)."""
+    return {"site_keys": desk.site_keys.list(include_revoked=revoked)}
 
-    # -- the widget --------------------------------------------------------------------------
 
-    def authorized(request: Request,
-                   credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> dict[str, Any]:
-        if credentials is None:
-            raise HTTPException(401, "a widget token is required (Authorization: Bearer <token>)")
+@_sites.delete("/{key_id}")
+def revoke_key(key_id: str, desk: DeskDep) -> dict[str, Any]:
+    """Revoke a site key: its tokens stop working at once."""
+    desk.site_keys.revoke(key_id)
+    return {"id": key_id, "status": "revoked"}
+
+
+router.include_router(_sites)
+
+
+# -- the widget ------------------------------------------------------------------------------
+
+def authorized(request: Request, desk: DeskDep,
+               credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> dict[str, Any]:
+    """The token's claims and site key: 401 without a valid token, 403 for a revoked key or another origin."""
+    keys = desk.site_keys
+    if credentials is None:
+        raise HTTPException(401, "a widget token is required (Authorization: Bearer <token>)")
+    try:
+        claims = keys.verify(credentials.credentials)
+    except BadToken as exc:
+        raise HTTPException(401, str(exc)) from exc
+    key = keys.get(claims["key_id"])
+    if key is None:
+        raise HTTPException(403, "this site key was revoked")
+    _check_origin(keys, key, request)
+    if desk.records.session_owner(claims["session_id"]) != _owner(key):
+        raise HTTPException(401, "this token's conversation is unknown: get a new token from "
+                                 "/api/v1/widget/session")
+    return {**claims, "key": key}
+
+
+Authorized = Annotated[dict[str, Any], Depends(authorized)]
+
+
+@router.post("/api/v1/widget/session", tags=["widget"], responses={400: ERR, 403: ERR, 429: ERR})
+def session(body: SessionRequest, request: Request, desk: DeskDep) -> dict[str, Any]:
+    """Trade a site key for a short-lived token (403 unless the page's Origin is allowed)."""
+    keys = desk.site_keys
+    key = keys.find(body.site_key)
+    if key is None:
+        raise HTTPException(403, "unknown or revoked site key")
+    _check_origin(keys, key, request)
+    desk.limiter.count(f"w-token:{client_of(request)}", desk.settings.widget.tokens_per_minute)
+    sid = _resumed(desk, body.resume, key) or desk.records.start_session(_owner(key))
+    token, ttl = keys.mint(key, sid, desk.settings.widget.token_ttl_s)
+    return {"token": token, "expires_in": ttl, "session_id": sid}
+
+
+@router.post("/api/v1/widget/chat", tags=["widget"],
+             responses={200: {"content": {"text/event-stream": {}}}, 400: ERR, 401: ERR, 403: ERR,
+                        429: ERR, 503: ERR})
+async def chat(body: WidgetChat, request: Request, desk: DeskDep, auth: Authorized):
+    """Answer a message in the token's conversation (as server-sent events with ``stream``)."""
+    w, key, sid = desk.settings.widget, auth["key"], auth["session_id"]
+    budget = w.daily_messages if key["daily_budget"] is None else key["daily_budget"]
+    client = client_of(request)
+
+    def admit() -> None:
+        desk.limiter.count(f"w-session:{sid}", w.session_per_minute)
+        desk.limiter.count(f"w-ip:{client}", w.ip_per_minute)
+        if budget:  # one address gets a small share of the day's budget, not all of it
+            desk.limiter.count(f"w-day-ip:{key['id']}:{client}", math.ceil(budget * w.ip_daily_share), 86400)
+        if budget == 0:
+            raise BudgetSpent(60)
         try:
-            claims = keys.verify(credentials.credentials)
-        except BadToken as exc:
-            raise HTTPException(401, str(exc)) from exc
-        key = keys.get(claims["key_id"])
-        if key is None:
-            raise HTTPException(403, "this site key was revoked")
-        _check_origin(keys, key, request)
-        if desk.records.session_owner(claims["session_id"]) != _owner(key):
-            raise HTTPException(401, "this token's conversation is unknown: get a new token from "
-                                     "/api/v1/widget/session")
-        return {**claims, "key": key}
-
-    @router.post("/api/v1/widget/session", tags=["widget"], responses={400: _ERR, 403: _ERR, 429: _ERR})
-    def session(body: SessionRequest, request: Request) -> dict[str, Any]:
-        """Trade a site key for a short-lived token (403 unless the page's Origin is allowed)."""
-        key = keys.find(body.site_key)
-        if key is None:
-            raise HTTPException(403, "unknown or revoked site key")
-        _check_origin(keys, key, request)
-        desk.limiter.count(f"w-token:{client_of(request)}", desk.settings.widget.tokens_per_minute)
-        sid = _resumed(body.resume, key) or desk.records.start_session(_owner(key))
-        token, ttl = keys.mint(key, sid, desk.settings.widget.token_ttl_s)
-        return {"token": token, "expires_in": ttl, "session_id": sid}
-
-    def _resumed(token: str | None, key: dict[str, Any]) -> str | None:
-        """The conversation of an earlier token of ``key`` (expired too, within RESUME_DAYS), or None."""
-        if not token:
-            return None
-        try:
-            claims = keys.verify(token, expired_ok_s=RESUME_DAYS * 86400)
-        except BadToken:
-            return None
-        sid = claims["session_id"]
-        same = claims["key_id"] == key["id"] and desk.records.session_owner(sid) == _owner(key)
-        return sid if same else None
-
-    @router.post("/api/v1/widget/chat", tags=["widget"],
-                 responses={200: {"content": {"text/event-stream": {}}}, 400: _ERR, 401: _ERR, 403: _ERR,
-                            429: _ERR, 503: _ERR})
-    async def chat(body: WidgetChat, request: Request, auth: dict = Depends(authorized)):
-        """Answer a message in the token's conversation (as server-sent events with ``stream``)."""
-        desk.require_bot()
-        message = desk.check_message(body.message)
-        lang = detect_language(message)
-        w, key = desk.settings.widget, auth["key"]
-        budget = w.daily_messages if key["daily_budget"] is None else key["daily_budget"]
-
-        client = client_of(request)
-
-        def limits() -> None:
-            desk.limiter.count(f"w-session:{auth['session_id']}", w.session_per_minute)
-            desk.limiter.count(f"w-ip:{client}", w.ip_per_minute)
-            if budget:  # one address gets a small share of the day's budget, not all of it
-                desk.limiter.count(f"w-day-ip:{key['id']}:{client}", math.ceil(budget * w.ip_daily_share), 86400)
-
-        try:
-            await run_in_threadpool(limits)
+            desk.limiter.count(f"w-day:{key['id']}", budget, 86400)
         except RateLimited as exc:
-            return refusal(429, say("rate_limited", lang, seconds=exc.retry_after), exc.retry_after,
-                           rate_limited=True)
-        try:
-            if budget == 0:
-                raise RateLimited(60)
-            await run_in_threadpool(desk.limiter.count, f"w-day:{key['id']}", budget, 86400)
-        except RateLimited as exc:
-            return refusal(429, say("budget", lang), exc.retry_after, budget_exhausted=True)
-        return await answer_response(desk, message, auth["session_id"], body.stream, lang)
+            raise BudgetSpent(exc.retry_after) from exc
 
-    @router.post("/api/v1/widget/feedback", tags=["widget"], status_code=201,
-                 responses={400: _ERR, 401: _ERR, 403: _ERR, 404: _ERR})
-    def feedback(body: WidgetFeedback, request: Request, auth: dict = Depends(authorized)) -> dict[str, Any]:
-        """Thumbs up or down on an answer of the token's conversation (the last one by default)."""
-        fid = desk.feedback(auth["session_id"], body.rating, body.comment, body.turn, owner=_owner(auth["key"]),
-                            client=client_of(request))
-        return {"id": fid, "status": "recorded"}
+    return await chat_turn(desk, body.message, body.stream, admit=admit, session=lambda: sid)
 
-    @router.post("/api/v1/widget/handoff", tags=["widget"], status_code=201,
-                 responses={400: _ERR, 401: _ERR, 403: _ERR, 429: _ERR})
-    def handoff(body: WidgetHandoff, request: Request, auth: dict = Depends(authorized)) -> dict[str, Any]:
-        """Ask for a person: the conversation goes to the support team (and the hand-off webhook)."""
-        return desk.handoff(auth["session_id"], body.contact, body.message, owner=_owner(auth["key"]),
-                            client=client_of(request))
 
-    @router.get("/api/v1/widget/history", tags=["widget"], responses={401: _ERR, 403: _ERR})
-    def history(auth: dict = Depends(authorized)) -> dict[str, Any]:
-        """The token's conversation so far, so that a reloaded page shows it again."""
-        turns = desk.records.transcript(auth["session_id"])
-        return {"session_id": auth["session_id"],
-                "turns": [{k: t[k] for k in ("question", "answer", "refused", "canned", "sources", "feedback")}
-                          for t in turns]}
+@router.post("/api/v1/widget/feedback", tags=["widget"], status_code=201,
+             responses={400: ERR, 401: ERR, 403: ERR, 404: ERR})
+def feedback(body: WidgetFeedback, request: Request, desk: DeskDep, auth: Authorized) -> dict[str, Any]:
+    """Thumbs up or down on an answer of the token's conversation (the last one by default)."""
+    fid = desk.feedback(auth["session_id"], body.rating, body.comment, body.turn, owner=_owner(auth["key"]),
+                        client=client_of(request))
+    return {"id": fid, "status": "recorded"}
 
-    return router
+
+@router.post("/api/v1/widget/handoff", tags=["widget"], status_code=201,
+             responses={400: ERR, 401: ERR, 403: ERR, 429: ERR})
+def handoff(body: WidgetHandoff, request: Request, desk: DeskDep, auth: Authorized) -> dict[str, Any]:
+    """Ask for a person: the conversation goes to the support team (and the hand-off webhook)."""
+    return desk.handoff(auth["session_id"], body.contact, body.message, owner=_owner(auth["key"]),
+                        client=client_of(request))
+
+
+@router.get("/api/v1/widget/history", tags=["widget"], responses={401: ERR, 403: ERR})
+def history(desk: DeskDep, auth: Authorized) -> dict[str, Any]:
+    """The token's conversation so far, so that a reloaded page shows it again."""
+    turns = desk.records.transcript(auth["session_id"])
+    return {"session_id": auth["session_id"],
+            "turns": [{k: t[k] for k in ("question", "answer", "refused", "canned", "sources", "feedback")}
+                      for t in turns]}
+
+
+def _resumed(desk, token: str | None, key: dict[str, Any]) -> str | None:
+    """The conversation of an earlier token of ``key`` (expired too, within RESUME_DAYS), or None."""
+    if not token:
+        return None
+    try:
+        claims = desk.site_keys.verify(token, expired_ok_s=RESUME_DAYS * 86400)
+    except BadToken:
+        return None
+    sid = claims["session_id"]
+    same = claims["key_id"] == key["id"] and desk.records.session_owner(sid) == _owner(key)
+    return sid if same else None
 
 
 def _owner(key: dict[str, Any]) -> str:
