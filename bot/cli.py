@@ -16,6 +16,7 @@ from functools import wraps
 from pathlib import Path
 
 import click
+from pydantic import ValidationError
 
 from knowledge.errors import HelpdeskError, InputError
 
@@ -73,7 +74,11 @@ def main(ctx: click.Context, data_dir: Path | None) -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     try:
         settings = Settings()
-    except Exception as exc:  # pydantic's ValidationError names the bad variable
+    except ValidationError as exc:  # names each bad variable, never its value: it may be a secret
+        problems = "; ".join(f"HELPDESK_{'__'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+                             for e in exc.errors(include_input=False))
+        raise click.UsageError(f"invalid settings: {problems}") from exc
+    except Exception as exc:  # pydantic-settings' SettingsError names the variable it could not parse
         raise click.UsageError(f"invalid settings: {exc}") from exc
     if data_dir is not None:
         settings.data_dir = data_dir

@@ -11,7 +11,7 @@ from knowledge.migrate import ensure_current
 from knowledge.search import CrossEncoderReranker, Searcher
 from knowledge.store import KnowledgeBase, make_client
 
-from .settings import Settings
+from .settings import Settings, reveal
 
 __all__ = ["Knowledge", "open_knowledge", "build_bot", "answer_style", "question_translator"]
 
@@ -38,7 +38,8 @@ def _embedder(name: str) -> Embedder:
 def open_knowledge(settings: Settings, kb_name: str | None = None, *, progress: bool = True) -> Knowledge:
     """Open the configured store and knowledge base, rebuilding it if the embedder changed."""
     embedder = _embedder(settings.embedder)
-    client = make_client(settings.data_dir, settings.chroma_url, settings.chroma_headers)
+    headers = {name: reveal(value) for name, value in settings.chroma_headers.items()}
+    client = make_client(settings.data_dir, settings.chroma_url, headers)
     kb = KnowledgeBase.open(client, embedder, kb_name or settings.kb)
     ensure_current(kb, chunk_tokens=settings.ingest.chunk_tokens, progress=progress)
     calibration = load_or_calibrate(embedder, settings.data_dir / "calibration.json")
@@ -66,7 +67,7 @@ def build_bot(settings: Settings | None = None, *, kb_name: str | None = None, p
 
     settings = settings or Settings()
     knowledge = open_knowledge(settings, kb_name, progress=progress)
-    conversations = ConversationStore(database_url(settings.database_url, settings.data_dir))
+    conversations = ConversationStore(database_url(reveal(settings.database_url), settings.data_dir))
     r = settings.retrieval
     options = BotOptions(top_k=r.top_k, min_score=r.min_score, min_score_offsets=dict(r.min_score_offsets),
                          faq_min_score=r.faq_min_score, faq_min_cosine=r.faq_min_cosine,

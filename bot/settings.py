@@ -1,8 +1,11 @@
-"""One typed settings tree, read from the environment (prefix ``HELPDESK_``, ``__`` nests).
+"""One typed settings tree, read from the environment (prefix ``HELPDESK_``, ``__`` nests) and
+from a ``.env`` file in the working directory, the environment winning over the file.
 
 Load it explicitly with ``Settings()``; nothing reads the environment at import time.
 The flat fields are the documented contract (DESIGN.md); the nested groups are tuning knobs,
-e.g. ``HELPDESK_RETRIEVAL__TOP_K=6`` or ``HELPDESK_LLM__THREADS=4``.
+e.g. ``HELPDESK_RETRIEVAL__TOP_K=6`` or ``HELPDESK_LLM__THREADS=4``. Secrets (passwords, keys,
+URLs that carry credentials) are ``SecretStr``: a repr, a log line or a dump shows ``**********``;
+:func:`reveal` gives the text to the one place that uses it.
 """
 
 from __future__ import annotations
@@ -10,12 +13,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from knowledge.limits import ParseLimits
 
-__all__ = ["Settings", "IngestSettings", "RetrievalSettings", "LlmSettings", "ServerSettings", "WidgetSettings"]
+__all__ = ["Settings", "IngestSettings", "RetrievalSettings", "LlmSettings", "ServerSettings", "WidgetSettings",
+           "reveal"]
+
+
+def reveal(secret: SecretStr | None) -> str | None:
+    """The text of a secret setting (None when unset), for the code that sends or checks it."""
+    return secret.get_secret_value() if secret is not None else None
 
 
 class IngestSettings(BaseModel):
@@ -118,10 +127,11 @@ class ServerSettings(BaseModel):
     )
     upload_max_mb: float = Field(20.0, gt=0, description="Largest file the admin may upload.")
     upload_max_files: int = Field(50, ge=1, description="Most files in one upload.")
-    handoff_webhook_url: str | None = Field(
-        None, description="URL that receives each hand-off (transcript and sources) as a JSON POST."
+    handoff_webhook_url: SecretStr | None = Field(
+        None, description="URL that receives each hand-off (transcript and sources) as a JSON POST "
+                          "(secret: such URLs often carry a token)."
     )
-    handoff_webhook_secret: str | None = Field(
+    handoff_webhook_secret: SecretStr | None = Field(
         None, description="If set, hand-off POSTs are signed by the Standard Webhooks scheme (webhook-id, "
                           "webhook-timestamp, webhook-signature); 'whsec_<base64>' or any text as the key.",
     )
@@ -189,12 +199,13 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="HELPDESK_", env_nested_delimiter="__", extra="ignore",
         env_ignore_empty=True,  # compose passes unset variables as "": they mean "not set"
+        env_file=".env", env_file_encoding="utf-8",  # relative: the working directory's, read on each load
     )
 
     data_dir: Path = Field(Path("./helpdesk-data"), description="Data, embedded Chroma, SQLite, model cache.")
     kb: str = Field("default", description="The knowledge base used when none is named.")
     chroma_url: str | None = Field(None, description="A Chroma server URL; unset means embedded.")
-    chroma_headers: dict[str, str] = Field(
+    chroma_headers: dict[str, SecretStr] = Field(
         default_factory=dict,
         description="Extra headers for the Chroma server, e.g. {'Authorization': 'Bearer …'}.",
     )
@@ -219,10 +230,12 @@ class Settings(BaseSettings):
                     "measures every style; see README), generate with any other model.",
     )
     openai_base_url: str | None = Field(None, description="Base URL of an OpenAI-compatible server.")
-    openai_api_key: str | None = Field(None, description="Key for that server.")
-    database_url: str | None = Field(None, description="SQLAlchemy URL; unset means SQLite in data_dir.")
-    admin_api_key: str | None = Field(None, description="Bearer key for the admin API; unset turns it off.")
-    admin_password: str | None = Field(None, description="Admin console password; generated if unset.")
+    openai_api_key: SecretStr | None = Field(None, description="Key for that server.")
+    database_url: SecretStr | None = Field(
+        None, description="SQLAlchemy URL; unset means SQLite in data_dir (secret: it may hold a password)."
+    )
+    admin_api_key: SecretStr | None = Field(None, description="Bearer key for the admin API; unset turns it off.")
+    admin_password: SecretStr | None = Field(None, description="Admin console password; generated if unset.")
 
     max_question_chars: int = Field(4000, ge=10, description="Longer questions are refused.")
 

@@ -23,7 +23,7 @@ from bot.bot import Event
 from bot.conversation import ConversationStore, database_url, short_id
 from bot.prompts import detect_language, text
 from bot.records import Records
-from bot.settings import Settings
+from bot.settings import Settings, reveal
 from bot.site_keys import SiteKeys
 from knowledge.errors import HelpdeskError, InputError, NotFound
 
@@ -47,12 +47,12 @@ class Desk:
         s = settings.server
         self.gate = Gate(s.concurrency, s.queue_size, s.queue_timeout_s)
         self.limiter = RateLimiter(records, s.rate_limit_per_minute)
-        self.auth = AdminAuth(records, user=s.admin_user, password=settings.admin_password,
-                              api_key=settings.admin_api_key, free_attempts=s.login_attempts,
+        self.auth = AdminAuth(records, user=s.admin_user, password=reveal(settings.admin_password),
+                              api_key=reveal(settings.admin_api_key), free_attempts=s.login_attempts,
                               backoff_s=s.login_backoff_s)
         self.library = Library(self)
         self.site_keys = SiteKeys(records)
-        self.webhook = (WebhookSender(s.handoff_webhook_url, s.handoff_webhook_secret, records)
+        self.webhook = (WebhookSender(reveal(s.handoff_webhook_url), reveal(s.handoff_webhook_secret), records)
                         if s.handoff_webhook_url else None)
         self.bot = bot
         self.state, self.error = ("ready", None) if bot is not None else ("loading", None)
@@ -61,7 +61,7 @@ class Desk:
     @classmethod
     def from_settings(cls, settings: Settings) -> Desk:
         """A Desk on the configured database; the Bot is loaded later by :meth:`load`."""
-        return cls(settings, Records(database_url(settings.database_url, settings.data_dir)))
+        return cls(settings, Records(database_url(reveal(settings.database_url), settings.data_dir)))
 
     # -- life cycle --------------------------------------------------------------------------
 

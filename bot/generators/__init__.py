@@ -10,6 +10,7 @@ from typing import Any
 
 from knowledge.errors import InputError
 
+from ..settings import reveal
 from .base import Generator, Message, cut_at_stop, estimate_tokens, within_deadline
 from .langchain import LangChainGenerator
 from .llama_cpp import LlamaCppGenerator
@@ -59,7 +60,7 @@ def make_generator(settings: Any, *, chat_model: Any = None) -> Generator:
         case "openai":
             return OpenAIGenerator(
                 _require_base_url(settings, "openai"),
-                settings.openai_api_key,
+                reveal(settings.openai_api_key),
                 model=settings.model,
                 max_tokens=llm.max_tokens,
                 temperature=llm.temperature,
@@ -95,7 +96,7 @@ def _chat_openai(settings: Any) -> Any:
     llm = settings.llm
     return ChatOpenAI(
         base_url=_require_base_url(settings, "langchain"),
-        api_key=settings.openai_api_key or "unused",
+        api_key=reveal(settings.openai_api_key) or "unused",
         model=settings.model,
         max_tokens=llm.max_tokens,
         temperature=llm.temperature,

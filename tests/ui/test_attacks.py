@@ -34,6 +34,7 @@ pytestmark = pytest.mark.integration
 
 ADMIN = {"Authorization": f"Bearer {API_KEY}"}
 FAQ_Q = "How long do I have to return an item?"  # in the demo FAQ: answered word for word, no model
+UNUSED_SECRETS = ("sk-attack-openai-key-4711", "attack-chroma-token-0815")
 HOOK_SECRET = "whsec_" + base64.b64encode(b"attack-test-webhook-secret-0123").decode()
 RATE, HANDOFFS, TOKENS, LOGINS, BACKOFF = 5, 2, 6, 3, 4
 _ips = (f"10.66.{i // 250}.{i % 250 + 1}" for i in itertools.count())
@@ -77,7 +78,10 @@ def server(tmp_path_factory, chat_model, hook):
            "HELPDESK_SERVER__HANDOFFS_PER_HOUR": str(HANDOFFS),
            "HELPDESK_SERVER__LOGIN_ATTEMPTS": str(LOGINS), "HELPDESK_SERVER__LOGIN_BACKOFF_S": str(BACKOFF),
            "HELPDESK_SERVER__HANDOFF_WEBHOOK_URL": hook[0], "HELPDESK_SERVER__HANDOFF_WEBHOOK_SECRET": HOOK_SECRET,
-           "HELPDESK_WIDGET__TOKENS_PER_MINUTE": str(TOKENS), "HELPDESK_WIDGET__IP_DAILY_SHARE": "0.05"}
+           "HELPDESK_WIDGET__TOKENS_PER_MINUTE": str(TOKENS), "HELPDESK_WIDGET__IP_DAILY_SHARE": "0.05",
+           # set but unused here (llama.cpp, embedded Chroma): they must not reach the log either
+           "HELPDESK_OPENAI_API_KEY": UNUSED_SECRETS[0],
+           "HELPDESK_CHROMA_HEADERS": f'{{"Authorization": "Bearer {UNUSED_SECRETS[1]}"}}'}
     with helpdesk_server(tmp_path_factory.mktemp("attacks") / "data", chat_model, env) as s:
         yield s
 
@@ -442,3 +446,11 @@ def test_health_says_the_state_and_nothing_internal(api, server):
     assert set(body) <= {"status", "uptime_s", "documents", "chunks", "generator", "embedder", "answering",
                          "waiting"}
     assert str(server.data_dir) not in json.dumps(body) and os.sep + "models" not in json.dumps(body)
+
+
+def test_the_log_shows_the_first_admin_password_once_and_no_other_secret(server):
+    log = server.log_text()
+    password = _admin_password(server)
+    assert log.count(password) == 1  # printed once on first start, as the one way to learn it
+    for secret in (API_KEY, HOOK_SECRET, "receiver-secret", *UNUSED_SECRETS):
+        assert secret not in log, secret
