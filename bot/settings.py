@@ -19,7 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from knowledge.limits import ParseLimits
 
 __all__ = ["Settings", "IngestSettings", "RetrievalSettings", "LlmSettings", "ServerSettings", "WidgetSettings",
-           "reveal"]
+           "reveal", "SyncSettings"]
 
 
 def reveal(secret: SecretStr | None) -> str | None:
@@ -193,6 +193,33 @@ class WidgetSettings(BaseModel):
     )
 
 
+class SyncSettings(BaseModel):
+    """Websites as knowledge: how far and how politely a crawl goes (knowledge/web)."""
+
+    allow_private: bool = Field(
+        False, description="Crawl private, loopback and link-local addresses (an intranet; the tests). "
+                           "Off, such addresses are refused, redirects included.",
+    )
+    max_pages: int = Field(500, ge=1, description="Pages fetched per source and sync.")
+    depth: int = Field(10, ge=0, description="Clicks from the start page a crawl follows (a sitemap has no depth).")
+    max_page_mb: float = Field(10.0, gt=0, description="A page or document larger than this is not fetched.")
+    page_seconds: float = Field(20.0, gt=0, description="Time one page may take to arrive.")
+    delay_seconds: float = Field(
+        0.5, ge=0, description="Least time between two requests to one host (a longer robots.txt Crawl-delay wins, up to 10 s).",
+    )
+    connections: int = Field(2, ge=1, le=8, description="Requests to one site at the same time.")
+    user_agent: str = Field("helpdesk-sync/0.1", min_length=1, description="User-Agent sent, and matched in robots.txt.")
+
+    def options(self):
+        """The crawl options for the knowledge package (``knowledge.web.CrawlOptions``)."""
+        from knowledge.web import CrawlOptions
+
+        return CrawlOptions(max_pages=self.max_pages, depth=self.depth, max_page_mb=self.max_page_mb,
+                            page_seconds=self.page_seconds, delay_seconds=self.delay_seconds,
+                            connections=self.connections, allow_private=self.allow_private,
+                            user_agent=self.user_agent)
+
+
 class Settings(BaseSettings):
     """Everything configurable, with the documented defaults."""
 
@@ -244,6 +271,7 @@ class Settings(BaseSettings):
     llm: LlmSettings = Field(default_factory=LlmSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     widget: WidgetSettings = Field(default_factory=WidgetSettings)
+    sync: SyncSettings = Field(default_factory=SyncSettings)
 
     @property
     def model_cache(self) -> Path:

@@ -91,8 +91,10 @@ class _Crawl:
         if got.not_modified and record is not None:
             page = Page(got.url, source, "unchanged", content_type=got.content_type, depth=depth,
                         etag=got.etag or record.etag, last_modified=got.last_modified or record.last_modified,
-                        hash=record.hash)
-            return self._once(page), []
+                        hash=record.hash, links=record.links)
+            return self._once(page), record.links
+        if got.robots and record is None and depth > 0:
+            return None, []  # a link the site asks crawlers not to follow: not news
         if got.status in (404, 410):
             if record is None:
                 return Page(got.url, got.url, "failed", f"HTTP {got.status}", depth=depth), []
@@ -103,6 +105,7 @@ class _Crawl:
         links: list[str] = []
         if got.content_type in ("text/html", "application/xhtml+xml"):
             links, canonical = page_links(got.content, got.url)
+            links = [link for link in links if link in self.scope]
             if canonical and canonical in self.scope:
                 source = canonical
                 self.seen.add(canonical)
@@ -110,7 +113,7 @@ class _Crawl:
         digest = hashlib.sha256(got.content).hexdigest()
         status = "added" if record is None else "unchanged" if record.hash == digest else "updated"
         page = Page(got.url, source, status, content=got.content, content_type=got.content_type,
-                    etag=got.etag, last_modified=got.last_modified, hash=digest, depth=depth)
+                    etag=got.etag, last_modified=got.last_modified, hash=digest, depth=depth, links=links)
         return self._once(page), links
 
     def _once(self, page: Page) -> Page | None:

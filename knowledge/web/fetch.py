@@ -60,6 +60,7 @@ class Fetched:
     last_modified: str | None = None
     error: str | None = None  # why there is no page: refused, too large, timeout, HTTP 500 ...
     transient: bool = False  # a failure that a later try may not meet (5xx, timeout, no connection)
+    robots: bool = False  # not fetched: robots.txt disallows it
     redirects: list[str] = field(default_factory=list)
 
     @property
@@ -156,7 +157,8 @@ class Fetcher:
                                redirects=hops)
             refused = self.robots.refusal(current) if scope is not None else None
             if refused:
-                return Fetched(current, error=refused.reason, transient=refused.transient, redirects=hops)
+                return Fetched(current, error=refused.reason, transient=refused.transient, robots=True,
+                               redirects=hops)
             result, location = self._once(current, headers, accept, max_bytes)
             if location is None:
                 result.redirects = hops

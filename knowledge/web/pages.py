@@ -4,7 +4,7 @@ are documents (the types ``knowledge/loaders.py`` reads, by Content-Type and suf
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import httpx
@@ -60,6 +60,7 @@ class PageRecord:
     etag: str | None = None
     last_modified: str | None = None
     hash: str | None = None
+    links: list[str] = field(default_factory=list)  # an unchanged page (HTTP 304) still leads on
 
     def as_dict(self) -> dict:
         """A JSON-ready copy, for whoever stores the state."""
@@ -86,10 +87,11 @@ class Page:
     last_modified: str | None = None
     hash: str | None = None
     depth: int = 0
+    links: list[str] = field(default_factory=list)  # in-scope links of an HTML page
 
     def record(self) -> PageRecord:
         """The state to keep for this page."""
-        return PageRecord(self.url, self.etag, self.last_modified, self.hash)
+        return PageRecord(self.url, self.etag, self.last_modified, self.hash, list(self.links))
 
     @property
     def suffix(self) -> str | None:
