@@ -33,7 +33,7 @@ class Resource:
     headers: dict[str, str] = field(default_factory=dict)
     wait_s: float = 0.0  # before the headers
     drip_s: float = 0.0  # between 100-byte pieces of the body
-    validators: bool = True  # send ETag and Last-Modified, answer conditional requests
+    validators: str = "both"  # "both", "etag", "last-modified" or "none": what is sent and honoured
     length: bool = True  # send Content-Length (else the body ends when the connection closes)
     modified: float = field(default_factory=time.time)
 
@@ -44,6 +44,7 @@ class Website:
     def __init__(self):
         self.resources: dict[str, Resource] = {}
         self.log: list[tuple[str, dict[str, str]]] = []
+        self.times: list[tuple[str, float]] = []  # (path, monotonic time) of every request
         self.lock = threading.Lock()
         self.in_flight = self.most_in_flight = 0
 
@@ -64,7 +65,7 @@ class Website:
 
     def redirect(self, path: str, to: str, status: int = 301) -> None:
         """A redirect to ``to`` (a path or a full URL)."""
-        self.resources[path] = Resource(status=status, headers={"Location": to}, validators=False)
+        self.resources[path] = Resource(status=status, headers={"Location": to}, validators="none")
 
     def sitemap(self, path: str, urls: list[str], *, index: bool = False, gz: bool = False) -> None:
         """A sitemap (or a sitemap index) listing ``urls``; gzipped when ``gz``."""
@@ -103,6 +104,7 @@ def _handler(site: Website) -> type[http.server.BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             with site.lock:
                 site.log.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+                site.times.append((self.path, time.monotonic()))
                 site.in_flight += 1
                 site.most_in_flight = max(site.most_in_flight, site.in_flight)
             try:
@@ -115,17 +117,20 @@ def _handler(site: Website) -> type[http.server.BaseHTTPRequestHandler]:
 
         def _answer(self, res: Resource | None) -> None:
             if res is None:
-                res = Resource(b"<h1>Not found</h1>", status=404, validators=False)
+                res = Resource(b"<h1>Not found</h1>", status=404, validators="none")
             time.sleep(res.wait_s)
             headers = dict(res.headers)
             status = res.status
-            if res.validators and status == 200:
-                etag, modified = _etag(res.body), email.utils.formatdate(res.modified, usegmt=True)
-                headers.update({"ETag": etag, "Last-Modified": modified})
+            if status == 200 and res.validators in ("both", "etag"):
+                headers["ETag"] = _etag(res.body)
+                if self.headers.get("If-None-Match") == headers["ETag"]:
+                    status = 304
+            if status == 200 and res.validators in ("both", "last-modified"):
+                headers["Last-Modified"] = email.utils.formatdate(res.modified, usegmt=True)
                 since = self.headers.get("If-Modified-Since")
-                if self.headers.get("If-None-Match") == etag or (
-                        since and not self.headers.get("If-None-Match")
-                        and email.utils.parsedate_to_datetime(since).timestamp() >= int(res.modified)):
+                # If-None-Match wins over If-Modified-Since when the server has ETags (RFC 9110)
+                if since and not ("ETag" in headers and self.headers.get("If-None-Match")) and \
+                        email.utils.parsedate_to_datetime(since).timestamp() >= int(res.modified):
                     status = 304
             body = b"" if status == 304 else res.body
             self.send_response(status)

@@ -62,7 +62,8 @@ _RANK = {"global": 0, "private": 1, "link-local": 1, "loopback": 1, "reserved": 
 def address_kind(address: str) -> str:
     """``global``, ``private``, ``loopback``, ``link-local``, ``reserved``, ``multicast`` or
     ``unspecified``; an IPv6 address that carries an IPv4 one is judged by the stricter of the two."""
-    kinds = [_kind_of(ip) for ip in _embedded(ipaddress.ip_address(address.split("%", 1)[0]))]
+    # The carried IPv4 address first: of equally strict kinds, its own is the one to name.
+    kinds = [_kind_of(ip) for ip in reversed(_embedded(ipaddress.ip_address(address.split("%", 1)[0])))]
     return max(kinds, key=_RANK.__getitem__)
 
 

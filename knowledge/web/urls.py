@@ -71,11 +71,12 @@ class Scope:
 def page_links(html: bytes, base: str) -> tuple[list[str], str | None]:
     """The normalised links of an HTML page that may be pages (in document order, each once),
     and its ``<link rel=canonical>`` if it has one; ``<base href>`` is honoured."""
+    from lxml import etree
     from lxml import html as lxml_html
 
     try:
         root = lxml_html.document_fromstring(html)
-    except (ValueError, TypeError, SyntaxError):  # lxml's ParserError is a ValueError: no document
+    except (etree.ParserError, ValueError):  # nothing that parses as a document: no links
         return [], None
     for href in root.xpath("//base/@href")[:1]:
         base = _join(base, href) or base
