@@ -108,7 +108,7 @@ def _handler(site: Website) -> type[http.server.BaseHTTPRequestHandler]:
                 site.in_flight += 1
                 site.most_in_flight = max(site.most_in_flight, site.in_flight)
             try:
-                self._answer(site.resources.get(self.path))
+                self._answer(site.resources.get(self.path.split("?", 1)[0]))  # queries ignored, as sites do
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (time or size limit): that is what some tests check
             finally:
