@@ -21,7 +21,7 @@ import httpcore
 import httpx
 
 from ..errors import InputError
-from .fetch import CrawlOptions, Fetched, Fetcher
+from .fetch import CrawlOptions, Fetched, Fetcher, SameHost
 from .guard import Refused, check_host
 from .pages import Page, PageRecord, refuse_type
 from .sitemap import looks_like_sitemap, parse_sitemap
@@ -68,18 +68,21 @@ class _Crawl:
 
     def run(self) -> Iterator[Page]:
         self.fetched += 1
-        first = self._get(self.start, sitemap_ok=True)
+        first = self._get(self.start, sitemap_ok=True, scope=SameHost(self.start))
+        if first.redirects and first.url in SameHost(self.start):
+            self.scope = Scope.of(first.url)  # the site's real home (https, a language folder)
         if first.ok and looks_like_sitemap(first.content_type, first.url, first.content):
+            self.fetched = 0  # sitemap files are not pages
             yield from self._sitemap(first)
         else:
             yield from self._links(first)
 
     # -- one page --------------------------------------------------------------------------------
 
-    def _get(self, url: str, *, sitemap_ok: bool = False) -> Fetched:
+    def _get(self, url: str, *, sitemap_ok: bool = False, scope=None) -> Fetched:
         record = self.known.get(self.by_url.get(url, ""))
         accept = _accept_sitemap if sitemap_ok else refuse_type
-        got = self.fetcher.get(url, scope=self.scope, etag=record.etag if record else None,
+        got = self.fetcher.get(url, scope=scope or self.scope, etag=record.etag if record else None,
                                last_modified=record.last_modified if record else None, accept=accept)
         self.seen.update([url, got.url, *got.redirects])
         return got
@@ -101,7 +104,8 @@ class _Crawl:
             return self._once(Page(got.url, source, "gone", f"HTTP {got.status}", depth=depth)), []
         if not got.ok:
             reason = got.error or f"HTTP {got.status} without a page"
-            return Page(got.url, source, "failed", reason, got.transient, depth=depth), []
+            source = self.by_url.get(requested) or requested  # not where a refused redirect pointed
+            return Page(requested, source, "failed", reason, got.transient, depth=depth), []
         links: list[str] = []
         if got.content_type in ("text/html", "application/xhtml+xml"):
             links, canonical = page_links(got.content, got.url)

@@ -20,7 +20,7 @@ from .guard import GuardedBackend, Refused
 from .robots import Robots
 from .urls import Scope, normalise
 
-__all__ = ["CrawlOptions", "Fetched", "Fetcher"]
+__all__ = ["CrawlOptions", "Fetched", "Fetcher", "SameHost"]
 
 _REDIRECTS = (301, 302, 303, 307, 308)
 _ACCEPT = "text/html,application/xhtml+xml,text/markdown,text/plain;q=0.9,*/*;q=0.5"
@@ -81,13 +81,28 @@ class _GuardedTransport(httpx.HTTPTransport):
     ``HTTPTransport.__init__`` builds it; request handling is httpx's own.
     """
 
-    def __init__(self, options: CrawlOptions):  # noqa: super().__init__ would build an unguarded pool
+    def __init__(self, options: CrawlOptions):  # not super().__init__: it would build an unguarded pool
         self._pool = httpcore.ConnectionPool(
             ssl_context=httpx.create_ssl_context(),
             max_connections=options.connections,
             max_keepalive_connections=options.connections,
             network_backend=GuardedBackend(options.allow_private),
         )
+
+
+class SameHost:
+    """A scope of one host name, any scheme, port and path: where a start URL may redirect
+    (``http://`` to ``https://``, ``/`` to ``/en/``) before the crawl takes its scope from there."""
+
+    def __init__(self, url: str):
+        self.host = httpx.URL(url).host
+
+    def __contains__(self, url: str) -> bool:
+        return httpx.URL(url).host == self.host
+
+    def describe(self) -> str:
+        """The scope, for messages."""
+        return f"host {self.host}"
 
 
 class _Pacer:
@@ -125,6 +140,7 @@ class Fetcher:
         self._pacer = _Pacer()
         self.robots = Robots(self._fetch_robots, self.options.user_agent)
         self.requests = 0  # every request made, robots.txt included
+        self._count = threading.Lock()
 
     def __enter__(self) -> Fetcher:
         return self
@@ -136,10 +152,11 @@ class Fetcher:
         """Close the connections."""
         self._client.close()
 
-    def get(self, url: str, *, scope: Scope | None = None, etag: str | None = None,
+    def get(self, url: str, *, scope: Scope | SameHost | None = None, etag: str | None = None,
             last_modified: str | None = None, accept: Callable[[str, str], str | None] | None = None,
             max_bytes: int | None = None) -> Fetched:
-        """GET ``url`` (normalised), following redirects that stay in ``scope``.
+        """GET ``url`` (normalised), following redirects that stay in ``scope`` (and obeying
+        robots.txt there; without a scope, as for robots.txt itself, only the guard applies).
 
         ``etag`` and ``last_modified`` make the request conditional. ``accept(content_type, url)``
         returns why a response is refused (before its body is read), or None to take it.
@@ -177,7 +194,8 @@ class Fetcher:
         options = self.options
         host = httpx.URL(url).host
         self._pacer.wait(host, self.robots.delay(url, options.delay_seconds, options.max_delay_seconds))
-        self.requests += 1
+        with self._count:
+            self.requests += 1
         deadline = time.monotonic() + options.page_seconds
         limit = options.max_page_bytes if max_bytes is None else max_bytes
         try:

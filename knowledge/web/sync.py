@@ -109,9 +109,8 @@ def _ingest(knowledge: KnowledgeTarget, pages: list[Page], state: dict[str, Page
             reports.append(PageReport(page.source, "failed", error=error))
         else:
             state[page.source] = page.record()
-            # The knowledge base may already hold this exact version (a lost state): say so.
-            status = "unchanged" if doc.status == "unchanged" else page.status
-            reports.append(PageReport(page.source, status, doc.chunks))
+            # The knowledge base's word, not the crawl's: it may hold this version already (a lost state).
+            reports.append(PageReport(page.source, doc.status, doc.chunks))
         path.unlink(missing_ok=True)
     return reports
 

@@ -5,6 +5,7 @@ for private addresses on, except where the test is that it is refused."""
 
 from __future__ import annotations
 
+import gzip
 import time
 import uuid
 
@@ -149,6 +150,13 @@ def test_redirects_in_scope_followed_out_of_scope_refused(site):
     assert all(h["host"].startswith("127.0.0.1") for _, h in site.log)  # localhost was never dialled
 
 
+def test_a_start_that_redirects_takes_its_scope_from_where_it_lands(site):
+    site.redirect("/docs", "/help/")
+    with site.served() as root:
+        pages = {p.source.removeprefix(root) for p in crawl(f"{root}/docs", options=FAST)}
+    assert pages == {"/help/", "/help/returns", "/help/shipping/", "/help/shipping/rates"}
+
+
 def test_a_server_error_is_a_transient_failure(site):
     site.put("/help/returns", b"<h1>oops</h1>", status=500)
     site.put("/help/shipping/", b"busy", "text/plain", status=503)
@@ -176,9 +184,12 @@ def test_oversize_pages_are_refused_while_streaming(site):
     big = b"<p>" + b"y" * 50_000 + b"</p>"
     site.put("/help/returns", big)
     site.put("/help/shipping/", big, length=False)  # no Content-Length: counted as it comes
+    # 5 MB of HTML in 5 KB of gzip: the limit counts what it unpacks to
+    site.put("/help/shipping/rates", gzip.compress(b"<p>" + b"0" * 5_000_000), headers={"Content-Encoding": "gzip"})
+    site.page("/help/", "<a href='returns'>r</a> <a href='shipping/'>s</a> <a href='shipping/rates'>b</a>")
     with site.served() as root:
         pages = _pages(root, max_page_mb=0.01)
-    for path in ("/help/returns", "/help/shipping/"):
+    for path in ("/help/returns", "/help/shipping/", "/help/shipping/rates"):
         assert pages[path].status == "failed" and not pages[path].transient
         assert "more than the limit" in pages[path].reason and pages[path].content == b""
 
