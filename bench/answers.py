@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.xquad import emit, load, tutorial_store, write_articles  # noqa: E402
 from bot.evaluate import concise, contains_gold  # noqa: E402
-from bot.prompts import is_refusal  # noqa: E402
+from bot.replies import is_refusal  # noqa: E402
 from knowledge.errors import ModelError  # noqa: E402
 
 HELD_OUT = 6

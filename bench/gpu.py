@@ -43,7 +43,8 @@ def _questions() -> list[str]:
 
 
 def _messages(question: str) -> list[dict[str, str]]:
-    from bot.prompts import build_messages, detect_language
+    from bot.prompts import build_messages
+    from knowledge.lang import detect_language
 
     return build_messages(question, SOURCES, detect_language(question))
 
@@ -109,7 +110,7 @@ def run_transformers(report: dict[str, Any], work: Path) -> tuple[Path | None, A
     from bot.generators import TransformersGenerator
 
     t0 = time.perf_counter()
-    gen = TransformersGenerator("qwen2.5-0.5b", cache_dir=work / "models", max_tokens=MAX_TOKENS)
+    gen = TransformersGenerator("qwen2.5-coder-0.5b", cache_dir=work / "models", max_tokens=MAX_TOKENS)
     entry: dict[str, Any] = {"device": gen.device, "load_s": round(time.perf_counter() - t0, 1),
                              "note": "the generator runs one generate() at a time (a lock): "
                                      "32 chats queue behind each other"}

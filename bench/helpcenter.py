@@ -34,9 +34,9 @@ from bot.evaluate import evaluate, load_cases  # noqa: E402
 STYLES: dict[str, dict[str, Any]] = {
     "extract": {"answer_style": "extract"},  # quotes, packaged 0.5B (for translations)
     "generate": {"answer_style": "generate"},  # the packaged 0.5B writes
-    "generate-1.5b": {"answer_style": "generate", "model": "qwen2.5-1.5b"},  # the packaged 1.5B writes
+    "generate-1.5b": {"answer_style": "generate", "model": "qwen2.5-coder-1.5b"},  # the packaged 1.5B writes
     "compose": {"answer_style": "compose"},  # the 0.5B rewrites the quoted blocks, kept if grounded
-    "compose-1.5b": {"answer_style": "compose", "model": "qwen2.5-1.5b"},  # the same with the 1.5B
+    "compose-1.5b": {"answer_style": "compose", "model": "qwen2.5-coder-1.5b"},  # the same with the 1.5B
 }
 """Answer styles: settings overrides by name. Adding one is one line here."""
 

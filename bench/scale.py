@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         print("PostgreSQL is not installed (apt-get install -y postgresql)", file=sys.stderr)
         return 2
     asked = questions()
-    model = resolve_gguf("qwen2.5-0.5b", MODEL_CACHE, progress=False)
+    model = resolve_gguf("qwen2.5-coder-0.5b", MODEL_CACHE, progress=False)
     with tempfile.TemporaryDirectory(prefix="helpdesk-scale-") as tmp:
         root = Path(tmp)
         print("starting PostgreSQL, chroma run, the llama.cpp server and two replicas…", file=sys.stderr)

@@ -12,7 +12,7 @@ paying with PayPal finds the billing page. Two checks that hold for any help cen
   relevance scale was calibrated on questions: a statement of a problem scores lower against the
   page that answers it (the warranty, a troubleshooting section) than a question would. Such a
   statement is also searched with the words support pages use for problems, and passes a lower
-  gate (``BotOptions.statement_offset``).
+  gate (``STATEMENT_OFFSET`` in ``bot/options.py``).
 - **Prices it does not state.** A question about what something costs needs an amount of money
   in the passages that answer it.
 

@@ -15,9 +15,10 @@ import re
 from dataclasses import dataclass, field
 
 from knowledge.lang import detect_language
+from knowledge.sentences import split_sentences
 from knowledge.types import Chunk
 
-__all__ = ["Block", "parse", "section_blocks", "prose_language", "sentences"]
+__all__ = ["Block", "parse", "section_blocks", "prose_language"]
 
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _ORDERED = re.compile(r"^\s{0,3}(?:\d{1,3}[.)、]|[一二三四五六七八九十]+、)\s*")
@@ -160,7 +161,6 @@ def _block(kind: str, lines: list[str]) -> Block:
 _NUMBERED_HEADING = re.compile(r"^\s*(?:\d{1,2}[.)、]\s*|step\s*\d{1,2}\s*[:.：-]?\s*|步骤\s*\d{1,2}\s*[:：.]?\s*"
                                r"|第\s*[\d一二三四五六七八九十]{1,3}\s*步\s*[:：]?\s*)", re.IGNORECASE)
 _CODE = re.compile(r"(`{3,}|~{3,})[\s\S]*?(?:\1|\Z)")
-_SENTENCE_END = re.compile(r"(?<=[。！？；!?])|(?<=[.;])\s+(?=[A-Z0-9\"'(*`\[])")
 # Characters of each step when a procedure is gathered from its numbered sections.
 STEP_CHARS = {"en": 180, "zh": 90}
 
@@ -192,18 +192,12 @@ def section_blocks(chunks: list[Chunk], chunk: Chunk) -> list[Block]:
     return [Block("steps", lead=f"{lead}:" if lead else "", items=items)] + blocks
 
 
-def sentences(text: str) -> list[str]:
-    """The sentences of a block's prose: Chinese ends at 。！？；, English at . ; ! ? before a space
-    and a capital, digit or markup ("3.5", "e.g. this" and "example.com" stay whole)."""
-    return [p.strip() for p in _SENTENCE_END.split(text) if p and p.strip()]
-
-
 def _opening(text: str) -> str:
     """The opening sentences of a step's text, up to ``STEP_CHARS``."""
     text = " ".join(_CODE.sub(" ", text).split())
     limit = STEP_CHARS[detect_language(text)] if detect_language(text) in STEP_CHARS else STEP_CHARS["en"]
     out = ""
-    for sentence in sentences(text):
+    for sentence in split_sentences(text):
         joined = (out + ("" if detect_language(sentence) == "zh" else " ") + sentence).strip()
         if out and len(joined) > limit:
             break

@@ -16,34 +16,35 @@ numbered sources; an answer in which the model itself says it does not know is m
 from __future__ import annotations
 
 import logging
-import re
 import time
-import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from knowledge.embedders import embed_query
-from knowledge.errors import HelpdeskError, InputError
+from knowledge.errors import HelpdeskError
 from knowledge.keyword import tokenize
+from knowledge.lang import detect_language
 from knowledge.types import Chunk, Hit
 
 from .answer_markdown import whole_markdown
 from .answerable import asks_price, is_problem_statement, states_price, support_wording, unknown_names
 from .blocks import prose_language, section_blocks
 from .compose import compose
+from .context import select_context, without_instructions
 from .conversation import ConversationStore, Turn, short_id, standalone_question
 from .factory import Knowledge
 from .generators.base import Generator
 from .grounding import grounded
-from .prompts import (build_messages, compose_messages, citations, detect_language, is_refusal, select_context, text,
-                      tidy, translation_messages, without_instructions)
+from .messages import check_message
+from .options import STOP, STOP_ZH, BotOptions
+from .prompts import build_messages, compose_messages, translation_messages
+from .replies import CITATION, citations, is_refusal, tidy
+from .texts import text
 
 __all__ = ["Bot", "Answer", "Event"]
 
 log = logging.getLogger("helpdesk.bot")
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass
@@ -56,7 +57,6 @@ class Answer:
     sources: list[dict[str, Any]]
     timings_ms: dict[str, float]
     session_id: str
-    language: str = "en"
     error: bool = False
 
     def as_dict(self) -> dict[str, Any]:
@@ -79,52 +79,13 @@ class Event:
     data: Any = None
 
 
-@dataclass
-class BotOptions:
-    """Tuning of the answer path (from settings)."""
-
-    top_k: int = 4
-    min_score: float = 0.63
-    # Added to min_score for questions in that language (Chinese held-out questions score higher).
-    min_score_offsets: dict[str, float] = field(default_factory=lambda: {"zh": 0.05})
-    # Added to the gate for a problem told as a statement (relevance was calibrated on questions).
-    statement_offset: float = -0.1
-    faq_min_score: float = 0.9
-    faq_min_cosine: float = 0.95
-    context_tokens: int = 90
-    answer_tokens: int = 96
-    max_question_chars: int = 4000
-    stop: list[str] = field(default_factory=lambda: ["\n\n", "Question:", "问题："])
-    # A Chinese answer ends at its first full stop: one sentence, and no paragraph pasted after it.
-    stop_zh: list[str] = field(default_factory=lambda: ["。"])
-    # "generate": the model writes the answer; "extract": the page's blocks are quoted (the model
-    # only translates them when they are in another language than the question), see
-    # bot/compose.py; "compose": the model rewrites the quoted blocks, kept only when grounded.
-    answer_style: str = "generate"
-
-    def gate(self, lang: str, statement: bool = False) -> float:
-        """The relevance a chunk needs to count as a source for a question in ``lang`` (or for a
-        problem told as a ``statement``)."""
-        return (self.min_score + self.min_score_offsets.get(lang, 0.0)
-                + (self.statement_offset if statement else 0.0))
-
-    def usable(self, found: list[Hit], lang: str, statement: bool = False) -> list[Hit]:
-        """The hits an answer may use: those over the gate, and none unless the best-ranked one is
-        (cross-language relevance is noisy with a small embedder, and a lower-ranked translation
-        alone must not open the gate)."""
-        gate = self.gate(lang, statement)
-        if not found or found[0].relevance < gate:
-            return []
-        return [h for h in found if h.relevance >= gate]
-
-
 class Bot:
     """Answers customers from one knowledge base with one generator; safe to share across threads."""
 
     def __init__(self, knowledge: Knowledge, generator: Generator, conversations: ConversationStore,
-                 options: BotOptions | None = None):
+                 options: BotOptions):
         self.knowledge, self.generator, self.conversations = knowledge, generator, conversations
-        self.options = options or BotOptions()
+        self.options = options
 
     @classmethod
     def from_settings(cls, settings=None, *, progress: bool = True) -> Bot:
@@ -145,7 +106,7 @@ class Bot:
     def stream(self, question: str, session_id: str | None = None) -> Iterator[Event]:
         """Yield ``token`` events as the answer is generated, then ``sources`` and ``done``."""
         t0 = time.perf_counter()
-        question = self._clean(question)
+        question = check_message(question, self.options.max_question_chars)
         sid = self.conversations.ensure(session_id)
         lang = detect_language(question)
         history = self.conversations.history(sid, limit=4)
@@ -201,7 +162,7 @@ class Bot:
             timings.setdefault("first_token", _ms(t0))
             timings["total"] = _ms(t0)
             yield Event("error", reply)
-            yield Event("done", Answer(reply, False, False, [], timings, sid, lang, error=True))
+            yield Event("done", Answer(reply, False, False, [], timings, sid, error=True))
             return
         timings["total"] = _ms(t0)
         quoted = self.options.answer_style in ("extract", "compose")
@@ -229,17 +190,6 @@ class Bot:
         return found, self.options.usable(found, lang, statement), self.options.gate(lang, statement)
 
     # -- steps -----------------------------------------------------------------------------
-
-    def _clean(self, question: str) -> str:
-        if not isinstance(question, str):
-            raise InputError("the question must be text")
-        question = unicodedata.normalize("NFC", _CONTROL.sub(" ", question)).strip()
-        if not question:
-            raise InputError(text("empty", "en"))
-        if len(question) > self.options.max_question_chars:
-            raise InputError(text("too_long", detect_language(question[:500]),
-                                  limit=self.options.max_question_chars))
-        return question
 
     def _names_unknown(self, question: str) -> bool:
         """Whether the question names something the knowledge base never mentions (PayPal, EPUB):
@@ -324,8 +274,8 @@ class Bot:
             return ""
         # Citation marks name the quoted blocks, in order: [n] of the prompt is the n-th part.
         marks = {str(i + 1): str(p.hit + 1) for i, p in enumerate(parts)}
-        written = re.sub(r"\[(\d{1,2})\]", lambda m: f"[{marks.get(m.group(1), m.group(1))}]", written)
-        if not re.search(r"\[\d{1,2}\]", written):
+        written = CITATION.sub(lambda m: f"[{marks.get(m.group(1), m.group(1))}]", written)
+        if not CITATION.search(written):
             written += "".join(f" [{p.hit + 1}]" for p in parts)
         return written
 
@@ -335,7 +285,7 @@ class Bot:
         (unless ``refusals`` is off). A Chinese answer ends at its first full stop unless ``whole``."""
         pieces: list[str] = []
         held = refusals
-        stop = self.options.stop + (self.options.stop_zh if lang == "zh" and not whole else [])
+        stop = [*STOP, *(STOP_ZH if lang == "zh" and not whole else ())]
         for piece in self.generator.stream(messages, max_tokens=max_tokens or self.options.answer_tokens, stop=stop):
             if not piece:
                 continue
@@ -363,7 +313,7 @@ class Bot:
         if replace:
             yield Event("replace", answer)
         yield Event("sources", sources)
-        result = Answer(answer, refused, canned, sources, timings, sid, lang)
+        result = Answer(answer, refused, canned, sources, timings, sid)
         self.conversations.add(sid, Turn(question, standalone, answer, refused, canned, sources))
         log.info("answered session=%s refused=%s canned=%s total_ms=%.0f", short_id(sid), refused, canned,
                  timings.get("total", 0))

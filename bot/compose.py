@@ -26,9 +26,10 @@ from dataclasses import dataclass
 
 from knowledge.keyword import tokenize
 from knowledge.lang import detect_language
+from knowledge.sentences import split_sentences
 from knowledge.types import Hit
 
-from .blocks import Block, prose_language, sentences
+from .blocks import Block, prose_language
 
 __all__ = ["Part", "Composed", "compose", "ANSWER_CHARS"]
 
@@ -81,11 +82,9 @@ class Part:
 
 @dataclass
 class Composed:
-    """The answer's parts, and how much of the question's word weight they hold (0-1)."""
+    """The answer's parts, in the order they are quoted."""
 
     parts: list[Part]
-    coverage: float
-    similarity: float
 
 
 @dataclass
@@ -196,8 +195,7 @@ def compose(question: str, hits: list[Hit], sections: list[list[Block]],
                   key=lambda x: order[id(x[0].block)])
     rest = [x for x in chosen if not (x[0].hit == best.hit and id(x[0].block) in order)]
     parts = [Part(c.hit, text) for c, text in same + rest]
-    coverage = sum(weight(t) for t in q & covered) / total
-    return Composed(parts, coverage, best.sim)
+    return Composed(parts)
 
 
 def _titled(block: Block, leaf: set[str], q: set[str]) -> bool:
@@ -272,7 +270,7 @@ def _names_all(block: Block, q: set[str]) -> bool:
 def _sentences(text: str, q: set[str], weight, budget: int) -> str:
     """The sentence of ``text`` that shares the most question words, with the sentences around it
     while they fit in ``budget``; cut ends are marked with an ellipsis."""
-    parts = sentences(text)
+    parts = split_sentences(text)
     if not parts:
         return ""
     joiner = "" if detect_language(text) == "zh" else " "

@@ -104,7 +104,6 @@ class Turn:
     refused: bool = False
     canned: bool = False
     sources: list[dict[str, Any]] | None = None
-    created_at: float = 0.0
 
 
 class ConversationStore:
@@ -150,8 +149,8 @@ class ConversationStore:
                 select(turns).where(turns.c.session_id == session_id)
                 .order_by(turns.c.id.desc()).limit(limit)
             ).mappings().all()
-        return [Turn(r["question"], r["standalone"], r["answer"], r["refused"], r["canned"],
-                     r["sources"], r["created_at"]) for r in reversed(rows)]
+        return [Turn(r["question"], r["standalone"], r["answer"], r["refused"], r["canned"], r["sources"])
+                for r in reversed(rows)]
 
     def add(self, session_id: str, turn: Turn) -> None:
         """Append a turn to a session."""

@@ -13,7 +13,7 @@ from knowledge.store import KnowledgeBase, make_client
 
 from .settings import Settings, reveal
 
-__all__ = ["Knowledge", "open_knowledge", "build_bot", "answer_style", "question_translator"]
+__all__ = ["Knowledge", "open_knowledge", "build_bot", "question_translator"]
 
 
 @dataclass
@@ -61,19 +61,15 @@ def open_knowledge(settings: Settings, kb_name: str | None = None, *, progress: 
 def build_bot(settings: Settings | None = None, *, kb_name: str | None = None, progress: bool = True,
               generator=None):
     """A Bot over the configured knowledge base, generator and conversation store."""
-    from .bot import Bot, BotOptions
+    from .bot import Bot
     from .conversation import ConversationStore, database_url
     from .generators import make_generator
+    from .options import BotOptions
 
     settings = settings or Settings()
     knowledge = open_knowledge(settings, kb_name, progress=progress)
     conversations = ConversationStore(database_url(reveal(settings.database_url), settings.data_dir))
-    r = settings.retrieval
-    options = BotOptions(top_k=r.top_k, min_score=r.min_score, min_score_offsets=dict(r.min_score_offsets),
-                         faq_min_score=r.faq_min_score, faq_min_cosine=r.faq_min_cosine,
-                         context_tokens=r.context_tokens, answer_tokens=settings.llm.max_tokens,
-                         max_question_chars=settings.max_question_chars,
-                         answer_style=answer_style(settings))
+    options = BotOptions.from_settings(settings)
     generator = generator or make_generator(settings)
     knowledge.searcher.translator = question_translator(generator)
     knowledge.searcher.translate_into = frozenset(settings.retrieval.translate_into)
@@ -89,14 +85,3 @@ def question_translator(generator):
         return generator.complete(translation_messages(question, lang), max_tokens=96, stop=["\n"])
 
     return translate
-
-
-def answer_style(settings: Settings) -> str:
-    """The answer style in effect: "auto" quotes the sources with the packaged small models and
-    lets any other model write its answers (see ``bot/compose.py`` and README's benchmarks)."""
-    if settings.answer_style != "auto":
-        return settings.answer_style
-    from .generators import PACKAGED_MODELS
-
-    packaged = settings.generator in ("llama_cpp", "transformers") and settings.model in PACKAGED_MODELS
-    return "extract" if packaged else "generate"

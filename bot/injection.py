@@ -3,7 +3,7 @@
 Retrieved text is data. A sentence in it that addresses the assistant or AI, refers to its
 instructions, prompt, rules, guidance or system message, tells it to ignore, disregard, forget or
 override them, or to act as something else, is never quoted to a customer and never put in a
-prompt (``bot/prompts.py`` drops it from every hit's sentences).
+prompt (``bot/context.py`` drops it from every hit's sentences).
 
 Help-center text addresses its reader all the time ("You can reset your password...", "Ignore
 this step if you use Docker", "如果您忘记了密码..."), so a sentence is caught by what it says to

@@ -244,7 +244,7 @@ class Settings(BaseSettings):
         "llama_cpp", description="Which generator backend answers."
     )
     model: str = Field(
-        "qwen2.5-0.5b",
+        "qwen2.5-coder-0.5b",
         description="Packaged name, GGUF path, model folder, Hugging Face id, or the server's model name.",
     )
     answer_style: Literal["auto", "extract", "generate", "compose"] = Field(

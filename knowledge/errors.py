@@ -1,15 +1,22 @@
 """The one exception tree of helpdesk, translated only at the edges (CLI, API, UI).
 
-    HelpdeskError                 anything helpdesk raises on purpose (CLI exit 1)
+    HelpdeskError                 anything helpdesk raises on purpose (CLI exit 1, HTTP 500)
     ├── InputError                bad usage or input, the user can fix it (CLI exit 2, HTTP 400)
-    │   ├── UnsupportedFile       a file type no loader reads, or content that is not what it claims
-    │   ├── FileTooLarge          over the configured size limit
-    │   └── NotFound              a document, knowledge base or session that does not exist (HTTP 404)
+    │   ├── UnsupportedFile       a file type no loader reads, or content that is not what it claims (HTTP 415)
+    │   ├── FileTooLarge          over the configured size limit (HTTP 413)
+    │   │   └── LimitExceeded     knowledge/limits.py: more rows, pages, bytes or time than parsing may take
+    │   ├── NotFound              a document, knowledge base or session that does not exist (HTTP 404)
+    │   └── BadToken              bot/site_keys.py: a widget token malformed, forged or expired (HTTP 401)
     ├── StoreUnavailable          the vector store cannot be reached (HTTP 503)
     ├── ModelError                a model could not be loaded or failed while generating
-    └── MissingExtra              an optional dependency is not installed; names the extra to add
+    ├── MissingExtra              an optional dependency is not installed; names the extra to add
+    │   └── ModelPackagesMissing  bot/generators/models.py: the pip packages of a packaged model
+    ├── NotReady                  ui/desk.py: the server is still loading, or failed to start (HTTP 503)
+    ├── Busy                      ui/gate.py: every answer slot and queue place is taken (HTTP 503)
+    └── RateLimited               ui/gate.py: a client sent more than its limit allows (HTTP 429)
 
-It lives in ``knowledge`` because that is the lowest layer; ``bot`` re-exports it.
+Classes without a module named are defined here. The tree lives in ``knowledge`` because that is
+the lowest layer; each child that only one layer raises is defined in that layer's module.
 """
 
 from __future__ import annotations

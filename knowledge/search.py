@@ -117,7 +117,7 @@ def scored(chunk: Chunk, cosine: float, keyword: float, query_lang: str, calibra
     pair = float(calibration.score(cosine, query_lang, detect_language(chunk.text)))
     relevance = min(1.0, pair + keyword_weight * keyword * (1.0 - pair))
     return Hit(chunk=chunk, score=min(max(rank, 0.0), 1.0), dense=min(max(d, 0.0), 1.0), keyword=keyword,
-               relevance=relevance, rank=rank, extra={"cosine": cosine})
+               relevance=relevance, rank=rank)
 
 
 def _fuse(original: list[Hit], translated: list[Hit]) -> list[Hit]:
@@ -148,6 +148,5 @@ class CrossEncoderReranker:
         logits = np.asarray(self._model.predict([(query, h.chunk.text) for h in hits]), dtype=np.float32)
         probs = 1.0 / (1.0 + np.exp(-logits.reshape(len(hits), -1)[:, -1]))
         for h, p in zip(hits, probs):
-            h.extra["rerank"] = float(p)
             h.score = h.rank = 0.5 * h.score + 0.5 * float(p)
         return sorted(hits, key=lambda h: h.rank, reverse=True)

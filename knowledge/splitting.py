@@ -19,18 +19,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ._context_line import context_line, short_context
+from .sentences import split_sentences
 from .types import Chunk, Document
 
 __all__ = ["split", "embedding_text"]
 
 CountTokens = Callable[[str], int]
 
-_CLOSERS = "」』”’）》〉】)\\]\"'"
-_SENTENCE_END = re.compile(
-    rf"[。！？；]+[{_CLOSERS}]*\s*"  # Chinese needs no space after a sentence
-    rf"|[.!?]+[{_CLOSERS}]*\s+"  # English does, which keeps "3.5" and "example.com" whole
-    r"|\n(?=[ \t]*(?:[-*+•·▪][ \t]|\d{1,3}[.)、]|[一二三四五六七八九十]+、|\|))"  # list lines
-)
+# A line break before a list item or table row ends a sentence; others may wrap one.
+_LIST_LINE = re.compile(r"\n(?=[ \t]*(?:[-*+•·▪][ \t]|\d{1,3}[.)、]|[一二三四五六七八九十]+、|\|))")
 _PARAGRAPH = re.compile(r"\n[ \t]*\n\s*")
 _FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}(?!.*`)|~{3,})")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)*\|?\s*$")
@@ -328,9 +325,10 @@ def _same_table(previous: Document, doc: Document) -> bool:
 
 
 def _sentences(paragraph: str) -> list[str]:
-    ends = [m.end() for m in _SENTENCE_END.finditer(paragraph)]
-    starts = [0, *ends]
-    return [paragraph[a:b] for a, b in zip(starts, [*ends, len(paragraph)], strict=True) if a < b]
+    """The paragraph's sentences (``knowledge/sentences.py``) and list lines, joining back to it."""
+    ends = [m.end() for m in _LIST_LINE.finditer(paragraph)]
+    lines = [paragraph[a:b] for a, b in zip([0, *ends], [*ends, len(paragraph)], strict=True) if a < b]
+    return [part for line in lines for part in split_sentences(line, exact=True)]
 
 
 def _paragraphs(units: list[_Unit]) -> Iterator[list[_Unit]]:

@@ -44,7 +44,7 @@ def qwen_gguf(model_cache) -> Path:
     """The packaged Qwen2.5-Coder-0.5B-Instruct GGUF, assembled once from its pip packages."""
     from bot.generators import resolve_gguf
 
-    return resolve_gguf("qwen2.5-0.5b", model_cache, progress=False)
+    return resolve_gguf("qwen2.5-coder-0.5b", model_cache, progress=False)
 
 
 @pytest.fixture(scope="session")

@@ -14,14 +14,15 @@ from typing import Any
 
 import gradio as gr
 
-from bot.prompts import detect_language
+from bot.texts import text
 from knowledge.errors import HelpdeskError, InputError
+from knowledge.lang import detect_language
 
 from .deps import client_of
 from .errors import chat_message, is_fault
-from .gate import Busy, RateLimited
+from .gate import RateLimited
 from .safe_markdown import safe_markdown
-from .texts import i18n, say
+from .texts import i18n
 
 __all__ = ["chat_page", "CHAT_CSS"]
 
@@ -43,7 +44,7 @@ def _browser_lang(request: gr.Request | None) -> str:
 def _sources_messages(sources: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
     """One collapsible message per cited source: title and location as its header, the quote inside."""
     out = []
-    label = say("source", lang)
+    label = text("source", lang)
     for s in sources:
         where = f" · {s['location']}" if s.get("location") else ""
         title = f"{label} [{s['n']}] {s.get('title') or s['source']}{where}"
@@ -98,7 +99,7 @@ def chat_page(desk) -> gr.Blocks:
             written = ""  # the answer as written; the chat shows it through safe_markdown
             for event in desk.answer_stream(question, state["session"]):
                 if event.kind == "queued":
-                    reply["content"], placeholder = say("waiting", lang, ahead=event.data), True
+                    reply["content"], placeholder = text("waiting", lang, ahead=event.data), True
                 elif event.kind == "token":
                     written = ("" if placeholder else written) + event.data
                     reply["content"], placeholder = safe_markdown(written), False
@@ -115,7 +116,7 @@ def chat_page(desk) -> gr.Blocks:
                         state["answers"].update({str(i): turn for i in range(index, len(messages))})
                         state["turns"] += 1
                 yield messages, state
-        except (HelpdeskError, Busy, RateLimited) as exc:
+        except HelpdeskError as exc:  # Busy and RateLimited too
             if is_fault(exc):
                 log.exception("answer failed")
             reply["content"] = chat_message(exc, lang)
@@ -138,12 +139,12 @@ def chat_page(desk) -> gr.Blocks:
             state["feedback"] = desk.feedback(state["session"], "up" if up else "down", "", turn["turn"],
                                               owner=CHAT, client=client_of(request))
         except RateLimited as exc:
-            gr.Warning(say("rate_limited", lang, seconds=exc.retry_after))
+            gr.Warning(text("rate_limited", lang, seconds=exc.retry_after))
             return gr.update(), state
         except HelpdeskError as exc:
             log.warning("feedback not recorded: %s", exc)
             return gr.update(), state
-        gr.Info(say("thanks_up" if up else "thanks_down", lang))
+        gr.Info(text("thanks_up" if up else "thanks_down", lang))
         return gr.update(visible=not up), state
 
     def comment(note: str, state: dict[str, Any], request: gr.Request):
@@ -151,9 +152,9 @@ def chat_page(desk) -> gr.Blocks:
         if state.get("feedback") and isinstance(note, str) and note.strip():
             try:
                 desk.comment(state["feedback"], note[:2000], client=client_of(request))
-                gr.Info(say("comment_saved", lang))
+                gr.Info(text("comment_saved", lang))
             except RateLimited as exc:
-                gr.Warning(say("rate_limited", lang, seconds=exc.retry_after))
+                gr.Warning(text("rate_limited", lang, seconds=exc.retry_after))
             except HelpdeskError as exc:
                 gr.Warning(str(exc))
         return "", gr.update(visible=False), state
@@ -162,14 +163,14 @@ def chat_page(desk) -> gr.Blocks:
         """Record a hand-off with the transcript (and POST it to the webhook if configured)."""
         lang = state.get("lang") or _browser_lang(request)
         if not state.get("session") or not state.get("turns"):
-            note = say("handoff_empty", lang)
+            note = text("handoff_empty", lang)
         else:
             contact = (contact if isinstance(contact, str) else "")[:500]
             try:
                 done = desk.handoff(state["session"], contact, owner=CHAT, client=client_of(request))
-                shown = say("handoff_contact", lang, contact=contact.strip()) if contact.strip() else ""
-                note = say("handoff_done", lang, id=done["id"], contact=shown)
-            except (HelpdeskError, RateLimited) as exc:
+                shown = text("handoff_contact", lang, contact=contact.strip()) if contact.strip() else ""
+                note = text("handoff_done", lang, id=done["id"], contact=shown)
+            except HelpdeskError as exc:
                 if is_fault(exc):
                     log.exception("hand-off failed: %s", exc)
                 note = chat_message(exc, lang)

@@ -21,7 +21,7 @@ from typing import Any
 
 from bot.bot import Event
 from bot.conversation import ConversationStore, database_url, short_id
-from bot.prompts import detect_language, text
+from bot.messages import check_message, check_text
 from bot.records import Records
 from bot.settings import Settings, reveal
 from bot.site_keys import SiteKeys
@@ -31,7 +31,6 @@ from .auth import AdminAuth
 from .errors import NotReady
 from .gate import Busy, Gate, RateLimiter
 from .handoff import WebhookSender, handoff_payload
-from .inputs import check_text
 from .library import Library
 
 __all__ = ["Desk", "NotReady"]
@@ -110,16 +109,11 @@ class Desk:
     # -- answering ---------------------------------------------------------------------------
 
     def check_message(self, message: Any) -> str:
-        """The message, or InputError when it is not text, empty, or over the length limit."""
-        if not isinstance(message, str):
-            raise InputError("the message must be text")
-        check_text(message, "the message")
-        if not message.strip():
-            raise InputError(text("empty", "en"))
-        limit = self.settings.max_question_chars
-        if len(message) > limit:
-            raise InputError(text("too_long", detect_language(message[:500]), limit=limit))
-        return message
+        """The message as the Bot answers it, or InputError (``bot/messages.py``). A NUL is refused
+        here rather than turned into a space, as in every other text a visitor sends."""
+        if isinstance(message, str):
+            check_text(message, "the message")
+        return check_message(message, self.settings.max_question_chars)
 
     def answer_stream(self, question: str, session_id: str | None,
                       cancelled: threading.Event | None = None) -> Iterator[Event]:

@@ -14,12 +14,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from bot.prompts import text
+from bot.texts import text
 from knowledge.errors import (FileTooLarge, HelpdeskError, InputError, NotFound, StoreUnavailable,
                               UnsupportedFile)
 
 from .gate import Busy, RateLimited
-from .texts import say
 
 __all__ = ["NotReady", "STATUS", "status_of", "refusal", "error_response", "is_fault", "chat_message",
            "install"]
@@ -55,7 +54,7 @@ def error_response(exc: BaseException, lang: str = "en", **extra) -> JSONRespons
     if isinstance(exc, Busy):
         return refusal(status, text("busy", lang), exc.retry_after, busy=True, **extra)
     if isinstance(exc, RateLimited):
-        return refusal(status, say("rate_limited", lang, seconds=exc.retry_after), exc.retry_after, **extra)
+        return refusal(status, text("rate_limited", lang, seconds=exc.retry_after), exc.retry_after, **extra)
     if status == 500:  # the details (paths, hosts, exception text) stay in the log
         message = "internal error"
     elif isinstance(exc, StoreUnavailable):
@@ -73,11 +72,11 @@ def is_fault(exc: BaseException) -> bool:
 def chat_message(exc: BaseException, lang: str) -> str:
     """What the chat page says instead of an answer when ``exc`` stopped it, in the customer's language."""
     if isinstance(exc, RateLimited):
-        return say("rate_limited", lang, seconds=exc.retry_after)
+        return text("rate_limited", lang, seconds=exc.retry_after)
     if isinstance(exc, Busy):
         return text("busy", lang)
     if isinstance(exc, NotReady):
-        return say("starting", lang)
+        return text("starting", lang)
     if isinstance(exc, InputError):
         return str(exc)
     return text("error", lang)

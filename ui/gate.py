@@ -17,10 +17,12 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from knowledge.errors import HelpdeskError
+
 __all__ = ["Gate", "Busy", "RateLimited", "RateLimiter"]
 
 
-class Busy(Exception):
+class Busy(HelpdeskError):
     """Every answer slot is taken and the queue is full (or the wait was too long)."""
 
     def __init__(self, retry_after: float = 5.0):
@@ -28,7 +30,7 @@ class Busy(Exception):
         self.retry_after = max(1, math.ceil(retry_after))
 
 
-class RateLimited(Exception):
+class RateLimited(HelpdeskError):
     """A client sent more messages than the per-minute limit allows."""
 
     def __init__(self, retry_after: float):

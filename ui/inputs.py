@@ -1,8 +1,6 @@
-"""Checks on text that visitors send: what a database or an encoder would choke on is refused
-with a 400 that names the field, before it reaches storage, logs or the model.
-
-A lone surrogate (JSON allows ``"\\ud800"``) cannot be encoded as UTF-8, and PostgreSQL refuses a
-NUL character in text; either would otherwise fail deep inside a request as a 500.
+"""Text fields that visitors send: what a database or an encoder would choke on (a NUL, a lone
+surrogate; ``bot/messages.py``'s ``check_text``) is refused with a 400 that names the field, before
+it reaches storage, logs or the model.
 """
 
 from __future__ import annotations
@@ -11,20 +9,10 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
+from bot.messages import check_text
 from knowledge.errors import InputError
 
-__all__ = ["check_text", "SafeText"]
-
-
-def check_text(value: str, what: str = "the text") -> str:
-    """``value`` unchanged, or InputError when it holds a NUL character or a lone surrogate."""
-    if "\x00" in value:
-        raise InputError(f"{what} contains a NUL character")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise InputError(f"{what} contains invalid Unicode (a lone surrogate such as \\ud800)") from exc
-    return value
+__all__ = ["SafeText"]
 
 
 def _valid(value: str) -> str:

@@ -14,12 +14,12 @@ from collections.abc import AsyncIterator, Callable
 from fastapi.responses import Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from bot.prompts import detect_language, text
+from bot.texts import text
+from knowledge.lang import detect_language
 
 from .errors import error_response, refusal
 from .gate import Busy, RateLimited
 from .streaming import AnswerRun, sse
-from .texts import say
 
 __all__ = ["chat_turn", "BudgetSpent"]
 
@@ -43,7 +43,7 @@ async def chat_turn(desk, message: str, stream: bool, *, admit: Callable[[], Non
     try:
         await run_in_threadpool(admit)
     except BudgetSpent as exc:
-        return refusal(429, say("budget", lang), exc.retry_after, budget_exhausted=True)
+        return refusal(429, text("budget", lang), exc.retry_after, budget_exhausted=True)
     except RateLimited as exc:
         return error_response(exc, lang, rate_limited=True)
     session_id = await run_in_threadpool(session)

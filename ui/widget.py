@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import gzip
 import hashlib
+import json
 import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -32,6 +33,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from bot.site_keys import BadToken, SiteKeys
+from bot.texts import TEXTS
+from knowledge.lang import CJK_RANGES
 
 from .deps import ERR, DeskDep, client_of, require_admin
 from .gate import RateLimited
@@ -41,6 +44,12 @@ from .turn import BudgetSpent, chat_turn
 __all__ = ["router", "WidgetCors", "WIDGET_JS"]
 
 WIDGET_JS = Path(__file__).parent / "static" / "widget.js"
+# The catalogue's texts that the widget shows (bot/texts.py): served inside widget.js, in both
+# languages, with the ranges of Chinese characters, in place of this mark.
+WIDGET_TEXTS = ("title", "greeting", "open", "close", "message", "placeholder", "send", "thinking", "waiting",
+                "sources", "faq", "helpful", "not_helpful", "thanks_up", "error", "unavailable", "human",
+                "contact", "handoff_send", "handoff_done", "handoff_contact", "handoff_empty")
+_SERVED = b"/*served*/{}"
 _PREFIX = "/api/v1/widget/"
 RESUME_DAYS = 30  # how long a widget may come back to its conversation with an expired token
 
@@ -236,8 +245,11 @@ def _owner(key: dict[str, Any]) -> str:
 
 @functools.lru_cache(maxsize=2)
 def _script(_mtime: int) -> tuple[bytes, bytes, str]:
-    """widget.js as (bytes, gzipped bytes, ETag), read again only when the file changes."""
-    body = WIDGET_JS.read_bytes()
+    """widget.js with its texts filled in, as (bytes, gzipped bytes, ETag); read again only when
+    the file changes."""
+    served = {"texts": {lang: {key: texts[key] for key in WIDGET_TEXTS} for lang, texts in TEXTS.items()},
+              "cjk": CJK_RANGES}
+    body = WIDGET_JS.read_bytes().replace(_SERVED, json.dumps(served, separators=(",", ":")).encode("ascii"), 1)
     return body, gzip.compress(body, 9, mtime=0), '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
 
 

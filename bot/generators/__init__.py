@@ -14,7 +14,7 @@ from ..settings import reveal
 from .base import Generator, Message, cut_at_stop, estimate_tokens, within_deadline
 from .langchain import LangChainGenerator
 from .llama_cpp import LlamaCppGenerator
-from .models import PACKAGED_MODELS, ModelPackagesMissing, PackagedModel, resolve_gguf
+from .models import MODEL_ALIASES, PACKAGED_MODELS, ModelPackagesMissing, PackagedModel, packaged_model, resolve_gguf
 from .openai import OpenAIGenerator
 from .transformers import TransformersGenerator
 
@@ -27,6 +27,8 @@ __all__ = [
     "LangChainGenerator",
     "PackagedModel",
     "PACKAGED_MODELS",
+    "MODEL_ALIASES",
+    "packaged_model",
     "ModelPackagesMissing",
     "resolve_gguf",
     "make_generator",

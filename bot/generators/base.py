@@ -86,15 +86,11 @@ class Generator(Protocol):
         text = gen.complete(messages, stop=["\\n\\n"])
 
     ``max_tokens`` and ``stop`` override the generator's defaults for one call. Backends subclass
-    this class to inherit ``complete`` and ``count_tokens``; capabilities are class attributes.
+    this class to inherit ``complete`` and ``count_tokens``.
     """
 
     name: str
     """Short backend name, as in ``HELPDESK_GENERATOR``."""
-    can_stream: bool
-    """True when ``stream`` yields pieces as they are generated, not one piece at the end."""
-    exact_token_count: bool = False
-    """True when ``count_tokens`` uses the model's own tokenizer rather than an estimate."""
 
     def stream(
         self,
@@ -117,5 +113,6 @@ class Generator(Protocol):
         return "".join(self.stream(messages, max_tokens=max_tokens, stop=stop))
 
     def count_tokens(self, text: str) -> int:
-        """Tokens ``text`` takes in the model's prompt (exact when ``exact_token_count``)."""
+        """Tokens ``text`` takes in the model's prompt (estimated here; backends with the model's own
+        tokenizer count exactly)."""
         return estimate_tokens(text)

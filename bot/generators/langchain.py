@@ -21,7 +21,6 @@ class LangChainGenerator(Generator):
     """
 
     name = "langchain"
-    can_stream = True
 
     def __init__(self, chat_model: Any, *, max_tokens: int | None = None):
         try:

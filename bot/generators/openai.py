@@ -15,7 +15,6 @@ class OpenAIGenerator(Generator):
     """Streams chat completions from ``base_url`` (e.g. ``http://127.0.0.1:8000/v1``)."""
 
     name = "openai"
-    can_stream = True
 
     def __init__(
         self,

@@ -18,7 +18,7 @@ from typing import Any
 from knowledge.errors import MissingExtra, ModelError
 
 from .base import Generator, Message, cut_at_stop, within_deadline
-from .models import PACKAGED_MODELS, resolve_gguf
+from .models import packaged_model, resolve_gguf
 
 __all__ = ["TransformersGenerator"]
 
@@ -29,8 +29,6 @@ class TransformersGenerator(Generator):
     """Runs a causal LM with its tokenizer's chat template; bf16 on GPU, float32 on CPU."""
 
     name = "transformers"
-    can_stream = True
-    exact_token_count = True
 
     def __init__(
         self,
@@ -62,7 +60,7 @@ class TransformersGenerator(Generator):
     def _load(self, model: str, cache_dir: Path) -> tuple[Any, Any]:
         if Path(model).expanduser().is_dir():
             return self._from_pretrained(str(Path(model).expanduser()))
-        if model in PACKAGED_MODELS or model.lower().endswith(".gguf"):
+        if packaged_model(model) is not None or model.lower().endswith(".gguf"):
             return self._from_gguf(resolve_gguf(model, cache_dir), cache_dir)
         return self._from_pretrained(model, cache_dir=str(cache_dir / "hub"))
 

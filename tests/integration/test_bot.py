@@ -28,7 +28,7 @@ class Recording:
 
     def __init__(self, inner):
         self.inner, self.calls = inner, []
-        self.name, self.can_stream = inner.name, inner.can_stream
+        self.name = inner.name
         self.fail_next = False
 
     def count_tokens(self, text):

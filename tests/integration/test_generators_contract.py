@@ -15,6 +15,8 @@ import uuid
 
 import pytest
 
+from bot.generators import estimate_tokens
+
 pytestmark = pytest.mark.integration
 
 ARITHMETIC = [{"role": "user", "content": "What is 2+2? Answer with just the number."}]
@@ -50,7 +52,7 @@ def _transformers(request):
     from bot.generators import TransformersGenerator
 
     started = time.perf_counter()
-    gen = TransformersGenerator("qwen2.5-0.5b", cache_dir=request.getfixturevalue("model_cache"),
+    gen = TransformersGenerator("qwen2.5-coder-0.5b", cache_dir=request.getfixturevalue("model_cache"),
                                 max_tokens=64)
     print(f"\ntransformers generator ready in {time.perf_counter() - started:.1f} s")
     return gen
@@ -72,9 +74,8 @@ def generator(request):
 class TestGeneratorContract:
     """What every Generator promises, whatever runs the model."""
 
-    def test_declares_name_and_streaming(self, generator, request):
+    def test_declares_its_name(self, generator, request):
         assert generator.name == request.node.callspec.params["generator"]
-        assert generator.can_stream is True
 
     def test_answers_arithmetic(self, generator):
         assert "4" in generator.complete(ARITHMETIC)
@@ -159,5 +160,5 @@ def test_llama_cpp_reuses_a_repeated_system_prompt(llama_generator):
 
 
 def test_llama_cpp_counts_tokens_with_its_tokenizer(llama_generator):
-    assert llama_generator.exact_token_count
     assert llama_generator.count_tokens("Hello world, how are you?") == 7
+    assert estimate_tokens("Hello world, how are you?") == 8  # what a backend without a tokenizer says

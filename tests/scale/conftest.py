@@ -25,7 +25,7 @@ class Shared:
         """``helpdesk serve``'s environment for a stateless replica of this deployment."""
         return {"HELPDESK_CHROMA_URL": self.chroma.url, "HELPDESK_DATABASE_URL": self.database_url,
                 "HELPDESK_GENERATOR": "openai", "HELPDESK_OPENAI_BASE_URL": self.model_url,
-                "HELPDESK_MODEL": "qwen2.5-0.5b", "HELPDESK_SERVER__DEMO_KB": "false", **extra}
+                "HELPDESK_MODEL": "qwen2.5-coder-0.5b", "HELPDESK_SERVER__DEMO_KB": "false", **extra}
 
 
 @contextlib.contextmanager

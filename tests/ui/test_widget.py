@@ -8,6 +8,7 @@ Screenshots of the open widget (desktop and phone) go to tests/artifacts/screens
 
 from __future__ import annotations
 
+import json
 import re
 import time
 
@@ -119,6 +120,24 @@ def test_widget_script_is_served_small_and_cacheable(server):
     assert not urls, f"widget.js names outside addresses: {urls}"  # every asset comes from helpdesk
     again = httpx.get(f"{server.url}/widget.js", headers={"If-None-Match": r.headers["ETag"]}, timeout=30)
     assert again.status_code == 304
+
+
+def test_the_widget_shows_the_one_catalogue_of_texts_served_with_it(server):
+    from bot.texts import TEXTS
+    from knowledge.lang import CJK_RANGES
+    from ui.widget import WIDGET_JS
+
+    served = httpx.get(f"{server.url}/widget.js", timeout=30).text
+    config = json.loads(re.search(r"var SERVED = (\{.*\});", served).group(1))
+    raw = WIDGET_JS.read_text("utf-8")
+    used = set(re.findall(r'\bt\("(\w+)"', raw)) | set(re.findall(r"TEXTS\[lang\]\.(\w+)", raw))
+    assert used == set(config["texts"]["en"]) == set(config["texts"]["zh"])
+    for lang, texts in config["texts"].items():
+        assert texts == {key: TEXTS[lang][key] for key in used}
+    assert config["cjk"] == CJK_RANGES
+    for texts in TEXTS.values():  # the script itself keeps no copy of any text
+        for key in used:
+            assert json.dumps(texts[key]) not in raw and json.dumps(texts[key], ensure_ascii=False) not in raw, key
 
 
 def test_site_keys_need_the_admin_key_and_valid_origins(server, admin):
@@ -323,8 +342,8 @@ def test_widget_on_a_phone_is_full_screen_and_speaks_chinese(server, sites, brow
     context = _context(browser, 390, 844, locale="zh-CN")
     page = context.new_page()
     page.goto(sites["allowed"] + "/zh")
-    page.get_by_role("button", name="Open support chat").click()
-    message = page.get_by_label("Message")
+    page.get_by_role("button", name="打开客服聊天").click()
+    message = page.get_by_label("消息")
     expect(message).to_have_attribute("placeholder", "请输入您的问题…")
     panel = page.get_by_role("dialog")
     box = panel.bounding_box()

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 
 from bot.conversation import Turn, standalone_question
-from bot.prompts import build_messages, citations, is_refusal, select_context, SYSTEM_PROMPT
+from bot.context import select_context
+from bot.prompts import build_messages, SYSTEM_PROMPT
+from bot.replies import citations, is_refusal
 from knowledge.lang import detect_language
 from knowledge.types import Chunk, Hit
 
@@ -87,7 +89,7 @@ def test_select_context_ranks_sentences_across_hits_and_cuts_a_giant_one():
 
 
 def test_tidy_removes_an_echoed_source_label():
-    from bot.prompts import tidy
+    from bot.replies import tidy
 
     assert tidy("[1] prices: The Tea Maker costs €129.", ["prices"]) == "The Tea Maker costs €129. [1]"
     assert tidy("[2] 寄往上海需要7-10个工作日。", ["faq", "配送"]) == "寄往上海需要7-10个工作日。 [2]"
@@ -106,7 +108,7 @@ def test_markdown_table_rows_keep_their_header_in_the_prompt():
 
 
 def test_sentences_do_not_end_at_initials_abbreviations_or_list_numbers():
-    from bot.prompts import hit_sentences
+    from bot.context import hit_sentences
 
     parts = hit_sentences(hit("It is known in English by John C. Messenger. St. Augustine is old.\n"
                               "3. Open the email. The U.S. team won."))
@@ -115,7 +117,7 @@ def test_sentences_do_not_end_at_initials_abbreviations_or_list_numbers():
 
 
 def test_a_spreadsheet_row_stays_one_sentence():
-    from bot.prompts import hit_sentences
+    from bot.context import hit_sentences
 
     rows = ("product: Lumen Kettle 1.2 L; category: appliance; price_eur: 89.00; warranty_years: 2\n"
             "product: Tea Maker; category: appliance; price_eur: 129.00; warranty_years: 2")

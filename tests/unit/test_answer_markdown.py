@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.answer_markdown import whole_markdown
 from bot.blocks import parse
 from bot.compose import compose
-from bot.prompts import hit_sentences
+from bot.context import hit_sentences
 from knowledge.types import Chunk, Hit
 
 

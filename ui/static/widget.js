@@ -19,37 +19,15 @@
     : /^zh\b/i.test(navigator.language || "") ? "zh" : "en";
   var openOnLoad = ds.open === "true";
 
-  var TEXTS = {
-    en: {
-      title: "Help center", greeting: "Hi! Ask me anything about our products and services.",
-      placeholder: "Type your question\u2026", send: "Send", close: "Close support chat",
-      human: "Talk to a human", contact: "Your e-mail or phone (optional)", handoffSend: "Send to support",
-      handoffDone: "Thanks! Our support team has our conversation (request #{id}) and will get back to you.",
-      handoffFirst: "Please ask a question first, so our team can see what you need.",
-      sources: "Sources", faq: "From our FAQ", helpful: "Helpful", notHelpful: "Not helpful",
-      thanks: "Thanks for the feedback!", error: "Sorry, something went wrong. Please try again.",
-      unavailable: "This chat is not available on this website.",
-      queued: "Waiting for a free assistant ({n} ahead)\u2026", thinking: "Thinking\u2026"
-    },
-    zh: {
-      title: "\u5e2e\u52a9\u4e2d\u5fc3", greeting: "\u60a8\u597d\uff01\u6709\u4ec0\u4e48\u53ef\u4ee5\u5e2e\u60a8\uff1f",
-      placeholder: "\u8bf7\u8f93\u5165\u60a8\u7684\u95ee\u9898\u2026", send: "\u53d1\u9001",
-      close: "\u5173\u95ed\u5ba2\u670d\u804a\u5929", human: "\u8f6c\u4eba\u5de5\u5ba2\u670d",
-      contact: "\u60a8\u7684\u90ae\u7bb1\u6216\u7535\u8bdd\uff08\u53ef\u9009\uff09", handoffSend: "\u63d0\u4ea4\u7ed9\u5ba2\u670d",
-      handoffDone: "\u597d\u7684\uff0c\u5df2\u5c06\u5bf9\u8bdd\u8f6c\u4ea4\u7ed9\u5ba2\u670d\u56e2\u961f\uff08\u8bf7\u6c42\u7f16\u53f7 #{id}\uff09\uff0c\u4eba\u5de5\u5ba2\u670d\u4f1a\u5c3d\u5feb\u4e0e\u60a8\u8054\u7cfb\u3002",
-      handoffFirst: "\u8bf7\u5148\u63d0\u51fa\u60a8\u7684\u95ee\u9898\uff0c\u4ee5\u4fbf\u5ba2\u670d\u4e86\u89e3\u60a8\u7684\u9700\u6c42\u3002",
-      sources: "\u51fa\u5904", faq: "\u6765\u81ea\u5e38\u89c1\u95ee\u9898", helpful: "\u6709\u5e2e\u52a9",
-      notHelpful: "\u6ca1\u6709\u5e2e\u52a9", thanks: "\u611f\u8c22\u60a8\u7684\u53cd\u9988\uff01",
-      error: "\u62b1\u6b49\uff0c\u51fa\u4e86\u70b9\u95ee\u9898\uff0c\u8bf7\u91cd\u8bd5\u3002",
-      unavailable: "\u672c\u7f51\u7ad9\u6682\u4e0d\u80fd\u4f7f\u7528\u5728\u7ebf\u5ba2\u670d\u3002",
-      queued: "\u6b63\u5728\u6392\u961f\uff0c\u524d\u9762\u8fd8\u6709 {n} \u4f4d\u2026", thinking: "\u601d\u8003\u4e2d\u2026"
-    }
-  };
-  var CJK = /[\u3400-\u9fff\uf900-\ufaff]/;
+  // Both languages' texts and the ranges of Chinese characters come from the server's one
+  // catalogue (bot/texts.py, knowledge/lang.py): ui/widget.py fills them in as it serves this file.
+  var SERVED = /*served*/{};
+  var TEXTS = SERVED.texts;
+  var CJK = new RegExp("[" + SERVED.cjk + "]");
   var lastLang = lang;
   function t(key, vars, forLang) {
     var s = TEXTS[forLang || lastLang][key];
-    for (var k in vars || {}) s = s.replace("{" + k + "}", vars[k]);
+    for (var k in vars || {}) s = s.replace("{" + k + "}", function () { return String(vars[k]); });
     return s;
   }
   var title = ds.title || TEXTS[lang].title;
@@ -216,7 +194,7 @@
   var style = el("style");
   style.textContent = CSS;
   var wrap = el("div", { "class": "wrap", style: "--hd:" + color });
-  var launcher = el("button", { "class": "launcher", type: "button", "aria-label": "Open support chat",
+  var launcher = el("button", { "class": "launcher", type: "button", "aria-label": t("open"),
     "aria-expanded": "false", "aria-controls": "hd-panel", title: title });
   launcher.appendChild(icon("chat"));
   var panel = el("div", { "class": "panel", id: "hd-panel", role: "dialog", "aria-label": title, hidden: "" });
@@ -229,11 +207,11 @@
   var log = el("div", { "class": "log", role: "log", "aria-live": "polite", "aria-label": title });
   var handoff = el("div", { "class": "handoff", hidden: "" });
   var contact = el("input", { type: "text", "aria-label": t("contact"), placeholder: t("contact"), maxlength: "500" });
-  var handoffBtn = el("button", { type: "button" }, t("handoffSend"));
+  var handoffBtn = el("button", { type: "button" }, t("handoff_send"));
   handoff.appendChild(contact);
   handoff.appendChild(handoffBtn);
   var form = el("form");
-  var box = el("textarea", { "aria-label": "Message", placeholder: t("placeholder"), rows: "1", maxlength: "4000" });
+  var box = el("textarea", { "aria-label": t("message"), placeholder: t("placeholder"), rows: "1", maxlength: "4000" });
   var sendBtn = el("button", { type: "submit", "class": "send" }, t("send"));
   form.appendChild(box);
   form.appendChild(sendBtn);
@@ -315,7 +293,7 @@
   function rating(node, turn, given, forLang) {
     var row = el("div", { "class": "rate" });
     var up = el("button", { type: "button", "aria-label": t("helpful", null, forLang), "aria-pressed": "false" });
-    var down = el("button", { type: "button", "aria-label": t("notHelpful", null, forLang), "aria-pressed": "false" });
+    var down = el("button", { type: "button", "aria-label": t("not_helpful", null, forLang), "aria-pressed": "false" });
     up.appendChild(icon("up"));
     down.appendChild(icon("down"));
     function mark(which) {
@@ -328,7 +306,7 @@
         mark(pair[0]);
         try {
           var r = await call("/api/v1/widget/feedback", "POST", { rating: pair[1], turn: turn });
-          if (r.ok) row.appendChild(el("span", { "class": "note" }, t("thanks", null, forLang)));
+          if (r.ok) row.appendChild(el("span", { "class": "note" }, t("thanks_up", null, forLang)));
         } catch (e) { up.disabled = down.disabled = false; }
       });
     });
@@ -382,7 +360,7 @@
           markdown(node.querySelector(".body"), text);
           scroll();
         } else if (kind === "queued") {
-          node.querySelector(".body").textContent = t("queued", { n: data.ahead });
+          node.querySelector(".body").textContent = t("waiting", { ahead: data.ahead });
         } else if (kind === "error") {
           failed(node, data.error || t("error"));
         } else if (kind === "done") {
@@ -453,12 +431,14 @@
     if (!handoff.hidden) contact.focus();
   });
   handoffBtn.addEventListener("click", async function () {
-    if (!turns) { addMessage("bot", t("handoffFirst")); return; }
+    if (!turns) { addMessage("bot", t("handoff_empty")); return; }
     handoffBtn.disabled = true;
     try {
-      var r = await call("/api/v1/widget/handoff", "POST", { contact: contact.value.trim() });
+      var left = contact.value.trim();
+      var r = await call("/api/v1/widget/handoff", "POST", { contact: left });
       var body = await r.json().catch(function () { return {}; });
-      var node = addMessage("bot", r.ok ? t("handoffDone", { id: body.id }) : body.error || t("error"));
+      var at = left ? t("handoff_contact", { contact: left }) : "";
+      var node = addMessage("bot", r.ok ? t("handoff_done", { id: body.id, contact: at }) : body.error || t("error"));
       node.classList.add("handoff-reply");
       if (r.ok) { handoff.hidden = true; contact.value = ""; }
     } catch (e) {
