@@ -24,13 +24,12 @@ from collections.abc import Callable
 from typing import IO, Any
 
 from knowledge.errors import InputError
-from knowledge.lang import detect_language
+from knowledge.lang import CJK, detect_language
 
 __all__ = ["load_cases", "evaluate", "score", "summarize", "by_language", "by_type", "format_report",
            "fact_missing", "strip_citations", "within_limit", "contains_gold", "concise"]
 
 _CITE = re.compile(r"\s*\[\d{1,2}(?:\s*[,，]\s*\d{1,2})*\]")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 LIMITS = {"en": 600, "zh": 300}
 """Characters a help-center answer may have, by the question's language (citation marks aside)."""
 
@@ -107,7 +106,7 @@ def fact_missing(answer: str, facts: list[list[str]]) -> list[list[str]]:
 def concise(answer: str) -> bool:
     """At most 300 characters (150 when Chinese), citation marks aside: the factoid rule."""
     bare = _CITE.sub("", answer)
-    limit = 150 if len(_CJK.findall(bare)) > len(bare) * 0.2 else 300
+    limit = 150 if len(CJK.findall(bare)) > len(bare) * 0.2 else 300
     return len(bare) <= limit
 
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import re
 
+from knowledge.lang import CJK
+
 __all__ = ["grounded", "claims"]
 
 _NUMBER = re.compile(r"\d+(?:[.,:]\d+)*")
 # Words written like names: inner or leading capitals inside a sentence, code, Latin words in Chinese.
 _NAME = re.compile(r"`([^`\n]+)`|(?<=[A-Za-z0-9,;:'’)] )([A-Z][\w-]*(?: [A-Z][\w-]*)*)|([A-Za-z][\w.+-]*[A-Z0-9][\w.+-]*)")
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def claims(answer: str) -> list[str]:
@@ -26,7 +27,7 @@ def claims(answer: str) -> list[str]:
     out = _NUMBER.findall(text)
     for m in _NAME.finditer(text):
         out.append(next(g for g in m.groups() if g))
-    if _CJK.search(text):
+    if CJK.search(text):
         out.extend(re.findall(r"(?<![A-Za-z])[A-Za-z][A-Za-z0-9+.-]*", text))
     return out
 

@@ -11,14 +11,12 @@ import re
 import threading
 from collections import Counter, defaultdict
 
-from .lang import detect_language
+from .lang import CJK_RANGES, detect_language
 
 __all__ = ["tokenize", "BM25Index"]
 
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_WORD = re.compile(
-    r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[^\W_\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+"
-)
+_CJK = re.compile(f"[{CJK_RANGES}]+")
+_WORD = re.compile(f"[{CJK_RANGES}]+|[^\\W_{CJK_RANGES}]+")
 _STOP = frozenset(
     """a an and are as at be by can could do does did for from how i if in is it its me my of on or
     our should so than that the their then there these this those to was we were what when where

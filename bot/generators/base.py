@@ -12,14 +12,15 @@ from collections.abc import Iterable, Iterator
 from typing import Protocol
 
 from knowledge.errors import ModelError
+from knowledge.lang import CJK_RANGES
 
 __all__ = ["Message", "Generator", "estimate_tokens", "cut_at_stop", "within_deadline"]
 
 Message = dict[str, str]
 """One chat message: ``{"role": "system" | "user" | "assistant", "content": "..."}``."""
 
-# CJK ideographs, kana and hangul: tokenizers spend about one token on each.
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+# Chinese characters, kana and hangul: tokenizers spend about one token on each.
+_CJK = re.compile(f"[\u3040-\u30ff\uac00-\ud7af{CJK_RANGES}]")
 _WORD = re.compile(r"\w+|[^\w\s]")
 
 
