@@ -70,7 +70,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
-    script = (ROOT / "ui" / "static" / "widget.js").read_bytes()
     faq = {line.split(",")[0] for line in (ROOT / "bot" / "demo" / "kb" / "faq.csv").read_text().splitlines()}
     questions = [q for q in _questions() if q not in faq][: args.questions]
     os.environ.update(HELPDESK_ADMIN_API_KEY=ADMIN_KEY, HELPDESK_WIDGET__IP_PER_MINUTE="0",
@@ -81,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         proc, url = _start_server(Path(tmp) / "data", Path(tmp) / "serve.log")
         pages: dict[str, str] = {}
         try:
+            script = httpx.get(f"{url}/widget.js", timeout=30).content  # as served: with its texts
             with static_site(pages) as site, sync_playwright() as p:
                 key = httpx.post(f"{url}/api/v1/site-keys", json={"name": "bench", "origins": [site]},
                                  headers={"Authorization": f"Bearer {ADMIN_KEY}"}).json()["key"]
