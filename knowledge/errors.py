@@ -6,14 +6,16 @@
     │   ├── FileTooLarge          over the configured size limit (HTTP 413)
     │   │   └── LimitExceeded     knowledge/limits.py: more rows, pages, bytes or time than parsing may take
     │   ├── NotFound              a document, knowledge base or session that does not exist (HTTP 404)
-    │   └── BadToken              bot/site_keys.py: a widget token malformed, forged or expired (HTTP 401)
+    │   ├── BadToken              bot/site_keys.py: a widget token malformed, forged or expired (HTTP 401)
+    │   └── Refused               knowledge/web/guard.py: a URL, address or redirect a crawl may not follow
     ├── StoreUnavailable          the vector store cannot be reached (HTTP 503)
     ├── ModelError                a model could not be loaded or failed while generating
     ├── MissingExtra              an optional dependency is not installed; names the extra to add
     │   └── ModelPackagesMissing  bot/generators/models.py: the pip packages of a packaged model
-    ├── NotReady                  ui/desk.py: the server is still loading, or failed to start (HTTP 503)
+    ├── NotReady                  ui/errors.py: the server is still loading, or failed to start (HTTP 503)
     ├── Busy                      ui/gate.py: every answer slot and queue place is taken (HTTP 503)
     └── RateLimited               ui/gate.py: a client sent more than its limit allows (HTTP 429)
+        └── BudgetSpent           ui/turn.py: a site key's messages for the day are used up
 
 Classes without a module named are defined here. The tree lives in ``knowledge`` because that is
 the lowest layer; each child that only one layer raises is defined in that layer's module.
