@@ -1,8 +1,8 @@
 """Documents -> chunks that fit the embedder's window, measured in the embedder's own tokens.
 
 Order of splitting: a Document is one section (or page, or FAQ pair) and is never merged with
-another; inside it, paragraphs (blank lines), then sentences (Chinese 。！？；, English . ! ?
-before whitespace, list lines), then characters as a last resort. Pieces are merged greedily.
+another; inside it, paragraphs (blank lines), then list lines and sentences (``knowledge/sentences.py``),
+then characters as a last resort. Pieces are merged greedily.
 A Markdown code fence is one paragraph, blank lines and all; one over the budget is cut between
 lines and every piece is closed and reopened, so no chunk holds half a fence. A Markdown table
 over the budget is cut between rows and every piece repeats the header.
