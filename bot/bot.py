@@ -32,7 +32,7 @@ from .answerable import asks_price, is_problem_statement, states_price, support_
 from .blocks import prose_language, section_blocks
 from .compose import compose
 from .context import select_context, without_instructions
-from .conversation import ConversationStore, Turn, short_id, standalone_question
+from .conversation import Conversations, Turn, short_id, standalone_question
 from .factory import Knowledge
 from .generators.base import Generator
 from .grounding import grounded
@@ -82,7 +82,7 @@ class Event:
 class Bot:
     """Answers customers from one knowledge base with one generator; safe to share across threads."""
 
-    def __init__(self, knowledge: Knowledge, generator: Generator, conversations: ConversationStore,
+    def __init__(self, knowledge: Knowledge, generator: Generator, conversations: Conversations,
                  options: BotOptions):
         self.knowledge, self.generator, self.conversations = knowledge, generator, conversations
         self.options = options

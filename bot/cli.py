@@ -82,7 +82,7 @@ def main(ctx: click.Context, data_dir: Path | None) -> None:
         raise click.UsageError(f"invalid settings: {exc}") from exc
     if data_dir is not None:
         settings.data_dir = data_dir
-    ctx.obj = {"settings": settings}
+    ctx.ensure_object(dict)["settings"] = settings  # beside what the caller passed as obj
 
 
 @main.command()
@@ -173,7 +173,12 @@ def search(ctx, query: str | None, k: int, queries, kb: str | None, as_json: boo
 def _bot(ctx: click.Context, kb: str | None):
     from .factory import build_bot
 
-    return build_bot(_settings(ctx), kb_name=kb, progress=True)
+    # Where sessions are kept: ``obj["conversations"](settings)`` when the caller gives it (the
+    # full command keeps them in the server's database), else in memory for this run.
+    open_conversations = ctx.obj.get("conversations")
+    settings = _settings(ctx)
+    conversations = open_conversations(settings) if open_conversations else None
+    return build_bot(settings, kb_name=kb, progress=True, conversations=conversations)
 
 
 def _question_lines(handle) -> Iterator[tuple[str, str | None]]:

@@ -1,6 +1,9 @@
-"""Conversations: sessions and their turns in a SQL database, and follow-up rewriting.
+"""Conversations: what the Bot needs of a session store, one kept in memory, and follow-up rewriting.
 
-SQLite in the data dir by default; any SQLAlchemy URL (PostgreSQL for several replicas).
+The Bot asks a :class:`Conversations` store for a session's history and records each turn in it.
+:class:`MemoryConversations` keeps them for the life of the process; the server (and the
+``helpdesk`` command) pass the SQL store of ``ui/storage`` instead, so sessions live in the
+shared database.
 A follow-up such as "and how much is it?" is turned into a standalone question before retrieval
 by a cheap rule: short questions that lean on the previous turn (pronouns, "and ...", "what about")
 get the previous question added. ``bench/followups.py`` compares it with rewriting by the chat
@@ -10,45 +13,17 @@ model 58% in 383 ms (`bench/results/followups.json`), so the rule it is.
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 import threading
-import time
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
-
-from sqlalchemy import (JSON, Boolean, Column, Float, ForeignKey, Integer, MetaData, String, Table,
-                        Text, create_engine, event, insert, select)
+from typing import Any, Protocol
 
 from knowledge.errors import InputError
 from knowledge.keyword import tokenize
 
-__all__ = ["ConversationStore", "Turn", "standalone_question", "database_url", "make_engine", "metadata",
-           "new_session_id", "short_id"]
-
-metadata = MetaData()
-
-sessions = Table(
-    "sessions", metadata,
-    Column("id", String(64), primary_key=True),
-    Column("created_at", Float, nullable=False),
-    Column("meta", JSON, nullable=False, default=dict),
-)
-
-turns = Table(
-    "turns", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("session_id", String(64), ForeignKey("sessions.id"), index=True, nullable=False),
-    Column("question", Text, nullable=False),
-    Column("standalone", Text, nullable=False),
-    Column("answer", Text, nullable=False),
-    Column("refused", Boolean, nullable=False, default=False),
-    Column("canned", Boolean, nullable=False, default=False),
-    Column("sources", JSON, nullable=False, default=list),
-    Column("created_at", Float, nullable=False),
-)
+__all__ = ["Conversations", "MemoryConversations", "Turn", "check_session_id", "new_session_id",
+           "short_id", "standalone_question"]
 
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
@@ -63,37 +38,6 @@ def short_id(session_id: str | None) -> str:
     return f"{session_id[:6]}…" if session_id else "-"
 
 
-def database_url(url: str | None, data_dir: Path) -> str:
-    """The SQLAlchemy URL to use: as given (plain ``postgresql://`` works), else SQLite in data_dir."""
-    if not url:
-        data_dir.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{(data_dir / 'helpdesk.sqlite3').resolve()}"
-    if url.startswith(("postgres://", "postgresql://")):
-        return "postgresql+psycopg://" + url.split("://", 1)[1]
-    return url
-
-
-def make_engine(url: str):
-    """A SQLAlchemy engine for ``url``, set up for many threads (and WAL mode on SQLite)."""
-    kwargs: dict[str, Any] = {"future": True}
-    if url.startswith("sqlite"):
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
-    else:
-        kwargs["pool_pre_ping"] = True
-    engine = create_engine(url, **kwargs)
-    if url.startswith("sqlite"):
-        # Readers no longer block the writer: many chats record turns and counters at once.
-        event.listen(engine, "connect", _sqlite_wal)
-    return engine
-
-
-def _sqlite_wal(dbapi_conn, _record) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.close()
-
-
-
 @dataclass
 class Turn:
     """One question and its answer in a session."""
@@ -106,60 +50,61 @@ class Turn:
     sources: list[dict[str, Any]] | None = None
 
 
-class ConversationStore:
-    """Sessions and turns, shared by every replica that points at the same database."""
+def check_session_id(session_id: str) -> str:
+    """Return a valid session id or raise InputError naming the rule."""
+    if not _SESSION_ID.match(session_id or ""):
+        raise InputError("invalid session id: use 1-64 letters, digits, '.', ':', '_' or '-'")
+    return session_id
 
-    def __init__(self, url: str):
-        self.engine = make_engine(url)
-        metadata.create_all(self.engine)
+
+class Conversations(Protocol):
+    """Where the Bot keeps sessions and their turns."""
+
+    def new_session(self) -> str:
+        """Create a session and return its id."""
+
+    def ensure(self, session_id: str | None) -> str:
+        """The id of an existing session, or of a new one (an unknown id starts a session under it)."""
+
+    def history(self, session_id: str, limit: int = 6) -> list[Turn]:
+        """The last ``limit`` turns of a session, oldest first."""
+
+    def add(self, session_id: str, turn: Turn) -> None:
+        """Append a turn to a session."""
+
+
+class MemoryConversations:
+    """Sessions and turns in this process only (the default when no store is given)."""
+
+    def __init__(self) -> None:
+        self._turns: dict[str, list[Turn]] = {}
         self._lock = threading.Lock()
-
-    @staticmethod
-    def check_id(session_id: str) -> str:
-        """Return a valid session id or raise InputError naming the rule."""
-        if not _SESSION_ID.match(session_id or ""):
-            raise InputError("invalid session id: use 1-64 letters, digits, '.', ':', '_' or '-'")
-        return session_id
 
     def new_session(self) -> str:
         """Create a session and return its id."""
         sid = new_session_id()
-        with self.engine.begin() as conn:
-            conn.execute(insert(sessions).values(id=sid, created_at=time.time(), meta={}))
+        with self._lock:
+            self._turns[sid] = []
         return sid
 
     def ensure(self, session_id: str | None) -> str:
         """The id of an existing session, or of a new one (an unknown id starts a session under it)."""
         if session_id is None:
             return self.new_session()
-        self.check_id(session_id)
-        with self.engine.begin() as conn:
-            found = conn.execute(select(sessions.c.id).where(sessions.c.id == session_id)).first()
-            if found is None:
-                try:
-                    conn.execute(insert(sessions).values(id=session_id, created_at=time.time(), meta={}))
-                except Exception:  # created meanwhile by another request or replica
-                    pass
+        check_session_id(session_id)
+        with self._lock:
+            self._turns.setdefault(session_id, [])
         return session_id
 
     def history(self, session_id: str, limit: int = 6) -> list[Turn]:
         """The last ``limit`` turns of a session, oldest first."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(turns).where(turns.c.session_id == session_id)
-                .order_by(turns.c.id.desc()).limit(limit)
-            ).mappings().all()
-        return [Turn(r["question"], r["standalone"], r["answer"], r["refused"], r["canned"], r["sources"])
-                for r in reversed(rows)]
+        with self._lock:
+            return list(self._turns.get(session_id, [])[-limit:]) if limit > 0 else []
 
     def add(self, session_id: str, turn: Turn) -> None:
         """Append a turn to a session."""
-        with self.engine.begin() as conn:
-            conn.execute(insert(turns).values(
-                session_id=session_id, question=turn.question, standalone=turn.standalone,
-                answer=turn.answer, refused=turn.refused, canned=turn.canned,
-                sources=json.loads(json.dumps(turn.sources or [], ensure_ascii=False)),
-                created_at=time.time()))
+        with self._lock:
+            self._turns.setdefault(session_id, []).append(turn)
 
 
 _FOLLOW_UP = re.compile(

@@ -59,16 +59,17 @@ def open_knowledge(settings: Settings, kb_name: str | None = None, *, progress: 
 
 
 def build_bot(settings: Settings | None = None, *, kb_name: str | None = None, progress: bool = True,
-              generator=None):
-    """A Bot over the configured knowledge base, generator and conversation store."""
+              generator=None, conversations=None):
+    """A Bot over the configured knowledge base and generator; sessions go to ``conversations``
+    (a :class:`~bot.conversation.Conversations` store; kept in memory when None)."""
     from .bot import Bot
-    from .conversation import ConversationStore, database_url
+    from .conversation import MemoryConversations
     from .generators import make_generator
     from .options import BotOptions
 
     settings = settings or Settings()
     knowledge = open_knowledge(settings, kb_name, progress=progress)
-    conversations = ConversationStore(database_url(reveal(settings.database_url), settings.data_dir))
+    conversations = conversations if conversations is not None else MemoryConversations()
     options = BotOptions.from_settings(settings)
     generator = generator or make_generator(settings)
     knowledge.searcher.translator = question_translator(generator)

@@ -145,7 +145,7 @@ def create_database(admin_url: str, name: str) -> str:
     """Create database ``name`` on the server of ``admin_url``; returns a plain URL to it."""
     import sqlalchemy
 
-    from bot.conversation import database_url
+    from ui.storage import database_url
 
     engine = sqlalchemy.create_engine(database_url(admin_url, Path(".")), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:

@@ -57,13 +57,13 @@ def admin_page(desk) -> gr.Blocks:
             with gr.Tab("Test a question", id="test"):
                 test_tab(desk.library)
             with gr.Tab("FAQ", id="faq"):
-                faq = faq_tab(desk.library, desk.records)
+                faq = faq_tab(desk.library, desk.storage.faq)
             with gr.Tab("Unanswered", id="unanswered"):
-                gaps = unanswered_tab(desk.library, desk.records)
+                gaps = unanswered_tab(desk.library, desk.storage.feedback)
             with gr.Tab("Conversations", id="conversations"):
-                talks = conversations_tab(desk.records)
+                talks = conversations_tab(desk.storage.feedback)
             with gr.Tab("Hand-offs", id="handoffs"):
-                handoffs = handoffs_tab(desk.records)
+                handoffs = handoffs_tab(desk.storage.handoffs)
             with gr.Tab("Website widget", id="widget"):
                 keys = Tab(*site_keys_tab(desk))
         reload_all = gr.Button("Reload everything", size="sm")
@@ -196,11 +196,11 @@ def test_tab(lib) -> None:
     question.submit(test, [question], [hits, answer], concurrency_limit=None)
 
 
-def faq_tab(lib, rec) -> Tab:
+def faq_tab(lib, faq) -> Tab:
     """Add, change and delete FAQ entries; ``changed`` is the event of a saved entry."""
 
     def rows():
-        return [[e["id"], e["question"], e["answer"], e["updated_at"]] for e in rec.faq()]
+        return [[e["id"], e["question"], e["answer"], e["updated_at"]] for e in faq.entries()]
 
     def pick(evt: gr.SelectData):
         row = evt.row_value or []
@@ -239,12 +239,12 @@ def faq_tab(lib, rec) -> Tab:
     return Tab(table, rows, saved)
 
 
-def unanswered_tab(lib, rec) -> Tab:
+def unanswered_tab(lib, feedback) -> Tab:
     """Refused and disliked questions, each one click from an FAQ entry; ``changed`` is the event of an added entry."""
 
     def rows():
         return [[g["question"], g["reason"], g["count"], g["last_at"], g["answer"], g["comment"]]
-                for g in rec.unanswered()]
+                for g in feedback.unanswered()]
 
     def pick(evt: gr.SelectData):
         row = evt.row_value or []
@@ -270,13 +270,13 @@ def unanswered_tab(lib, rec) -> Tab:
     return Tab(table, rows, added)
 
 
-def conversations_tab(rec) -> Tab:
+def conversations_tab(feedback) -> Tab:
     """Conversations, latest first; a click shows one as plain text."""
 
     def rows():
         return [[c["session_id"], c["started_at"], c["last_at"], c["turns"], c["refused"],
                  c["feedback"]["up"], c["feedback"]["down"], c["handoffs"], c["last_question"]]
-                for c in rec.conversations(200)]
+                for c in feedback.conversations(200)]
 
     def pick(evt: gr.SelectData):
         """The chosen conversation as plain text: customers wrote it, so nothing in it is rendered
@@ -285,7 +285,7 @@ def conversations_tab(rec) -> Tab:
         if not row:
             return ""
         lines = [f"Conversation {row[0]}", ""]
-        for i, t in enumerate(rec.transcript(row[0]), 1):
+        for i, t in enumerate(feedback.transcript(row[0]), 1):
             mark = ""
             if t["feedback"]:
                 mark = " 👍" if t["feedback"]["rating"] > 0 else " 👎"
@@ -306,13 +306,13 @@ def conversations_tab(rec) -> Tab:
     return Tab(table, rows)
 
 
-def handoffs_tab(rec) -> Tab:
+def handoffs_tab(handoffs) -> Tab:
     """The latest hand-offs and whether the webhook took them."""
 
     def rows():
         return [[h["id"], h["created_at"], h["session_id"], h["contact"], h["message"], h["turns"],
                  h["webhook"] + (f" ({h['webhook_error']})" if h["webhook_error"] else "")]
-                for h in rec.handoffs()]
+                for h in handoffs.latest()]
 
     table = gr.Dataframe(headers=HANDOFF_COLUMNS, interactive=False, wrap=True, elem_id="handoffs")
     return Tab(table, rows)

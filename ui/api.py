@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from bot.conversation import ConversationStore
+from bot.conversation import check_session_id
 from knowledge.errors import InputError, NotFound
 
 from .deps import ERR, DeskDep, client_of, require_admin
@@ -106,7 +106,7 @@ async def chat(body: ChatRequest, request: Request, desk: DeskDep):
 
     def admit() -> None:
         if body.session_id is not None:
-            ConversationStore.check_id(body.session_id)
+            check_session_id(body.session_id)
         desk.limiter.check(client)
 
     return await chat_turn(desk, body.message, body.stream, admit=admit,
@@ -189,14 +189,14 @@ def reingest(doc_id: str, desk: DeskDep) -> dict[str, Any]:
 def conversations(desk: DeskDep, limit: int = Query(50, ge=1, le=500),
                   offset: int = Query(0, ge=0)) -> dict[str, Any]:
     """Conversations, latest first, with turn counts, refusals, feedback and hand-offs."""
-    return {"conversations": desk.records.conversations(limit, offset)}
+    return {"conversations": desk.storage.feedback.conversations(limit, offset)}
 
 
 @_admin.get("/conversations/{session_id}")
 def conversation(session_id: str, desk: DeskDep) -> dict[str, Any]:
     """Every turn of one conversation with its sources and feedback."""
-    ConversationStore.check_id(session_id)
-    turns = desk.records.transcript(session_id)
+    check_session_id(session_id)
+    turns = desk.storage.feedback.transcript(session_id)
     if not turns:
         raise NotFound(f"no conversation {session_id!r}")
     return {"session_id": session_id, "turns": turns}
@@ -205,19 +205,19 @@ def conversation(session_id: str, desk: DeskDep) -> dict[str, Any]:
 @_admin.get("/unanswered")
 def unanswered(desk: DeskDep, limit: int = Query(100, ge=1, le=1000)) -> dict[str, Any]:
     """Refused and thumbs-down questions that no FAQ entry covers yet."""
-    return {"questions": desk.records.unanswered(limit)}
+    return {"questions": desk.storage.feedback.unanswered(limit)}
 
 
 @_admin.get("/handoffs")
 def handoffs(desk: DeskDep, limit: int = Query(100, ge=1, le=1000)) -> dict[str, Any]:
     """The latest hand-offs and whether the webhook accepted them."""
-    return {"handoffs": desk.records.handoffs(limit)}
+    return {"handoffs": desk.storage.handoffs.latest(limit)}
 
 
 @_admin.get("/faq")
 def faq(desk: DeskDep) -> dict[str, Any]:
     """FAQ entries managed in the admin console."""
-    return {"faq": desk.records.faq()}
+    return {"faq": desk.storage.faq.entries()}
 
 
 @_admin.post("/faq", status_code=201)

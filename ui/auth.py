@@ -55,10 +55,10 @@ def verify_password(password: str, stored: str) -> bool:
 class AdminAuth:
     """Checks the admin console login and the admin API key."""
 
-    def __init__(self, records, *, user: str = "admin", password: str | None = None,
+    def __init__(self, stored_secrets, logins, *, user: str = "admin", password: str | None = None,
                  api_key: str | None = None, free_attempts: int = 5, backoff_s: float = 1.0,
                  backoff_max_s: float = 900.0):
-        self.records, self.user = records, user
+        self.secrets, self.logins, self.user = stored_secrets, logins, user
         self._password, self._api_key = password, api_key
         self.free_attempts, self.backoff_s, self.backoff_max_s = free_attempts, backoff_s, backoff_max_s
 
@@ -66,10 +66,10 @@ class AdminAuth:
         """Make sure a console password exists; return it only when it was generated just now."""
         if self._password:
             return None
-        if not reset and self.records.secret(_SECRET):
+        if not reset and self.secrets.get(_SECRET):
             return None
         password = secrets.token_urlsafe(12)
-        stored = self.records.put_secret(_SECRET, hash_password(password), replace=reset)
+        stored = self.secrets.put(_SECRET, hash_password(password), replace=reset)
         return password if stored else None
 
     async def login(self, user: str, password: str) -> bool:
@@ -82,7 +82,7 @@ class AdminAuth:
         keys = (f"addr:{client}", f"account:{self.user}")
         free = (self.free_attempts, self.free_attempts * 4)  # many addresses share one account
         for key, n in zip(keys, free):
-            wait = self.records.login_attempt(key, n, self.backoff_s, self.backoff_max_s)
+            wait = self.logins.attempt(key, n, self.backoff_s, self.backoff_max_s)
             if wait:
                 seconds = math.ceil(wait)
                 raise HTTPException(429, f"too many failed logins: try again in {seconds} s",
@@ -91,11 +91,11 @@ class AdminAuth:
         if self._password:
             ok = hmac.compare_digest((password or "").encode(), self._password.encode())
         else:
-            stored = self.records.secret(_SECRET)
+            stored = self.secrets.get(_SECRET)
             with _one_hash_at_a_time:
                 ok = bool(stored) and verify_password(password or "", stored)
         if ok and ok_user:
-            self.records.login_succeeded(*keys)
+            self.logins.succeeded(*keys)
             return True
         return False
 

@@ -1,7 +1,7 @@
 """The Desk: the one object the chat page, the admin console and the API share.
 
 It holds the Bot (once loaded), the admission gate, the rate limiter, admin credentials, the
-records database and the knowledge library, and it owns the server's life cycle: it starts
+server's storage and the knowledge library, and it owns the server's life cycle: it starts
 ``loading`` (the port is open, health says 503), becomes ``ready`` once models and store are
 loaded, or ``failed`` with the reason.
 
@@ -17,14 +17,13 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 from bot.bot import Event
-from bot.conversation import ConversationStore, database_url, short_id
+from bot.conversation import check_session_id, short_id
 from bot.messages import check_message, check_text
-from bot.records import Records
 from bot.settings import Settings, reveal
-from bot.site_keys import SiteKeys
 from knowledge.errors import HelpdeskError, InputError, NotFound
 
 from .auth import AdminAuth
@@ -32,6 +31,7 @@ from .errors import NotReady
 from .gate import Busy, Gate, RateLimiter
 from .handoff import WebhookSender, handoff_payload
 from .library import Library
+from .storage import Storage, database_url
 
 __all__ = ["Desk", "NotReady"]
 
@@ -41,17 +41,19 @@ log = logging.getLogger("helpdesk.ui")
 class Desk:
     """Everything the server's pages and endpoints need, around one Bot."""
 
-    def __init__(self, settings: Settings, records: Records, bot=None):
-        self.settings, self.records = settings, records
+    def __init__(self, settings: Settings, storage: Storage, bot=None):
+        self.settings, self.storage = settings, storage
         s = settings.server
         self.gate = Gate(s.concurrency, s.queue_size, s.queue_timeout_s)
-        self.limiter = RateLimiter(records, s.rate_limit_per_minute)
-        self.auth = AdminAuth(records, user=s.admin_user, password=reveal(settings.admin_password),
+        self.limiter = RateLimiter(storage.counters, s.rate_limit_per_minute)
+        self.auth = AdminAuth(storage.secrets, storage.logins, user=s.admin_user,
+                              password=reveal(settings.admin_password),
                               api_key=reveal(settings.admin_api_key), free_attempts=s.login_attempts,
                               backoff_s=s.login_backoff_s)
         self.library = Library(self)
-        self.site_keys = SiteKeys(records)
-        self.webhook = (WebhookSender(reveal(s.handoff_webhook_url), reveal(s.handoff_webhook_secret), records)
+        self.site_keys = storage.site_keys
+        self.webhook = (WebhookSender(reveal(s.handoff_webhook_url), reveal(s.handoff_webhook_secret),
+                                      storage.handoffs)
                         if s.handoff_webhook_url else None)
         self.bot = bot
         self.state, self.error = ("ready", None) if bot is not None else ("loading", None)
@@ -59,8 +61,9 @@ class Desk:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Desk:
-        """A Desk on the configured database; the Bot is loaded later by :meth:`load`."""
-        return cls(settings, Records(database_url(reveal(settings.database_url), settings.data_dir)))
+        """A Desk on the configured database (upgraded to the newest schema); the Bot is loaded later
+        by :meth:`load`."""
+        return cls(settings, Storage(database_url(reveal(settings.database_url), settings.data_dir)))
 
     # -- life cycle --------------------------------------------------------------------------
 
@@ -68,7 +71,9 @@ class Desk:
         """Load models and store; seed the demo knowledge base when it is empty."""
         try:
             if build is None:
-                from bot.factory import build_bot as build
+                from bot.factory import build_bot
+
+                build = partial(build_bot, conversations=self.storage.conversations)
             bot = build(self.settings, progress=False)
             self.bot = bot
             self.library.on_load()
@@ -154,13 +159,13 @@ class Desk:
         """The conversation to answer in: a new one for ``owner`` (None), else ``session_id`` if
         ``owner`` started it. Ids are chosen by the server; any other id is NotFound."""
         if session_id is None:
-            return self.records.start_session(owner)
+            return self.storage.conversations.start_session(owner)
         return self.own(session_id, owner)
 
     def own(self, session_id: str, owner: str) -> str:
         """``session_id`` when ``owner`` started it; NotFound alike for unknown and foreign ones."""
-        ConversationStore.check_id(session_id)
-        if self.records.session_owner(session_id) != owner:
+        check_session_id(session_id)
+        if self.storage.conversations.session_owner(session_id) != owner:
             raise NotFound("no such conversation: leave out session_id to start one, and use the "
                            "session_id the server returns")
         return session_id
@@ -178,13 +183,13 @@ class Desk:
             raise InputError("rating must be 'up' or 'down'")
         self.limiter.check(client, "feedback")
         self.limiter.count(f"feedback-session:{session_id}", self.limiter.per_minute)
-        return self.records.add_feedback(session_id, value, comment or "", turn)
+        return self.storage.feedback.add(session_id, value, comment or "", turn)
 
     def comment(self, feedback_id: int, comment: str, *, client: str) -> None:
         """Attach a comment to a feedback record (the chat page's thumbs-down box)."""
         check_text(comment or "", "the comment")
         self.limiter.check(client, "feedback")
-        self.records.set_feedback_comment(feedback_id, comment)
+        self.storage.feedback.set_comment(feedback_id, comment)
 
     def handoff(self, session_id: str, contact: str = "", message: str = "", *, owner: str,
                 client: str) -> dict[str, Any]:
@@ -195,16 +200,16 @@ class Desk:
         self.own(session_id, owner)
         check_text(contact or "", "the contact")
         check_text(message or "", "the message")
-        if not self.records.turn_count(session_id):
+        if not self.storage.conversations.turn_count(session_id):
             raise InputError("this conversation has no answers yet: ask a question before asking for a person")
         per_hour = self.settings.server.handoffs_per_hour
         self.limiter.count(f"handoff:{client}", per_hour, 3600)
         self.limiter.count(f"handoff-session:{session_id}", per_hour, 3600)
-        handoff = self.records.add_handoff(session_id, contact or "", message or "")
+        handoff = self.storage.handoffs.add(session_id, contact or "", message or "")
         status = "off"
         if self.webhook is not None:
             status = "pending"
-            self.records.set_handoff_delivery(handoff["id"], status)
+            self.storage.handoffs.set_delivery(handoff["id"], status)
             self.webhook.submit(handoff["id"], handoff_payload(handoff))
         log.info("hand-off #%s session=%s webhook=%s", handoff["id"], short_id(session_id), status)
         return {"id": handoff["id"], "session_id": session_id, "status": "recorded", "webhook": status,

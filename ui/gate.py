@@ -127,8 +127,8 @@ class Gate:
 class RateLimiter:
     """``per_minute`` events per client key, counted in the shared database (0 turns it off)."""
 
-    def __init__(self, records, per_minute: int):
-        self.records, self.per_minute = records, per_minute
+    def __init__(self, counters, per_minute: int):
+        self.counters, self.per_minute = counters, per_minute
 
     def check(self, client: str, what: str = "chat") -> None:
         """Count one event for ``client``; raise RateLimited when it is over the limit."""
@@ -140,6 +140,6 @@ class RateLimiter:
         """Count one event for ``key``; raise RateLimited when the window holds more than ``limit``."""
         if not limit:
             return
-        count, left = self.records.hit(key, window_s)
+        count, left = self.counters.hit(key, window_s)
         if count > limit:
             raise RateLimited(left)

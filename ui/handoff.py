@@ -19,7 +19,7 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
-from bot.records import transcript_text
+from .storage import transcript_text
 
 __all__ = ["handoff_payload", "deliver", "signed_headers", "WebhookSender"]
 
@@ -71,9 +71,9 @@ def deliver(url: str, payload: dict[str, Any], secret: str | None = None, msg_id
 class WebhookSender:
     """Sends hand-offs to the webhook on a background thread, retrying a failed POST a few times."""
 
-    def __init__(self, url: str, secret: str | None, records, *, attempts: int = 3,
+    def __init__(self, url: str, secret: str | None, handoffs, *, attempts: int = 3,
                  backoff_s: float = 2.0, timeout_s: float = 10.0, max_waiting: int = 1000):
-        self.url, self.secret, self.records = url, secret, records
+        self.url, self.secret, self.handoffs = url, secret, handoffs
         self.attempts, self.backoff_s, self.timeout_s = attempts, backoff_s, timeout_s
         self._queue: queue.Queue = queue.Queue(maxsize=max_waiting)
         self._thread: threading.Thread | None = None
@@ -86,7 +86,7 @@ class WebhookSender:
             self._queue.put_nowait((handoff_id, msg_id, payload))
         except queue.Full:
             log.warning("hand-off #%s: %d deliveries already waiting; not sent", handoff_id, self._queue.qsize())
-            self.records.set_handoff_delivery(handoff_id, "failed", "too many deliveries waiting")
+            self.handoffs.set_delivery(handoff_id, "failed", "too many deliveries waiting")
             return
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
@@ -113,4 +113,4 @@ class WebhookSender:
                         self.attempts, error)
             if attempt < self.attempts:
                 time.sleep(self.backoff_s * 2 ** (attempt - 1))
-        self.records.set_handoff_delivery(handoff_id, status, error)
+        self.handoffs.set_delivery(handoff_id, status, error)

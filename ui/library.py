@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from bot.originals import Originals
 from knowledge.errors import HelpdeskError, InputError, NotFound
 
 from .errors import status_of
@@ -36,7 +35,7 @@ class Library:
 
     def __init__(self, desk):
         self.desk = desk
-        self.originals = Originals(desk.records.engine)  # in the shared database: any replica re-ingests
+        self.originals = desk.storage.originals  # in the shared database: any replica re-ingests
         self.tmp = Path(desk.settings.data_dir) / "tmp"
         self._lock = threading.RLock()  # one change at a time in this process
 
@@ -51,7 +50,7 @@ class Library:
         kb = self.knowledge.kb
         if self.desk.settings.server.demo_kb and not kb.documents():
             self.seed_demo()
-        if self.desk.records.faq():
+        if self.desk.storage.faq.entries():
             self.sync_faq()
 
     def seed_demo(self):
@@ -157,18 +156,18 @@ class Library:
 
     def save_faq(self, question: str, answer: str, entry_id: int | None = None) -> int:
         """Add or change an FAQ entry and publish the FAQ; returns the entry's id."""
-        entry_id = self.desk.records.save_faq(question, answer, entry_id)
+        entry_id = self.desk.storage.faq.save(question, answer, entry_id)
         self.sync_faq()
         return entry_id
 
     def delete_faq(self, entry_id: int) -> None:
         """Remove an FAQ entry and publish the FAQ."""
-        self.desk.records.delete_faq(entry_id)
+        self.desk.storage.faq.delete(entry_id)
         self.sync_faq()
 
     def sync_faq(self):
         """Publish the FAQ entries as the document ``admin-faq.json`` (removed when there are none)."""
-        entries = self.desk.records.faq()
+        entries = self.desk.storage.faq.entries()
         knowledge = self.knowledge
         with self._lock:
             if not entries:
@@ -207,7 +206,7 @@ class Library:
                 if event.kind == "done":
                     answer = event.data
         finally:
-            self.desk.records.drop_session(sid)
+            self.desk.storage.conversations.drop_session(sid)
         result = answer.as_dict() if answer else {}
         result.pop("session_id", None)
         return {"hits": hits, "min_score": gate, "answer": result,

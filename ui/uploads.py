@@ -1,4 +1,4 @@
-"""Uploaded files: safe names and size limits (the kept originals live in ``bot.originals``).
+"""Uploaded files: safe names and size limits (the kept originals live in ``ui.storage.originals``).
 
 A name a browser or client sends is never used as a path: only its last component survives,
 stripped of control and reserved characters, and the file is written into a fresh folder the

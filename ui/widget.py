@@ -32,13 +32,13 @@ from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
-from bot.site_keys import BadToken, SiteKeys
 from bot.texts import TEXTS
 from knowledge.lang import CJK_RANGES
 
 from .deps import ERR, DeskDep, client_of, require_admin
 from .gate import RateLimited
 from .inputs import SafeText
+from .storage import BadToken, SiteKeys
 from .turn import BudgetSpent, chat_turn
 
 __all__ = ["router", "WidgetCors", "WIDGET_JS"]
@@ -152,7 +152,7 @@ def authorized(request: Request, desk: DeskDep,
     if key is None:
         raise HTTPException(403, "this site key was revoked")
     _check_origin(keys, key, request)
-    if desk.records.session_owner(claims["session_id"]) != _owner(key):
+    if desk.storage.conversations.session_owner(claims["session_id"]) != _owner(key):
         raise HTTPException(401, "this token's conversation is unknown: get a new token from "
                                  "/api/v1/widget/session")
     return {**claims, "key": key}
@@ -170,7 +170,7 @@ def session(body: SessionRequest, request: Request, desk: DeskDep) -> dict[str, 
         raise HTTPException(403, "unknown or revoked site key")
     _check_origin(keys, key, request)
     desk.limiter.count(f"w-token:{client_of(request)}", desk.settings.widget.tokens_per_minute)
-    sid = _resumed(desk, body.resume, key) or desk.records.start_session(_owner(key))
+    sid = _resumed(desk, body.resume, key) or desk.storage.conversations.start_session(_owner(key))
     token, ttl = keys.mint(key, sid, desk.settings.widget.token_ttl_s)
     return {"token": token, "expires_in": ttl, "session_id": sid}
 
@@ -219,7 +219,7 @@ def handoff(body: WidgetHandoff, request: Request, desk: DeskDep, auth: Authoriz
 @router.get("/api/v1/widget/history", tags=["widget"], responses={401: ERR, 403: ERR})
 def history(desk: DeskDep, auth: Authorized) -> dict[str, Any]:
     """The token's conversation so far, so that a reloaded page shows it again."""
-    turns = desk.records.transcript(auth["session_id"])
+    turns = desk.storage.feedback.transcript(auth["session_id"])
     return {"session_id": auth["session_id"],
             "turns": [{k: t[k] for k in ("question", "answer", "refused", "canned", "sources", "feedback")}
                       for t in turns]}
@@ -234,7 +234,7 @@ def _resumed(desk, token: str | None, key: dict[str, Any]) -> str | None:
     except BadToken:
         return None
     sid = claims["session_id"]
-    same = claims["key_id"] == key["id"] and desk.records.session_owner(sid) == _owner(key)
+    same = claims["key_id"] == key["id"] and desk.storage.conversations.session_owner(sid) == _owner(key)
     return sid if same else None
 
 

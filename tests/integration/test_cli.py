@@ -20,7 +20,7 @@ DEMO = Path(__file__).resolve().parents[2] / "bot" / "demo" / "kb"
 def helpdesk(data: Path, *args: str, check: bool = True, input: str | None = None,
              env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     env = dict(os.environ, HELPDESK_DATA_DIR=str(data), HF_HUB_OFFLINE="1", **(env or {}))
-    proc = subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "ui.cli", *args], capture_output=True, text=True,
                           env=env, input=input, timeout=600)
     if check and proc.returncode != 0:
         raise AssertionError(f"helpdesk {' '.join(args)} exited {proc.returncode}: {proc.stderr[-2000:]}")
@@ -137,7 +137,7 @@ def test_kill_9_mid_ingestion_leaves_no_half_document_and_the_next_run_heals(tmp
         for i in range(600))
     (big / "manual.md").write_text("# Manual\n\n" + paragraphs, "utf-8")
     env = dict(os.environ, HELPDESK_DATA_DIR=str(data), HF_HUB_OFFLINE="1")
-    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "ingest", str(big)], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "ui.cli", "ingest", str(big)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     from knowledge.embedders import make_embedder

@@ -66,7 +66,7 @@ def test_wait_reports_places_ahead():
 
 
 class _Counters:
-    """A stand-in for Records.hit with the same contract (count in window, seconds left)."""
+    """A stand-in for RateCounters.hit with the same contract (count in window, seconds left)."""
 
     def __init__(self):
         self.counts: dict[str, int] = {}

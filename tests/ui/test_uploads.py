@@ -7,7 +7,7 @@ import io
 import pytest
 
 from knowledge.errors import FileTooLarge, UnsupportedFile
-from bot.originals import Originals
+from ui.storage import Originals
 from ui.uploads import copy_limited, safe_name
 
 
@@ -53,11 +53,13 @@ def test_copy_limited_refuses_over_the_limit_and_leaves_nothing(tmp_path):
 
 
 def test_originals_keep_restore_forget_in_the_database(tmp_path):
-    from bot.conversation import make_engine
+    from ui.storage import make_engine, migrate
 
     src = tmp_path / "in.md"
     src.write_text("v1")
-    kept = Originals(make_engine(f"sqlite:///{tmp_path / 'h.sqlite3'}"))
+    engine = make_engine(f"sqlite:///{tmp_path / 'h.sqlite3'}")
+    migrate.upgrade(engine)
+    kept = Originals(engine)
     kept.keep("en/returns.md", src)
     out = tmp_path / "out"
     out.mkdir()

@@ -9,7 +9,7 @@ Tokens are signed, not stored: ``base64url(json).base64url(hmac)`` with a secret
 shared database, so every replica checks a token minted by any other one, and nothing needs
 sticky sessions.
 
-    >>> keys = SiteKeys(records)
+    >>> keys = SiteKeys(engine, Secrets(engine))
     >>> made = keys.create("Shop", ["https://shop.example.com"])   # {"id", "key", ...}
     >>> token, ttl = keys.mint(keys.find(made["key"]), session_id="abc", ttl_s=3600)
     >>> keys.verify(token)["session_id"]
@@ -27,24 +27,14 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import JSON, Column, Float, Integer, String, Table, insert, select, update
+from sqlalchemy import Engine, insert, select, update
 
 from knowledge.errors import InputError, NotFound
 
-from .conversation import metadata
+from .schema import site_keys
+from .secrets import Secrets
 
 __all__ = ["SiteKeys", "BadToken", "normalize_origin"]
-
-site_keys = Table(
-    "site_keys", metadata,
-    Column("id", String(32), primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("key", String(80), unique=True, nullable=False),
-    Column("origins", JSON, nullable=False, default=list),
-    Column("daily_budget", Integer, nullable=True),  # None: the server's default
-    Column("created_at", Float, nullable=False),
-    Column("revoked_at", Float, nullable=True),
-)
 
 _SECRET = "widget_token_secret"
 
@@ -77,10 +67,8 @@ def normalize_origin(origin: str) -> str:
 class SiteKeys:
     """Create, list and revoke site keys; mint and check widget tokens."""
 
-    def __init__(self, records):
-        self.records = records
-        self.engine = records.engine
-        metadata.create_all(self.engine, tables=[site_keys])
+    def __init__(self, engine: Engine, secrets: Secrets):
+        self.engine, self.secrets = engine, secrets
         self._origins: tuple[float, frozenset[str]] = (0.0, frozenset())
         self._secret: bytes | None = None
 
@@ -179,9 +167,9 @@ class SiteKeys:
 
     def _sign(self, body: str) -> bytes:
         if self._secret is None:
-            if self.records.secret(_SECRET) is None:
-                self.records.put_secret(_SECRET, secrets.token_hex(32))  # the first replica's wins
-            self._secret = self.records.secret(_SECRET).encode()
+            if self.secrets.get(_SECRET) is None:
+                self.secrets.put(_SECRET, secrets.token_hex(32))  # the first replica's wins
+            self._secret = self.secrets.get(_SECRET).encode()
         return hmac.new(self._secret, body.encode(), hashlib.sha256).digest()
 
 

@@ -4,7 +4,7 @@ In the database rather than the data dir, so that "re-ingest" works on any repli
 balancer, not only on the one that received the upload. Files are bounded by the upload limit
 (``HELPDESK_SERVER__UPLOAD_MAX_MB``).
 
-    >>> kept = Originals(records.engine)
+    >>> kept = Originals(engine)
     >>> kept.keep("en/returns.md", Path("returns.md"))
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     path = kept.restore("en/returns.md", Path(tmp))   # tmp/returns.md, or None
@@ -16,28 +16,17 @@ import hashlib
 import time
 from pathlib import Path
 
-from sqlalchemy import Column, Float, Integer, LargeBinary, String, Table, delete, insert, select
+from sqlalchemy import Engine, delete, insert, select
 
-from .conversation import metadata
+from .schema import originals
 
 __all__ = ["Originals"]
-
-originals = Table(
-    "originals", metadata,
-    Column("source", String(500), primary_key=True),
-    Column("data", LargeBinary, nullable=False),
-    Column("size", Integer, nullable=False),
-    Column("sha256", String(64), nullable=False),
-    Column("stored_at", Float, nullable=False),
-)
-
 
 class Originals:
     """Keep, find, restore and forget the original file of a document, by its source name."""
 
-    def __init__(self, engine):
+    def __init__(self, engine: Engine):
         self.engine = engine
-        metadata.create_all(engine, tables=[originals])
 
     def keep(self, source: str, path: Path) -> None:
         """Keep the file at ``path`` as the original of ``source`` (replacing an older one)."""

@@ -1,0 +1,97 @@
+"""Sessions, their turns and who started each, in the server's database.
+
+The Bot's :class:`~bot.conversation.Conversations` store for the server and the ``helpdesk``
+command, so a conversation continues on any replica (and across ``helpdesk ask --session``).
+Conversations started by the server also record their owner ("api", "chat", "widget:<key>"):
+only the owner may continue one.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from sqlalchemy import Engine, delete, func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from bot.conversation import Turn, check_session_id, new_session_id
+
+from .schema import session_owners, sessions, turns
+
+__all__ = ["SqlConversations"]
+
+
+class SqlConversations:
+    """Sessions and turns, shared by every replica that points at the same database."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def new_session(self) -> str:
+        """Create a session and return its id."""
+        sid = new_session_id()
+        with self.engine.begin() as conn:
+            conn.execute(insert(sessions).values(id=sid, created_at=time.time(), meta={}))
+        return sid
+
+    def ensure(self, session_id: str | None) -> str:
+        """The id of an existing session, or of a new one (an unknown id starts a session under it)."""
+        if session_id is None:
+            return self.new_session()
+        check_session_id(session_id)
+        with self.engine.begin() as conn:
+            found = conn.execute(select(sessions.c.id).where(sessions.c.id == session_id)).first()
+            if found is None:
+                try:
+                    with conn.begin_nested():
+                        conn.execute(insert(sessions).values(id=session_id, created_at=time.time(), meta={}))
+                except IntegrityError:  # created meanwhile by another request or replica
+                    pass
+        return session_id
+
+    def history(self, session_id: str, limit: int = 6) -> list[Turn]:
+        """The last ``limit`` turns of a session, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(turns).where(turns.c.session_id == session_id)
+                .order_by(turns.c.id.desc()).limit(limit)
+            ).mappings().all()
+        return [Turn(r["question"], r["standalone"], r["answer"], r["refused"], r["canned"], r["sources"])
+                for r in reversed(rows)]
+
+    def add(self, session_id: str, turn: Turn) -> None:
+        """Append a turn to a session."""
+        with self.engine.begin() as conn:
+            conn.execute(insert(turns).values(
+                session_id=session_id, question=turn.question, standalone=turn.standalone,
+                answer=turn.answer, refused=turn.refused, canned=turn.canned,
+                sources=json.loads(json.dumps(turn.sources or [], ensure_ascii=False)),
+                created_at=time.time()))
+
+    # -- owners --------------------------------------------------------------------------------
+
+    def start_session(self, owner: str) -> str:
+        """A new conversation owned by ``owner``, with a server-chosen id (192 random bits)."""
+        sid = new_session_id()
+        now = time.time()
+        with self.engine.begin() as conn:
+            conn.execute(insert(sessions).values(id=sid, created_at=now, meta={}))
+            conn.execute(insert(session_owners).values(session_id=sid, owner=owner[:80], created_at=now))
+        return sid
+
+    def session_owner(self, session_id: str) -> str | None:
+        """Who started a conversation (None for an unknown one, or one started outside the server)."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(session_owners.c.owner)
+                                .where(session_owners.c.session_id == session_id)).scalar()
+
+    def turn_count(self, session_id: str) -> int:
+        """How many answers a conversation has."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.count(turns.c.id)).where(turns.c.session_id == session_id)).scalar()
+
+    def drop_session(self, session_id: str) -> None:
+        """Forget a session and its turns (the admin console's test questions leave no trace)."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(turns).where(turns.c.session_id == session_id))
+            conn.execute(delete(sessions).where(sessions.c.id == session_id))

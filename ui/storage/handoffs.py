@@ -1,0 +1,56 @@
+"""Requests to talk to a person, each with the conversation's transcript as it was then."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from sqlalchemy import Engine, insert, select, update
+
+from ._time import iso
+from .feedback import Feedback
+from .schema import handoffs
+
+__all__ = ["Handoffs", "transcript_text"]
+
+
+class Handoffs:
+    """Record hand-offs, their webhook delivery, and list the latest ones."""
+
+    def __init__(self, engine: Engine, feedback: Feedback):
+        self.engine, self.feedback = engine, feedback
+
+    def add(self, session_id: str, contact: str = "", message: str = "") -> dict[str, Any]:
+        """Record a request to talk to a person, with the transcript; returns the hand-off."""
+        transcript = self.feedback.transcript(session_id)
+        now = time.time()
+        with self.engine.begin() as conn:
+            hid = conn.execute(insert(handoffs).values(
+                session_id=session_id, contact=contact.strip()[:500], message=message.strip()[:4000],
+                transcript=transcript, webhook="off", webhook_error="", created_at=now,
+            )).inserted_primary_key[0]
+        return {"id": hid, "session_id": session_id, "contact": contact.strip()[:500],
+                "message": message.strip()[:4000], "transcript": transcript, "created_at": iso(now)}
+
+    def set_delivery(self, handoff_id: int, status: str, error: str = "") -> None:
+        """Record whether the hand-off webhook accepted the hand-off."""
+        with self.engine.begin() as conn:
+            conn.execute(update(handoffs).where(handoffs.c.id == handoff_id)
+                         .values(webhook=status, webhook_error=error[:2000]))
+
+    def latest(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The latest hand-offs, newest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(handoffs).order_by(handoffs.c.id.desc()).limit(limit)).mappings()
+            return [{**{k: r[k] for k in ("id", "session_id", "contact", "message", "webhook",
+                                          "webhook_error")},
+                     "turns": len(r["transcript"] or []), "created_at": iso(r["created_at"])}
+                    for r in rows]
+
+
+def transcript_text(transcript: list[dict[str, Any]]) -> str:
+    """A transcript as plain text, for people reading a hand-off."""
+    lines = []
+    for t in transcript:
+        lines += [f"Customer: {t['question']}", f"Bot: {t['answer']}", ""]
+    return "\n".join(lines).strip()

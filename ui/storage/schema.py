@@ -1,0 +1,125 @@
+"""Every table of the server's database, on one MetaData.
+
+This is what the code reads and writes; the migrations in ``migrations/versions`` build the same
+schema step by step in a live database (a test compares the two, so they never drift). Change a
+table here, then add a migration: ``python -m ui.storage.migrate new "what changed"``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (JSON, Boolean, Column, Float, ForeignKey, Integer, LargeBinary, MetaData,
+                        PrimaryKeyConstraint, String, Table, Text)
+
+__all__ = ["metadata", "sessions", "turns", "session_owners", "feedback", "handoffs", "faq_entries",
+           "server_secrets", "rate_counters", "login_failures", "site_keys", "originals"]
+
+metadata = MetaData()
+
+# -- conversations ---------------------------------------------------------------------------
+
+sessions = Table(
+    "sessions", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("created_at", Float, nullable=False),
+    Column("meta", JSON, nullable=False, default=dict),
+)
+
+turns = Table(
+    "turns", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("session_id", String(64), ForeignKey("sessions.id"), index=True, nullable=False),
+    Column("question", Text, nullable=False),
+    Column("standalone", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("refused", Boolean, nullable=False, default=False),
+    Column("canned", Boolean, nullable=False, default=False),
+    Column("sources", JSON, nullable=False, default=list),
+    Column("created_at", Float, nullable=False),
+)
+
+session_owners = Table(
+    "session_owners", metadata,
+    Column("session_id", String(64), primary_key=True),
+    Column("owner", String(80), nullable=False),  # "api", "chat" or "widget:<site key id>"
+    Column("created_at", Float, nullable=False),
+)
+
+# -- what the admin reviews ------------------------------------------------------------------
+
+feedback = Table(
+    "feedback", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("session_id", String(64), index=True, nullable=False),
+    Column("turn_id", Integer, nullable=True),
+    Column("question", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("rating", Integer, nullable=False),  # +1 thumbs up, -1 thumbs down
+    Column("comment", Text, nullable=False, default=""),
+    Column("created_at", Float, nullable=False),
+)
+
+handoffs = Table(
+    "handoffs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("session_id", String(64), index=True, nullable=False),
+    Column("contact", Text, nullable=False, default=""),
+    Column("message", Text, nullable=False, default=""),
+    Column("transcript", JSON, nullable=False, default=list),
+    Column("webhook", String(16), nullable=False, default="off"),  # off | pending | sent | failed
+    Column("webhook_error", Text, nullable=False, default=""),
+    Column("created_at", Float, nullable=False),
+)
+
+faq_entries = Table(
+    "faq_entries", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("question", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)
+
+# -- the server's own state ------------------------------------------------------------------
+
+server_secrets = Table(
+    "server_secrets", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+rate_counters = Table(
+    "rate_counters", metadata,
+    Column("key", String(200), nullable=False),
+    Column("window", Integer, nullable=False),  # the epoch second at which the window ends
+    Column("count", Integer, nullable=False),
+    PrimaryKeyConstraint("key", "window"),
+)
+
+login_failures = Table(
+    "login_failures", metadata,
+    Column("key", String(200), primary_key=True),  # "addr:<client address>" or "account:<user>"
+    Column("failures", Integer, nullable=False),
+    Column("locked_until", Float, nullable=False),  # epoch seconds; 0 when not locked
+    Column("last_at", Float, nullable=False),
+)
+
+site_keys = Table(
+    "site_keys", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("key", String(80), unique=True, nullable=False),
+    Column("origins", JSON, nullable=False, default=list),
+    Column("daily_budget", Integer, nullable=True),  # None: the server's default
+    Column("created_at", Float, nullable=False),
+    Column("revoked_at", Float, nullable=True),
+)
+
+originals = Table(
+    "originals", metadata,
+    Column("source", String(500), primary_key=True),
+    Column("data", LargeBinary, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("stored_at", Float, nullable=False),
+)

@@ -1,0 +1,43 @@
+"""Storage: the server's one database engine, migrated on open, and the stores that share it.
+
+    >>> storage = Storage(database_url(settings.database_url, settings.data_dir))
+    >>> sid = storage.conversations.start_session("api")
+    >>> storage.feedback.transcript(sid)
+    []
+"""
+
+from __future__ import annotations
+
+from .conversations import SqlConversations
+from .engine import make_engine
+from .faq import FaqEntries
+from .feedback import Feedback
+from .handoffs import Handoffs
+from .limits import LoginFailures, RateCounters
+from .migrate import upgrade
+from .originals import Originals
+from .secrets import Secrets
+from .site_keys import SiteKeys
+
+__all__ = ["Storage"]
+
+
+class Storage:
+    """Every table the server keeps, on one engine; opening it upgrades the schema first."""
+
+    def __init__(self, url: str):
+        self.engine = make_engine(url)
+        upgrade(self.engine)
+        self.conversations = SqlConversations(self.engine)
+        self.feedback = Feedback(self.engine)
+        self.handoffs = Handoffs(self.engine, self.feedback)
+        self.faq = FaqEntries(self.engine)
+        self.secrets = Secrets(self.engine)
+        self.counters = RateCounters(self.engine)
+        self.logins = LoginFailures(self.engine)
+        self.site_keys = SiteKeys(self.engine, self.secrets)
+        self.originals = Originals(self.engine)
+
+    def close(self) -> None:
+        """Close the engine's connections."""
+        self.engine.dispose()
