@@ -125,6 +125,23 @@ def test_eval_scores_demo_questions_by_language_and_type(demo_data, qwen_gguf, t
     assert bad.returncode == 2 and "line 1" in bad.stderr and bad.stdout == ""
 
 
+def test_ask_session_continues_across_runs(demo_data, qwen_gguf):
+    """`helpdesk ask --session ID` keeps the conversation in the data dir's database between runs."""
+    from ui.storage import Storage, database_url
+
+    env = {"HELPDESK_MODEL": str(qwen_gguf), "HELPDESK_ANSWER_STYLE": "extract"}
+    first = json.loads(helpdesk(demo_data, "ask", "How long does delivery to Germany take?", "--json",
+                                env=env).stdout)
+    sid = first["session_id"]
+    helpdesk(demo_data, "ask", "And how much does it cost?", "--session", sid, "--json", env=env)
+    storage = Storage(database_url(None, demo_data))
+    turns = storage.conversations.history(sid)
+    storage.close()
+    assert [t.question for t in turns] == ["How long does delivery to Germany take?", "And how much does it cost?"]
+    # the second run read the first run's turn: the follow-up was searched with its context
+    assert turns[1].standalone == "And how much does it cost? (How long does delivery to Germany take?)"
+
+
 def test_kill_9_mid_ingestion_leaves_no_half_document_and_the_next_run_heals(tmp_path):
     data = tmp_path / "data"
     helpdesk(data, "ingest", str(DEMO / "en" / "returns.md"))

@@ -5,6 +5,8 @@ SQLite in the data dir by default; any SQLAlchemy URL (PostgreSQL for several re
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,14 @@ def make_engine(url: str) -> Engine:
 
 
 def _sqlite_wal(dbapi_conn, _record) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.close()
+    # Turning a new file to WAL needs it alone for an instant: a second process doing the same at
+    # that moment gets "database is locked" at once (SQLite skips the busy wait there to avoid a
+    # deadlock), so it tries again shortly. Once the file is in WAL mode this is a no-op.
+    for attempt in range(100):
+        try:
+            dbapi_conn.execute("PRAGMA journal_mode=WAL").close()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == 99:
+                raise
+            time.sleep(0.05)
