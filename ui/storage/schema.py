@@ -2,7 +2,7 @@
 
 This is what the code reads and writes; the migrations in ``migrations/versions`` build the same
 schema step by step in a live database (a test compares the two, so they never drift). Change a
-table here, then add a migration: ``python -m ui.storage.migrate new "what changed"``.
+table here, then add a migration: ``python -m ui.storage new "what changed"``.
 """
 
 from __future__ import annotations
