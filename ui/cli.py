@@ -23,9 +23,9 @@ def main(args: list[str] | None = None) -> None:
 
 def _conversations(settings):
     """The server's conversation store, so a session continues across runs and on the server."""
-    from .storage import Storage, database_url
+    from .storage import Storage
 
-    return Storage(database_url(settings.database_url, settings.data_dir)).conversations
+    return Storage.from_settings(settings).conversations
 
 
 @commands.command()

@@ -31,7 +31,7 @@ from .errors import NotReady
 from .gate import Busy, Gate, RateLimiter
 from .handoff import WebhookSender, handoff_payload
 from .library import Library
-from .storage import Storage, database_url
+from .storage import Storage
 
 __all__ = ["Desk", "NotReady"]
 
@@ -63,7 +63,7 @@ class Desk:
     def from_settings(cls, settings: Settings) -> Desk:
         """A Desk on the configured database (upgraded to the newest schema); the Bot is loaded later
         by :meth:`load`."""
-        return cls(settings, Storage(database_url(reveal(settings.database_url), settings.data_dir)))
+        return cls(settings, Storage.from_settings(settings))
 
     # -- life cycle --------------------------------------------------------------------------
 

@@ -125,16 +125,17 @@ def test_eval_scores_demo_questions_by_language_and_type(demo_data, qwen_gguf, t
     assert bad.returncode == 2 and "line 1" in bad.stderr and bad.stdout == ""
 
 
-def test_ask_session_continues_across_runs(demo_data, qwen_gguf):
-    """`helpdesk ask --session ID` keeps the conversation in the data dir's database between runs."""
-    from ui.storage import Storage, database_url
+def test_ask_session_continues_across_runs(demo_data, qwen_gguf, tmp_path):
+    """`helpdesk ask --session ID` keeps the conversation in the configured database between runs."""
+    from ui.storage import Storage
 
-    env = {"HELPDESK_MODEL": str(qwen_gguf), "HELPDESK_ANSWER_STYLE": "extract"}
+    url = f"sqlite:///{tmp_path / 'talks.sqlite3'}"
+    env = {"HELPDESK_MODEL": str(qwen_gguf), "HELPDESK_ANSWER_STYLE": "extract", "HELPDESK_DATABASE_URL": url}
     first = json.loads(helpdesk(demo_data, "ask", "How long does delivery to Germany take?", "--json",
                                 env=env).stdout)
     sid = first["session_id"]
     helpdesk(demo_data, "ask", "And how much does it cost?", "--session", sid, "--json", env=env)
-    storage = Storage(database_url(None, demo_data))
+    storage = Storage(url)
     turns = storage.conversations.history(sid)
     storage.close()
     assert [t.question for t in turns] == ["How long does delivery to Germany take?", "And how much does it cost?"]

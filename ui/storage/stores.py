@@ -1,6 +1,6 @@
 """Storage: the server's one database engine, migrated on open, and the stores that share it.
 
-    >>> storage = Storage(database_url(settings.database_url, settings.data_dir))
+    >>> storage = Storage.from_settings(settings)   # or Storage("sqlite:///helpdesk.sqlite3")
     >>> sid = storage.conversations.start_session("api")
     >>> storage.feedback.transcript(sid)
     []
@@ -8,8 +8,10 @@
 
 from __future__ import annotations
 
+from bot.settings import Settings, reveal
+
 from .conversations import SqlConversations
-from .engine import make_engine
+from .engine import database_url, make_engine
 from .faq import FaqEntries
 from .feedback import Feedback
 from .handoffs import Handoffs
@@ -37,6 +39,11 @@ class Storage:
         self.logins = LoginFailures(self.engine)
         self.site_keys = SiteKeys(self.engine, self.secrets)
         self.originals = Originals(self.engine)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Storage:
+        """The configured database (``HELPDESK_DATABASE_URL``, else SQLite in the data dir)."""
+        return cls(database_url(reveal(settings.database_url), settings.data_dir))
 
     def close(self) -> None:
         """Close the engine's connections."""
