@@ -6,7 +6,7 @@
     │   ├── FileTooLarge          over the configured size limit (HTTP 413)
     │   │   └── LimitExceeded     knowledge/limits.py: more rows, pages, bytes or time than parsing may take
     │   ├── NotFound              a document, knowledge base or session that does not exist (HTTP 404)
-    │   ├── BadToken              bot/site_keys.py: a widget token malformed, forged or expired (HTTP 401)
+    │   ├── BadToken              ui/storage/site_keys.py: a widget token malformed, forged or expired (HTTP 401)
     │   └── Refused               knowledge/web/guard.py: a URL, address or redirect a crawl may not follow
     ├── StoreUnavailable          the vector store cannot be reached (HTTP 503)
     ├── ModelError                a model could not be loaded or failed while generating

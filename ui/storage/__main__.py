@@ -4,6 +4,13 @@ import sys
 
 from .migrate import new_revision
 
-if len(sys.argv) != 3 or sys.argv[1] != "new":
-    sys.exit('usage: python -m ui.storage new "what changed"')
-new_revision(sys.argv[2])
+
+def main(argv: list[str]) -> None:
+    """Write the migration the command line asks for, or exit with the usage."""
+    if len(argv) != 2 or argv[0] != "new":
+        sys.exit('usage: python -m ui.storage new "what changed"')
+    new_revision(argv[1])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
