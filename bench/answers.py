@@ -52,7 +52,7 @@ def run_ours(lang, articles, held, ok, out, tmp: Path, generator, style: str = "
 
     settings = Settings(data_dir=tmp / "ours", answer_style=style)
     bot = build_bot(settings, kb_name=f"xq-{lang}", progress=False, generator=generator)
-    bot.knowledge.ingestor.ingest([write_articles(articles, tmp / "files" / lang, skip=held)])
+    bot.knowledge.ingest([write_articles(articles, tmp / "files" / lang, skip=held)])
     bot.ask("warm-up question")  # loads the model and caches the system prompt
     return score([(q, bot.ask(q.question)) for q in ok], [(q, bot.ask(q.question)) for q in out])
 

@@ -58,8 +58,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         bot = build_bot(Settings(data_dir=Path(tmp)), progress=False)
-        bot.knowledge.ingestor.ingest([DEMO])
-        search = bot.knowledge.searcher.search
+        bot.knowledge.ingest([DEMO])
+        search = bot.knowledge.search
         model_rewrite(bot.generator, "warm up", "warm up")
         right = {"as_typed": 0, "rule": 0, "model": 0}
         cost = {"rule": 0.0, "model": 0.0}

@@ -101,7 +101,7 @@ def _progress(tag: str):
 
 def run(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
     """Every chosen set and style: ``{set: {style: report}}``."""
-    from bot.factory import build_bot, open_knowledge
+    from bot.factory import build_bot, knowledge_from_settings
     from bot.generators import make_generator
     from bot.settings import Settings
 
@@ -112,8 +112,8 @@ def run(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
         data = args.data_dir or Path(tmp)
         for name, (paths, questions) in chosen.items():
             t0 = time.perf_counter()
-            knowledge = open_knowledge(Settings(data_dir=data), name, progress=False)
-            report = knowledge.ingestor.ingest(paths)
+            knowledge = knowledge_from_settings(Settings(data_dir=data), name, progress=False)
+            report = knowledge.ingest(paths)
             failed = [d for d in report.documents if d.status == "failed"]
             for d in failed:
                 print(f"[{name}] not ingested: {d.source}: {d.error}", file=sys.stderr)

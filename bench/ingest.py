@@ -3,7 +3,7 @@
 The embedder should be the limit: everything else ingestion does (loading, splitting, token
 counting, keyword tokens, Chroma writes, the manifest) must be nearly free. We generate a help
 center of N short sections (one chunk each, English and Chinese mixed), ingest it with
-``helpdesk``'s Ingestor, then embed exactly the same chunk texts with the bare embedder, and
+``KnowledgeBase.ingest``, then embed exactly the same chunk texts with the bare embedder, and
 report the ratio of the two throughputs and the time for all N chunks.
 
     python bench/ingest.py [--chunks 10000] [--out bench/results/ingest.json]
@@ -50,7 +50,7 @@ def make_corpus(folder: Path, n: int, per_file: int = 100, seed: int = 3) -> Non
 CHUNK_TOKENS = 300
 
 
-def chunks_of_corpus(corpus: Path, kb):
+def chunks_of_corpus(corpus: Path, embedder):
     """The chunks ingestion will make of the corpus (same loader, splitter and budget)."""
     from knowledge.loaders import iter_files, load_file
     from knowledge.splitting import split
@@ -58,7 +58,7 @@ def chunks_of_corpus(corpus: Path, kb):
     out = []
     for path in iter_files([corpus]):
         loaded = load_file(path, source=path.name)
-        out.extend(split(loaded.documents, kb.embedder.count_tokens, CHUNK_TOKENS))
+        out.extend(split(loaded.documents, embedder.count_tokens, CHUNK_TOKENS))
     return out
 
 
@@ -76,31 +76,30 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
 
+    from knowledge import open_knowledge
     from knowledge.embedders import make_embedder
-    from knowledge.ingest import Ingestor
     from knowledge.splitting import embedding_text
-    from knowledge.store import KnowledgeBase, make_client
 
     embedder = make_embedder(args.embedder)
     embedder.embed(["warm-up"])
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus"
         make_corpus(corpus, args.chunks)
-        kb = KnowledgeBase.open(make_client(Path(tmp) / "data"), embedder, "bench")
-        texts = [embedding_text(c) for c in chunks_of_corpus(corpus, kb)]
+        kb = open_knowledge(Path(tmp) / "data", embedder=embedder, name="bench", chunk_tokens=CHUNK_TOKENS)
+        texts = [embedding_text(c) for c in chunks_of_corpus(corpus, embedder)]
         # Raw embedding before and after ingestion: the machine's speed may drift during a long
         # run, and the mean of the two brackets the ingestion in between.
         raw_before = _raw(embedder, texts)
         t0 = time.perf_counter()
-        report = Ingestor(kb, chunk_tokens=CHUNK_TOKENS, progress=True).ingest([corpus])
+        report = kb.ingest([corpus])
         ingest_s = time.perf_counter() - t0
         assert not report.failed, report.failed[:3]
         raw_after = _raw(embedder, texts)
         raw_s = (raw_before + raw_after) / 2
         t0 = time.perf_counter()
-        again = Ingestor(kb, chunk_tokens=CHUNK_TOKENS, progress=False).ingest([corpus])
+        again = kb.ingest([corpus])
         noop_s = time.perf_counter() - t0
-        stored = kb.count()
+        stored = sum(d.chunks for d in kb.documents())
     result = {
         "embedder": embedder.name,
         "chunks": stored,

@@ -48,19 +48,18 @@ def _timed(fn, repeat: int = 3) -> float:
 def measure(kb_dir: Path, data_dir: Path, model: str) -> dict:
     from bot.factory import build_bot
     from bot.settings import Settings
-    from knowledge.embedders import embed_query
     from knowledge.keyword import tokenize
 
     bot = build_bot(Settings(data_dir=data_dir, model=model, server={"demo_kb": False}), progress=False)
-    bot.knowledge.ingestor.ingest([kb_dir])
-    searcher, embedder = bot.knowledge.searcher, bot.knowledge.kb.embedder
+    knowledge = bot.knowledge
+    knowledge.ingest([kb_dir])
     out = {}
     for name, question in QUESTIONS.items():
-        searcher.search(question, 4)  # warm caches (jieba, the model's prompt cache)
+        knowledge.search(question, 4)  # warm caches (jieba, the model's prompt cache)
         out[name] = {
-            "embed_s": _timed(lambda: embed_query(embedder, question)),
+            "embed_s": _timed(lambda: knowledge.embed_query(question)),
             "tokenize_s": _timed(lambda: tokenize(question)),
-            "search_s": _timed(lambda: searcher.search(question, 4)),
+            "search_s": _timed(lambda: knowledge.search(question, 4)),
             "answer_s": _timed(lambda: bot.ask(question), repeat=1),
         }
         print(kb_dir.name, name, out[name], flush=True)

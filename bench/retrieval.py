@@ -25,44 +25,48 @@ from bench.xquad import contains_answer, emit, load, tutorial_store, write_artic
 
 
 def ours(args, tmp: Path) -> dict:
-    from bot.factory import open_knowledge
-    from bot.settings import Settings
+    from knowledge import open_knowledge
+    from knowledge.embedders import make_embedder
+    from knowledge.splitting import embedding_text
 
-    settings = Settings(data_dir=tmp / "ours", embedder=args.embedder)
-    settings.ingest.chunk_tokens = args.chunk_tokens
-    settings.retrieval.keyword_weight = args.keyword_weight
+    embedder = make_embedder(args.embedder)
+
+    def knowledge(lang: str, translator=None):
+        # Measured both ways: questions are translated into the knowledge's language (the bot's default is "en").
+        return open_knowledge(tmp / "ours", embedder=embedder, name=f"xquad-{lang}", chunk_tokens=args.chunk_tokens,
+                              keyword_weight=args.keyword_weight, translator=translator, translate_into={lang},
+                              progress=False)
+
     out: dict = {}
-    searchers, questions = {}, {}
+    bases, questions = {}, {}
     for lang in ("en", "zh"):
         articles, qs = load(lang)
         questions[lang] = qs[: args.limit] if args.limit else qs
-        k = open_knowledge(settings, f"xquad-{lang}", progress=False)
+        k = knowledge(lang)
         t0 = time.perf_counter()
-        report = k.ingestor.ingest([write_articles(articles, tmp / "files" / lang)])
-        chunks = [c for d in k.kb.documents() for c in k.kb.chunks_of(d.source)]
-        from knowledge.splitting import embedding_text
-
-        longest = max(k.kb.embedder.count_tokens(embedding_text(c)) for c in chunks)
+        report = k.ingest([write_articles(articles, tmp / "files" / lang)])
+        chunks = [c for d in k.documents() for c in k.chunks_of(d.source)]
+        longest = max(embedder.count_tokens(embedding_text(c)) for c in chunks)
         out[f"ingest_{lang}"] = {"seconds": round(time.perf_counter() - t0, 1),
                                  "chunks": len(chunks), "longest_chunk_tokens": longest,
-                                 "window": k.kb.embedder.max_tokens,
+                                 "window": embedder.max_tokens,
                                  "failed": len(report.failed)}
-        searchers[lang] = k.searcher
+        bases[lang] = k
     by_id = {lang: {q.qid: q for q in questions[lang]} for lang in questions}
     runs = {"en": ("en", "en"), "zh": ("zh", "zh"), "en->zh": ("en", "zh"), "zh->en": ("zh", "en")}
-    translator = None
     if args.translate:
         # What the bot does: questions in a language the knowledge base hardly holds are also
         # searched in the packaged chat model's translation.
         from bot.factory import question_translator
         from bot.generators import make_generator
+        from bot.settings import Settings
 
-        translator = question_translator(make_generator(settings))
+        translator = question_translator(make_generator(Settings(data_dir=tmp / "ours")))
+        translated = {lang: knowledge(lang, translator) for lang in ("en", "zh")}
         runs |= {"en->zh translated": ("en", "zh"), "zh->en translated": ("zh", "en")}
     runs = {name: run for name, run in runs.items() if not args.runs or name in args.runs}
     for name, (qlang, kblang) in runs.items():
-        searchers[kblang].translator = translator if name.endswith("translated") else None
-        searchers[kblang].translate_into = frozenset({kblang})  # measured both ways; the bot's default is "en"
+        kb = translated[kblang] if name.endswith("translated") else bases[kblang]
         h1 = h4 = n = 0
         top_scores = []
         t0 = time.perf_counter()
@@ -70,7 +74,7 @@ def ours(args, tmp: Path) -> dict:
             gold = by_id[kblang].get(q.qid)
             if gold is None:
                 continue
-            hits = searchers[kblang].search(q.question, 4)
+            hits = kb.search(q.question, 4)
             n += 1
             h1 += bool(hits) and contains_answer(hits[0].chunk.text, gold.answers)
             h4 += any(contains_answer(h.chunk.text, gold.answers) for h in hits)

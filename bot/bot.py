@@ -1,6 +1,6 @@
 """The Bot: question -> canned answer, or retrieve -> refuse or answer, streamed with citations.
 
-    >>> bot = Bot.from_settings(Settings())
+    >>> bot = build_bot(Settings())          # bot/factory.py wires it from the settings
     >>> answer = bot.ask("How long do refunds take?")
     >>> answer.answer, [s["source"] for s in answer.sources]
     ('Refunds are processed within 5 working days [1].', ['en/returns.md'])
@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from knowledge.embedders import embed_query
+from knowledge.base import KnowledgeBase
 from knowledge.errors import HelpdeskError
 from knowledge.keyword import tokenize
 from knowledge.lang import detect_language
@@ -33,7 +33,6 @@ from .blocks import prose_language, section_blocks
 from .compose import compose
 from .context import select_context, without_instructions
 from .conversation import Conversations, Turn, short_id, standalone_question
-from .factory import Knowledge
 from .generators.base import Generator
 from .grounding import grounded
 from .messages import check_message
@@ -82,17 +81,10 @@ class Event:
 class Bot:
     """Answers customers from one knowledge base with one generator; safe to share across threads."""
 
-    def __init__(self, knowledge: Knowledge, generator: Generator, conversations: Conversations,
+    def __init__(self, knowledge: KnowledgeBase, generator: Generator, conversations: Conversations,
                  options: BotOptions):
         self.knowledge, self.generator, self.conversations = knowledge, generator, conversations
         self.options = options
-
-    @classmethod
-    def from_settings(cls, settings=None, *, progress: bool = True) -> Bot:
-        """Wire the configured knowledge base, generator and conversation store."""
-        from .factory import build_bot
-
-        return build_bot(settings, progress=progress)
 
     # -- public ----------------------------------------------------------------------------
 
@@ -115,7 +107,7 @@ class Bot:
 
         # FAQ entries match the question as typed: a follow-up with its context added would match
         # the previous question's entry instead.
-        vector = embed_query(self.knowledge.kb.embedder, question)
+        vector = self.knowledge.embed_query(question)
         canned = self._faq(vector, question)
         if canned is not None:
             timings.update(retrieve=_ms(t0), first_token=_ms(t0), total=_ms(t0))
@@ -126,7 +118,7 @@ class Bot:
 
         # The question's vector serves retrieval (and quoting) too unless a follow-up changed the text.
         if standalone != question:
-            vector = embed_query(self.knowledge.kb.embedder, standalone)
+            vector = self.knowledge.embed_query(standalone)
         _, hits, _ = self.retrieve(question, standalone, vector=vector)
         timings["retrieve"] = _ms(t0)
         if hits and self._names_unknown(question):
@@ -186,7 +178,7 @@ class Bot:
         lang = detect_language(question)
         statement = is_problem_statement(question)
         also = (support_wording(standalone),) if statement else ()
-        found = self.knowledge.searcher.search(standalone, k or self.options.top_k, vector=vector, also=also)
+        found = self.knowledge.search(standalone, k or self.options.top_k, vector=vector, also=also)
         return found, self.options.usable(found, lang, statement), self.options.gate(lang, statement)
 
     # -- steps -----------------------------------------------------------------------------
@@ -194,26 +186,23 @@ class Bot:
     def _names_unknown(self, question: str) -> bool:
         """Whether the question names something the knowledge base never mentions (PayPal, EPUB):
         then no passage answers it, however close (see ``bot/answerable.py``)."""
-        index = self.knowledge.kb.keyword_index()
+        index = self.knowledge.keyword_index()
         names = unknown_names(question, index.terms(), index.__contains__)
         if names:
             log.info("refused: the knowledge never mentions %s", ", ".join(names))
         return bool(names)
 
     def _faq(self, vector, question: str):
-        near = self.knowledge.kb.faq_nearest(vector, 1)
-        if not near:
+        match = self.knowledge.faq_match(vector, question)
+        if match is None:
             return None
-        entry, cos = near[0]
-        score = float(self.knowledge.searcher.calibration.score(
-            cos, detect_language(question), detect_language(entry.question)))
-        close = score >= self.options.faq_min_score and cos >= self.options.faq_min_cosine
-        return entry if close and not _substituted(question, entry.question) else None
+        close = match.score >= self.options.faq_min_score and match.cosine >= self.options.faq_min_cosine
+        return match.entry if close and not _substituted(question, match.entry.question) else None
 
     def _weight(self):
         """Question-word weights for ranking sentences: the knowledge base's BM25 idf, halved to
         the scale of the hit-rank penalty."""
-        index = self.knowledge.kb.keyword_index()
+        index = self.knowledge.keyword_index()
         return lambda token: index.idf(token) / 2
 
     def _quote(self, question: str, vector, hits: list[Hit], weight, timings: dict[str, float], t0: float,
@@ -221,10 +210,8 @@ class Bot:
         """Stream the blocks of the hits' sections that answer the question, each cited
         (``bot/compose.py``), translated if they are in another language; return the answer and
         the ``(label, text)`` of every hit, its text being what was quoted from it."""
-        embedder = self.knowledge.kb.embedder
-
         def similarity(texts: list[str]):
-            return embedder.embed(texts) @ vector
+            return self.knowledge.embed_passages(texts) @ vector
 
         # Words are matched in the sources' language: a question searched in translation is
         # matched in that translation (the embedder compares across languages by itself).
@@ -261,7 +248,7 @@ class Bot:
         key = chunk.id.rsplit("-", 1)[0]
         if key not in documents:
             documents[key] = [replace(c, text=without_instructions(c.text))
-                              for c in self.knowledge.kb.version_of(chunk)]
+                              for c in self.knowledge.version_of(chunk)]
         return documents[key]
 
     def _write(self, question: str, parts, hits: list[Hit], lang: str) -> str:

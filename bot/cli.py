@@ -55,9 +55,9 @@ def _settings(ctx: click.Context) -> Settings:
 
 
 def _knowledge(ctx: click.Context, kb: str | None):
-    from .factory import open_knowledge
+    from .factory import knowledge_from_settings
 
-    return open_knowledge(_settings(ctx), kb, progress=True)
+    return knowledge_from_settings(_settings(ctx), kb, progress=True)
 
 
 kb_option = click.option("--kb", default=None, help="Knowledge base name (default: settings.kb).")
@@ -97,7 +97,7 @@ def ingest(ctx, paths: tuple[Path, ...], kb: str | None, as_json: bool) -> None:
     if missing:
         raise InputError(f"no such file or folder: {', '.join(missing)}")
     k = _knowledge(ctx, kb)
-    report = k.ingestor.ingest(list(paths))
+    report = k.ingest(paths)
     if as_json:
         _emit(report.as_dict())
     else:
@@ -117,7 +117,7 @@ def ingest(ctx, paths: tuple[Path, ...], kb: str | None, as_json: bool) -> None:
 def docs(ctx, kb: str | None, as_json: bool) -> None:
     """List documents with their chunk counts and ingestion time."""
     k = _knowledge(ctx, kb)
-    items = [d.as_dict() for d in k.kb.documents()]
+    items = [d.as_dict() for d in k.documents()]
     if as_json:
         _emit({"documents": items})
         return
@@ -134,7 +134,7 @@ def docs(ctx, kb: str | None, as_json: bool) -> None:
 @_errors
 def delete(ctx, source: str, kb: str | None) -> None:
     """Remove a document and every chunk of it."""
-    info = _knowledge(ctx, kb).kb.delete(source)
+    info = _knowledge(ctx, kb).delete(source)
     click.echo(f"deleted {info.source} ({info.chunks} chunks)")
 
 
@@ -155,12 +155,12 @@ def search(ctx, query: str | None, k: int, queries, kb: str | None, as_json: boo
     if queries is not None:
         for line in queries:
             text = line.rstrip("\n")
-            hits = know.searcher.search(text, k) if text.strip() else []
+            hits = know.search(text, k) if text.strip() else []
             _emit({"hits": [h.as_dict() for h in hits]})
         return
     if not query.strip():
         raise InputError("the query is empty")
-    hits = know.searcher.search(query, k)
+    hits = know.search(query, k)
     if as_json:
         _emit({"hits": [h.as_dict() for h in hits]})
         return

@@ -1,61 +1,28 @@
-"""The one place that wires settings into working parts (used by Bot.from_settings and the CLI)."""
+"""The one place that turns Settings into working parts: the knowledge base and the Bot (used by
+the CLI, the server and the benchmarks)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from knowledge.calibration import load_or_calibrate
-from knowledge.embedders import Embedder, make_embedder
-from knowledge.ingest import Ingestor
-from knowledge.migrate import ensure_current
-from knowledge.search import CrossEncoderReranker, Searcher
-from knowledge.store import KnowledgeBase, make_client
+from knowledge import KnowledgeBase, open_knowledge
 
 from .settings import Settings, reveal
 
-__all__ = ["Knowledge", "open_knowledge", "build_bot", "question_translator"]
+__all__ = ["knowledge_from_settings", "build_bot", "question_translator"]
 
 
-@dataclass
-class Knowledge:
-    """A knowledge base with the searcher and ingestor configured for it."""
-
-    kb: KnowledgeBase
-    searcher: Searcher
-    ingestor: Ingestor
-
-
-_embedders: dict[str, Embedder] = {}
-
-
-def _embedder(name: str) -> Embedder:
-    # One embedder per process, shared by every knowledge base that uses it.
-    if name not in _embedders:
-        _embedders[name] = make_embedder(name)
-    return _embedders[name]
-
-
-def open_knowledge(settings: Settings, kb_name: str | None = None, *, progress: bool = True) -> Knowledge:
-    """Open the configured store and knowledge base, rebuilding it if the embedder changed."""
-    embedder = _embedder(settings.embedder)
-    headers = {name: reveal(value) for name, value in settings.chroma_headers.items()}
-    client = make_client(settings.data_dir, settings.chroma_url, headers)
-    kb = KnowledgeBase.open(client, embedder, kb_name or settings.kb)
-    ensure_current(kb, chunk_tokens=settings.ingest.chunk_tokens, progress=progress)
-    calibration = load_or_calibrate(embedder, settings.data_dir / "calibration.json")
-    r = settings.retrieval
-    reranker = CrossEncoderReranker(r.reranker) if r.reranker else None
-    searcher = Searcher(kb, calibration, keyword_weight=r.keyword_weight, reranker=reranker)
-    ingestor = Ingestor(
-        kb,
-        chunk_tokens=settings.ingest.chunk_tokens,
-        overlap_tokens=settings.ingest.overlap_tokens,
-        max_bytes=int(settings.ingest.max_file_mb * 2**20),
-        batch_size=settings.ingest.batch_size,
-        progress=progress,
-        limits=settings.ingest.limits(),
+def knowledge_from_settings(settings: Settings, kb_name: str | None = None, *, progress: bool = True,
+                            translator=None) -> KnowledgeBase:
+    """The configured knowledge base (``kb_name`` or ``settings.kb``), rebuilt if the embedder changed;
+    ``translator`` (see :func:`question_translator`) lets its search try questions in translation."""
+    i, r = settings.ingest, settings.retrieval
+    return open_knowledge(
+        settings.data_dir, embedder=settings.embedder, name=kb_name or settings.kb,
+        chroma_url=settings.chroma_url,
+        chroma_headers={name: reveal(value) for name, value in settings.chroma_headers.items()},
+        chunk_tokens=i.chunk_tokens, overlap_tokens=i.overlap_tokens, max_bytes=int(i.max_file_mb * 2**20),
+        batch_size=i.batch_size, limits=i.limits(), keyword_weight=r.keyword_weight, reranker=r.reranker,
+        translator=translator, translate_into=r.translate_into, progress=progress,
     )
-    return Knowledge(kb, searcher, ingestor)
 
 
 def build_bot(settings: Settings | None = None, *, kb_name: str | None = None, progress: bool = True,
@@ -68,12 +35,12 @@ def build_bot(settings: Settings | None = None, *, kb_name: str | None = None, p
     from .options import BotOptions
 
     settings = settings or Settings()
-    knowledge = open_knowledge(settings, kb_name, progress=progress)
+    generator = generator or make_generator(settings)
+    # The search's translator is the chat model, so the model comes first.
+    knowledge = knowledge_from_settings(settings, kb_name, progress=progress,
+                                        translator=question_translator(generator))
     conversations = conversations if conversations is not None else MemoryConversations()
     options = BotOptions.from_settings(settings)
-    generator = generator or make_generator(settings)
-    knowledge.searcher.translator = question_translator(generator)
-    knowledge.searcher.translate_into = frozenset(settings.retrieval.translate_into)
     return Bot(knowledge, generator, conversations, options)
 
 

@@ -19,7 +19,7 @@ from .keyword import tokenize
 from .limits import ParseLimits
 from .loaders import iter_files, load_file
 from .splitting import embedding_text, split
-from .store import DocInfo, KnowledgeBase, doc_id_for
+from .store import ChunkStore, DocInfo, doc_id_for
 from .types import Chunk, LoadedFile
 
 __all__ = ["Ingestor", "IngestReport", "DocReport"]
@@ -73,16 +73,16 @@ class _Prepared:
 class Ingestor:
     """Turns files into committed documents of one knowledge base.
 
-    >>> report = Ingestor(kb, chunk_tokens=200).ingest([Path("help-center/")])
+    >>> report = Ingestor(store, chunk_tokens=200).ingest([Path("help-center/")])
     >>> [(d.source, d.status) for d in report.documents]
     [('returns.md', 'added'), ('shipping.md', 'unchanged')]
     """
 
-    def __init__(self, kb: KnowledgeBase, *, chunk_tokens: int = 200, overlap_tokens: int = 0,
+    def __init__(self, store: ChunkStore, *, chunk_tokens: int = 200, overlap_tokens: int = 0,
                  max_bytes: int = 50 * 2**20, batch_size: int = 64, progress: bool = True,
                  limits: ParseLimits | None = None):
-        self.kb = kb
-        self.chunk_tokens = min(chunk_tokens, kb.embedder.max_tokens)
+        self.store = store
+        self.chunk_tokens = min(chunk_tokens, store.embedder.max_tokens)
         self.overlap_tokens, self.max_bytes = overlap_tokens, max_bytes
         self.limits = limits or ParseLimits()
         self.batch_size, self.progress = batch_size, progress
@@ -91,7 +91,7 @@ class Ingestor:
         """Ingest files and folders; ``names`` optionally overrides the source name of a file."""
         start = time.perf_counter()
         report = IngestReport()
-        self.kb.heal()
+        self.store.heal()
         prepared: list[_Prepared] = []
         for path, source in self._sources(paths, names or {}):
             try:
@@ -106,7 +106,7 @@ class Ingestor:
                 report.documents.append(DocReport(source, "failed", error=f"{source}: {exc}"))
                 continue
             if item is None:
-                report.documents.append(DocReport(source, "unchanged", self.kb.document(source).chunks))
+                report.documents.append(DocReport(source, "unchanged", self.store.document(source).chunks))
             else:
                 prepared.append(item)
         total = sum(len(p.chunks) + len(p.loaded.faq) for p in prepared)
@@ -134,13 +134,13 @@ class Ingestor:
     def _prepare(self, path: Path, source: str) -> _Prepared | None:
         size = path.stat().st_size
         data = path.read_bytes() if size <= self.max_bytes else b""
-        settings = f"|{self.kb.embedder.name}|{self.chunk_tokens}|{self.overlap_tokens}|{_PIPELINE_VERSION}"
+        settings = f"|{self.store.embedder.name}|{self.chunk_tokens}|{self.overlap_tokens}|{_PIPELINE_VERSION}"
         doc_hash = hashlib.sha256(data + settings.encode()).hexdigest()
-        previous = self.kb.document(source)
+        previous = self.store.document(source)
         if previous is not None and previous.hash == doc_hash:
             return None
         loaded = load_file(path, max_bytes=self.max_bytes, source=source, limits=self.limits)
-        chunks = split(loaded.documents, self.kb.embedder.count_tokens, self.chunk_tokens,
+        chunks = split(loaded.documents, self.store.embedder.count_tokens, self.chunk_tokens,
                        self.overlap_tokens)
         if not chunks and not loaded.faq:
             raise InputError(f"{source}: no text to index")
@@ -151,26 +151,26 @@ class Ingestor:
 
     def _write(self, item: _Prepared, bar) -> DocReport:
         doc_id = doc_id_for(item.source)
-        self.kb.begin(doc_id, item.doc_hash)
+        self.store.begin(doc_id, item.doc_hash)
         try:
             for i in range(0, len(item.chunks), self.batch_size):
                 part = item.chunks[i : i + self.batch_size]
                 texts = [embedding_text(c) for c in part]
-                vectors = self.kb.embedder.embed(texts, query=False)
-                self.kb.add_chunks(part, vectors, doc_id, item.doc_hash, [tokenize(t) for t in texts])
+                vectors = self.store.embedder.embed(texts, query=False)
+                self.store.add_chunks(part, vectors, doc_id, item.doc_hash, [tokenize(t) for t in texts])
                 bar.update(len(part))
             if item.loaded.faq:
                 # Questions are embedded as queries: they are matched against customers' questions.
-                vectors = self.kb.embedder.embed([e.question for e in item.loaded.faq], query=True)
-                self.kb.add_faq(item.loaded.faq, vectors, doc_id, item.doc_hash)
+                vectors = self.store.embedder.embed([e.question for e in item.loaded.faq], query=True)
+                self.store.add_faq(item.loaded.faq, vectors, doc_id, item.doc_hash)
                 bar.update(len(item.loaded.faq))
-            self.kb.commit(DocInfo(
+            self.store.commit(DocInfo(
                 source=item.source, doc_id=doc_id, hash=item.doc_hash, title=item.loaded.title,
                 chunks=len(item.chunks), faq=len(item.loaded.faq), bytes=item.size,
                 ingested_at=time.time(),
             ))
         except BaseException as exc:
-            self.kb.abort(doc_id, item.doc_hash)
+            self.store.abort(doc_id, item.doc_hash)
             if not isinstance(exc, Exception):
                 raise
             return DocReport(item.source, "failed", error=f"{item.source}: {exc}")

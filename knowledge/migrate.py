@@ -14,13 +14,13 @@ import sys
 from .keyword import tokenize
 from .splitting import embedding_text, split
 from ._chroma import store_errors
-from .store import DocInfo, KnowledgeBase
+from .store import ChunkStore, DocInfo
 from .types import Chunk, Document, FaqEntry
 
 __all__ = ["ensure_current"]
 
 
-def ensure_current(kb: KnowledgeBase, *, chunk_tokens: int, progress: bool = True) -> bool:
+def ensure_current(kb: ChunkStore, *, chunk_tokens: int, progress: bool = True) -> bool:
     """Rebuild ``kb`` into its embedder's generation if another one is active; True if it did."""
     reg = kb.registry()
     old = reg.get("active")
@@ -46,7 +46,7 @@ def ensure_current(kb: KnowledgeBase, *, chunk_tokens: int, progress: bool = Tru
     return True
 
 
-def _copy(kb: KnowledgeBase, old: str, docs: list[DocInfo], chunk_tokens: int, progress: bool) -> None:
+def _copy(kb: ChunkStore, old: str, docs: list[DocInfo], chunk_tokens: int, progress: bool) -> None:
     from tqdm import tqdm
 
     budget = min(chunk_tokens, kb.embedder.max_tokens)
@@ -78,7 +78,7 @@ def _copy(kb: KnowledgeBase, old: str, docs: list[DocInfo], chunk_tokens: int, p
         bar.close()
 
 
-def _resplit(got: dict, kb: KnowledgeBase, budget: int) -> list[Chunk]:
+def _resplit(got: dict, kb: ChunkStore, budget: int) -> list[Chunk]:
     """Old chunks, in order, split again only where they exceed the new model's window."""
     rows = sorted(zip(got["ids"], got["documents"], got["metadatas"]),
                   key=lambda r: int(r[0].rsplit("-", 1)[-1]))

@@ -1,15 +1,27 @@
-"""A LangChain retriever over a helpdesk knowledge base, for users' own LangChain chains."""
+"""A LangChain retriever over a helpdesk knowledge base, for users' own LangChain chains.
+
+It asks whatever it is given for ``search(query, k)`` (``KnowledgeBase.as_retriever`` gives it the
+knowledge base itself), so it searches with the same searcher and calibration as the Bot.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
-from .search import Searcher
+from .types import Hit
 
-__all__ = ["make_retriever"]
+__all__ = ["make_retriever", "Searchable"]
 
 
-def make_retriever(searcher: Searcher, k: int = 4):
+class Searchable(Protocol):
+    """Anything that answers a query with hits, best first."""
+
+    def search(self, query: str, k: int = 4) -> list[Hit]:
+        """The ``k`` most relevant chunks for ``query``."""
+        ...
+
+
+def make_retriever(knowledge: Searchable, k: int = 4):
     """A ``langchain_core`` BaseRetriever returning Documents with source, title and score."""
     try:
         from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -23,7 +35,7 @@ def make_retriever(searcher: Searcher, k: int = 4):
     class HelpdeskRetriever(BaseRetriever):
         """Hybrid, calibrated retrieval from a helpdesk knowledge base."""
 
-        searcher: Any
+        knowledge: Any
         k: int = 4
 
         def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun):
@@ -34,7 +46,7 @@ def make_retriever(searcher: Searcher, k: int = 4):
                               "location": h.chunk.location(), "chunk_id": h.chunk.id,
                               "score": h.score},
                 )
-                for h in self.searcher.search(query, self.k)
+                for h in self.knowledge.search(query, self.k)
             ]
 
-    return HelpdeskRetriever(searcher=searcher, k=k)
+    return HelpdeskRetriever(knowledge=knowledge, k=k)

@@ -30,7 +30,7 @@ from .embedders import embed_query
 from .keyword import BM25Index, tokenize
 from .lang import detect_language
 from .query import MAX_TERMS, SEARCH_CHARS, TRANSLATE_CHARS, bounded
-from .store import KnowledgeBase
+from .store import ChunkStore
 from .types import Chunk, Hit
 
 __all__ = ["Searcher"]
@@ -42,13 +42,14 @@ TRANSLATE_BELOW = 0.2
 
 
 class Searcher:
-    """Answers queries against one knowledge base with calibrated, fused scores."""
+    """Answers queries against one knowledge base with calibrated, fused scores; everything it
+    uses, the translator included, is given to its constructor."""
 
-    def __init__(self, kb: KnowledgeBase, calibration: Calibration, *, keyword_weight: float = 1.5,
+    def __init__(self, store: ChunkStore, calibration: Calibration, *, keyword_weight: float = 1.5,
                  candidates: int = 20, reranker=None,
                  translator: Callable[[str, str], str] | None = None,
                  translate_into: frozenset[str] = frozenset({"en"})):
-        self.kb, self.calibration = kb, calibration
+        self.store, self.calibration = store, calibration
         self.keyword_weight, self.candidates, self.reranker = keyword_weight, candidates, reranker
         # (text, language) -> the text in that language; the bot passes its chat model's. Only
         # into these languages: the packaged 0.5B model's Chinese translations cost more than they
@@ -63,7 +64,7 @@ class Searcher:
         query = bounded(query, SEARCH_CHARS)
         also = tuple(bounded(w, SEARCH_CHARS) for w in also)
         n = max(self.candidates, 2 * k)
-        index = self.kb.keyword_index()  # one registry read per search, translated or not
+        index = self.store.keyword_index()  # one registry read per search, translated or not
         hits = self._search(query, n, vector, index)
         for wording in also:
             hits = _fuse(hits, self._search(wording, n, None, index))
@@ -97,11 +98,11 @@ class Searcher:
 
     def _search(self, query: str, n: int, vector: np.ndarray | None, index: BM25Index) -> list[Hit]:
         if vector is None:
-            vector = embed_query(self.kb.embedder, query)
-        dense = {c.id: (c, cos) for c, cos in self.kb.query(vector, n)}
+            vector = embed_query(self.store.embedder, query)
+        dense = {c.id: (c, cos) for c, cos in self.store.query(vector, n)}
         keyword = dict(index.search(list(dict.fromkeys(tokenize(query)))[:MAX_TERMS], n))
         missing = [cid for cid in keyword if cid not in dense]
-        dense.update({c.id: (c, cos) for c, cos in self.kb.fetch(missing, vector)})
+        dense.update({c.id: (c, cos) for c, cos in self.store.fetch(missing, vector)})
         qlang = detect_language(query)
         hits = [scored(chunk, cos, keyword.get(cid, 0.0), qlang, self.calibration, self.keyword_weight)
                 for cid, (chunk, cos) in dense.items()]

@@ -1,4 +1,4 @@
-"""KnowledgeBase: the only module that talks to Chroma.
+"""ChunkStore: the only module that talks to Chroma (through ``_chroma``'s client and errors).
 
 Each knowledge base ``NAME`` is a small family of Chroma collections:
 
@@ -10,11 +10,11 @@ Each knowledge base ``NAME`` is a small family of Chroma collections:
 A document is visible only through the manifest: its chunks are written first, then one
 manifest record commits them, then the previous version's chunks are deleted. A process killed
 in between leaves chunks that no manifest record points to; search ignores them and
-:meth:`KnowledgeBase.heal` deletes them. Every change writes a new revision token, so caches
+:meth:`ChunkStore.heal` deletes them. Every change writes a new revision token, so caches
 (the keyword index, the manifest) in every replica notice it on their next query.
 
-    >>> kb = KnowledgeBase.open(make_client(Path("helpdesk-data")), make_embedder("e5"))
-    >>> [d.source for d in kb.documents()]
+    >>> store = ChunkStore.open(make_client(Path("helpdesk-data")), make_embedder("multilingual-e5-small"))
+    >>> [d.source for d in store.documents()]
     ['returns.md', 'shipping.md']
 """
 
@@ -37,16 +37,17 @@ from .keyword import BM25Index
 from .manifest import DocInfo, chunk_to_meta, doc_id_for, meta_to_chunk, valid_kb_name
 from .types import Chunk, FaqEntry
 
-__all__ = ["KnowledgeBase", "DocInfo", "doc_id_for", "make_client", "valid_kb_name"]
+__all__ = ["ChunkStore", "DocInfo", "doc_id_for", "make_client", "valid_kb_name"]
 
 _PAGE = 2000
 _HOST = socket.gethostname()
 
 
-class KnowledgeBase:
+class ChunkStore:
     """Chunks, their vectors, the manifest of documents and FAQ entries of one knowledge base.
 
-    Open it with :meth:`open`; ingestion and search build on its methods.
+    Open it with :meth:`open`; ingestion, search and migration build on its methods, and callers
+    outside this package use it through :class:`knowledge.base.KnowledgeBase`.
     """
 
     def __init__(self, client, embedder: Embedder, name: str = "default"):
@@ -58,7 +59,7 @@ class KnowledgeBase:
     # -- collections -------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, client, embedder: Embedder, name: str = "default") -> KnowledgeBase:
+    def open(cls, client, embedder: Embedder, name: str = "default") -> ChunkStore:
         """Open (creating if needed) knowledge base ``name`` for ``embedder``."""
         kb = cls(client, embedder, name)
         with store_errors("opening the knowledge base"):
@@ -351,16 +352,6 @@ class KnowledgeBase:
     def count(self) -> int:
         """Number of committed chunks."""
         return sum(d.chunks for d in self._manifest().values())
-
-    def as_retriever(self, k: int = 4, *, keyword_weight: float = 1.5):
-        """A LangChain retriever over this knowledge base (hybrid search, calibrated scores)."""
-        from .calibration import calibrate
-        from .retriever import make_retriever
-        from .search import Searcher
-
-        if "calibration" not in self._cache:
-            self._cache["calibration"] = calibrate(self.embedder)
-        return make_retriever(Searcher(self, self._cache["calibration"], keyword_weight=keyword_weight), k)
 
 
 def _writer_alive(meta: dict[str, Any], max_age_s: float) -> bool:

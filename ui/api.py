@@ -167,7 +167,7 @@ async def upload(request: Request, desk: DeskDep) -> JSONResponse:
 def document(doc_id: str, desk: DeskDep) -> dict[str, Any]:
     """One document with its chunks."""
     source = desk.library.find(doc_id)
-    kb = desk.require_bot().knowledge.kb
+    kb = desk.require_bot().knowledge
     info = kb.document(source)
     chunks = [{"id": c.id, "location": c.location(), "text": c.text} for c in kb.chunks_of(source)]
     return {"document": info.as_dict(), "chunks": chunks}

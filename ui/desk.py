@@ -78,7 +78,7 @@ class Desk:
             self.bot = bot
             self.library.on_load()
             self.state = "ready"
-            log.info("ready: %d documents", len(bot.knowledge.kb.documents()))
+            log.info("ready: %d documents", len(bot.knowledge.documents()))
         except Exception as exc:
             self.state, self.error = "failed", f"{type(exc).__name__}: {exc}"  # for the log and CLI only
             log.exception("loading failed")
@@ -102,12 +102,12 @@ class Desk:
                 body["error"] = "the assistant failed to start (the reason is in the server's log)"
             return 503, body
         try:
-            docs = self.bot.knowledge.kb.documents()
+            docs = self.bot.knowledge.documents()
         except HelpdeskError as exc:
             log.warning("health: the knowledge store does not answer: %s", exc)
             return 503, {**body, "status": "unavailable", "error": "the knowledge store is unavailable"}
         body.update(documents=len(docs), chunks=sum(d.chunks for d in docs),
-                    generator=self.bot.generator.name, embedder=self.bot.knowledge.kb.embedder.name,
+                    generator=self.bot.generator.name, embedder=self.bot.knowledge.embedder_name,
                     answering=self.gate.active, waiting=self.gate.waiting)
         return 200, body
 

@@ -1,6 +1,6 @@
 """The knowledge an admin manages: documents (upload, list, delete, re-ingest), FAQ entries, tests.
 
-Every change goes through the Ingestor, so a failed file leaves the knowledge base as it was and
+Every change goes through the knowledge base's ingestion, so a failed file leaves the knowledge base as it was and
 an updated one replaces its old version in one step. FAQ entries live in the database and are
 published as one FAQ document, ``admin-faq.json``, re-ingested on each change: the Bot's
 canned-answer path serves them like any FAQ file.
@@ -41,13 +41,13 @@ class Library:
 
     @property
     def knowledge(self):
-        """The Bot's knowledge (raises NotReady before the Bot is built)."""
+        """The Bot's KnowledgeBase (raises NotReady before the Bot is built)."""
         bot = self.desk.bot if self.desk.bot is not None else self.desk.require_bot()
         return bot.knowledge
 
     def on_load(self) -> None:
         """After the Bot loaded: add the demo help center to an empty knowledge base; publish the FAQ."""
-        kb = self.knowledge.kb
+        kb = self.knowledge
         if self.desk.settings.server.demo_kb and not kb.documents():
             self.seed_demo()
         if self.desk.storage.faq.entries():
@@ -59,7 +59,7 @@ class Library:
 
         root = Path(bot.demo.__file__).resolve().parent / "kb"
         log.info("the knowledge base is empty: adding the demo help center from %s", root)
-        report = self.knowledge.ingestor.ingest([root])
+        report = self.knowledge.ingest([root])
         for d in report.documents:
             if d.status != "failed":
                 self.originals.keep(d.source, root / d.source)
@@ -70,11 +70,11 @@ class Library:
     def documents(self) -> list[dict[str, Any]]:
         """Committed documents with chunk counts, size, ingestion time and whether a copy is kept."""
         kept = self.originals.sources()
-        return [{**d.as_dict(), "kept": d.source in kept} for d in self.knowledge.kb.documents()]
+        return [{**d.as_dict(), "kept": d.source in kept} for d in self.knowledge.documents()]
 
     def find(self, ident: str) -> str:
         """The source name of the document whose id or source name is ``ident``."""
-        for d in self.knowledge.kb.documents():
+        for d in self.knowledge.documents():
             if ident in (d.doc_id, d.source):
                 return d.source
         raise NotFound(f"no document {ident!r}")
@@ -114,7 +114,7 @@ class Library:
                 rows[i]["status"] = "ingesting"
                 yield _copy(rows)
                 with self._lock:
-                    report = knowledge.ingestor.ingest([path], names={path: source})
+                    report = knowledge.ingest([path], names={path: source})
                     d = report.documents[0]
                     if d.status != "failed":
                         self.originals.keep(source, path)
@@ -131,7 +131,7 @@ class Library:
         if source == FAQ_SOURCE:
             raise InputError(f"{FAQ_SOURCE} holds the console's FAQ entries: delete entries there")
         with self._lock:
-            info = self.knowledge.kb.delete(source)
+            info = self.knowledge.delete(source)
             self.originals.forget(source)
         log.info("deleted %s (%d chunks)", source, info.chunks)
         return {"source": info.source, "id": info.doc_id, "chunks": info.chunks, "status": "deleted"}
@@ -149,7 +149,7 @@ class Library:
             if path is None:
                 raise InputError(f"the original file of {source} is not kept: upload it again")
             with self._lock:
-                report = self.knowledge.ingestor.ingest([path], names={path: source})
+                report = self.knowledge.ingest([path], names={path: source})
         return report.as_dict()["documents"][0]
 
     # -- FAQ ---------------------------------------------------------------------------------
@@ -171,8 +171,8 @@ class Library:
         knowledge = self.knowledge
         with self._lock:
             if not entries:
-                if knowledge.kb.document(FAQ_SOURCE) is not None:
-                    knowledge.kb.delete(FAQ_SOURCE)
+                if knowledge.document(FAQ_SOURCE) is not None:
+                    knowledge.delete(FAQ_SOURCE)
                 return None
             self.tmp.mkdir(parents=True, exist_ok=True)
             folder = Path(tempfile.mkdtemp(prefix="faq-", dir=self.tmp))
@@ -180,7 +180,7 @@ class Library:
                 path = folder / FAQ_SOURCE
                 body = {"faq": [{"question": e["question"], "answer": e["answer"]} for e in entries]}
                 path.write_text(json.dumps(body, ensure_ascii=False, indent=1), encoding="utf-8")
-                d = knowledge.ingestor.ingest([path], names={path: FAQ_SOURCE}).documents[0]
+                d = knowledge.ingest([path], names={path: FAQ_SOURCE}).documents[0]
             finally:
                 shutil.rmtree(folder, ignore_errors=True)
         if d.status == "failed":

@@ -1,6 +1,8 @@
 """The knowledge base with the real packaged embedder, on embedded Chroma and a real Chroma server.
 
-The same contract runs against both stores (one class, a parametrised ``client`` fixture).
+The same contract runs against both stores (one class, a parametrised ``chroma_url`` fixture),
+through the facade that ``open_knowledge`` builds; what is left in Chroma is checked through a
+second ``ChunkStore`` on the same collections, as another replica would see them.
 """
 
 from __future__ import annotations
@@ -9,11 +11,10 @@ import uuid
 
 import pytest
 
-from knowledge.calibration import load_or_calibrate
+from knowledge import KnowledgeBase, open_knowledge
 from knowledge.errors import NotFound
-from knowledge.ingest import Ingestor
-from knowledge.search import Searcher
-from knowledge.store import KnowledgeBase, make_client
+from knowledge.migrate import ensure_current
+from knowledge.store import ChunkStore, make_client
 from tests.servers import chroma_server
 
 pytestmark = pytest.mark.integration
@@ -45,8 +46,9 @@ RETURNS_ZH = """# 退货政策
 
 
 @pytest.fixture(scope="module")
-def calibration(e5):
-    return load_or_calibrate(e5, None)
+def data_dir(tmp_path_factory):
+    """One data directory (and calibration) for the module; each test opens a knowledge base of its own."""
+    return tmp_path_factory.mktemp("data")
 
 
 @pytest.fixture(scope="module")
@@ -56,20 +58,20 @@ def server_url(tmp_path_factory):
 
 
 @pytest.fixture(params=["embedded", "server"])
-def client(request, tmp_path):
-    if request.param == "embedded":
-        return make_client(tmp_path)
-    return make_client(tmp_path, request.getfixturevalue("server_url"))
+def chroma_url(request):
+    return None if request.param == "embedded" else request.getfixturevalue("server_url")
 
 
 @pytest.fixture
-def kb(client, e5):
-    return KnowledgeBase.open(client, e5, f"t{uuid.uuid4().hex[:8]}")
+def kb(data_dir, chroma_url, e5) -> KnowledgeBase:
+    return open_knowledge(data_dir, embedder=e5, name=f"t{uuid.uuid4().hex[:8]}", chroma_url=chroma_url,
+                          progress=False)
 
 
 @pytest.fixture
-def searcher(kb, calibration):
-    return Searcher(kb, calibration)
+def store(kb, data_dir, chroma_url, e5) -> ChunkStore:
+    """The same knowledge base's records in Chroma, through a client of its own."""
+    return ChunkStore.open(make_client(data_dir, chroma_url), e5, kb.name)
 
 
 @pytest.fixture
@@ -90,59 +92,58 @@ def _texts(hits):
 
 
 class TestKnowledgeContract:
-    def test_ingest_then_search_finds_the_right_document(self, kb, searcher, help_center):
-        report = Ingestor(kb, progress=False).ingest([help_center])
+    def test_ingest_then_search_finds_the_right_document(self, kb, help_center):
+        report = kb.ingest([help_center])
         assert sorted((d.source, d.status) for d in report.documents) == [
             ("faq.csv", "added"), ("returns.md", "added"), ("shipping.md", "added"), ("zh/退货.md", "added")]
-        assert searcher.search("How long do I have to send an item back?", 4)[0].chunk.source == "returns.md"
+        assert kb.search("How long do I have to send an item back?", 4)[0].chunk.source == "returns.md"
         # e5-small prefers same-language passages; the English answer must still rank high.
-        assert "shipping.md" in {h.chunk.source for h in searcher.search("送到中国要多久？", 2)}
-        assert searcher.search("退款多久到账", 4)[0].chunk.source in {"zh/退货.md", "returns.md"}
-        top = searcher.search("free shipping threshold", 1)[0]
+        assert "shipping.md" in {h.chunk.source for h in kb.search("送到中国要多久？", 2)}
+        assert kb.search("退款多久到账", 4)[0].chunk.source in {"zh/退货.md", "returns.md"}
+        top = kb.search("free shipping threshold", 1)[0]
         assert top.chunk.section.endswith("Costs") and 0.5 < top.score <= 1.0 and top.relevance > 0.5
         docs = {d.source: d for d in kb.documents()}
         assert docs["returns.md"].chunks >= 1 and docs["returns.md"].title == "Returns"
+        assert kb.document("returns.md") == docs["returns.md"] and kb.document("nope.md") is None
+        assert [c.source for c in kb.chunks_of("returns.md")] == ["returns.md"] * docs["returns.md"].chunks
 
-    def test_unrelated_question_scores_low(self, kb, searcher, help_center):
-        Ingestor(kb, progress=False).ingest([help_center])
-        unrelated = searcher.search("Who won the football world cup in 1998?", 1)[0]
-        related = searcher.search("When will my refund arrive?", 1)[0]
+    def test_unrelated_question_scores_low(self, kb, help_center):
+        kb.ingest([help_center])
+        unrelated = kb.search("Who won the football world cup in 1998?", 1)[0]
+        related = kb.search("When will my refund arrive?", 1)[0]
         assert unrelated.relevance < 0.5 < related.relevance
-        zh_unrelated = searcher.search("1998年世界杯冠军是哪个国家？", 1)[0]
+        zh_unrelated = kb.search("1998年世界杯冠军是哪个国家？", 1)[0]
         assert zh_unrelated.relevance < 0.5
 
-    def test_reingesting_unchanged_files_is_a_no_op(self, kb, help_center):
-        ing = Ingestor(kb, progress=False)
-        ing.ingest([help_center])
-        revision = kb.registry()["revision"]
-        again = ing.ingest([help_center])
+    def test_reingesting_unchanged_files_is_a_no_op(self, kb, store, help_center):
+        kb.ingest([help_center])
+        revision = store.registry()["revision"]
+        again = kb.ingest([help_center])
         assert {d.status for d in again.documents} == {"unchanged"}
-        assert kb.registry()["revision"] == revision
+        assert store.registry()["revision"] == revision
 
-    def test_replaced_text_never_comes_back(self, kb, searcher, help_center):
-        ing = Ingestor(kb, progress=False)
-        ing.ingest([help_center])
-        assert "PURPLE-WOMBAT-17" in _texts(searcher.search("PURPLE-WOMBAT-17 return label", 4))
+    def test_replaced_text_never_comes_back(self, kb, store, help_center):
+        kb.ingest([help_center])
+        assert "PURPLE-WOMBAT-17" in _texts(kb.search("PURPLE-WOMBAT-17 return label", 4))
         (help_center / "returns.md").write_text(RETURNS.replace("PURPLE-WOMBAT-17", "ORANGE-KOALA-42"), "utf-8")
-        report = ing.ingest([help_center / "returns.md"])
+        report = kb.ingest([help_center / "returns.md"])
         assert [(d.source, d.status) for d in report.documents] == [("returns.md", "updated")]
-        assert "PURPLE-WOMBAT-17" not in _texts(searcher.search("PURPLE-WOMBAT-17 return label", 10))
-        assert "ORANGE-KOALA-42" in _texts(searcher.search("ORANGE-KOALA-42", 4))
-        leftovers = kb._col().get(where_document={"$contains": "PURPLE-WOMBAT"})
+        assert "PURPLE-WOMBAT-17" not in _texts(kb.search("PURPLE-WOMBAT-17 return label", 10))
+        assert "ORANGE-KOALA-42" in _texts(kb.search("ORANGE-KOALA-42", 4))
+        leftovers = store._col().get(where_document={"$contains": "PURPLE-WOMBAT"})
         assert leftovers["ids"] == []
 
-    def test_delete_removes_every_chunk(self, kb, searcher, help_center):
-        Ingestor(kb, progress=False).ingest([help_center])
+    def test_delete_removes_every_chunk(self, kb, store, help_center):
+        kb.ingest([help_center])
         info = kb.delete("returns.md")
         assert "returns.md" not in {d.source for d in kb.documents()}
-        assert all(h.chunk.source != "returns.md" for h in searcher.search("return window refund", 10))
-        assert kb._col().get(where={"doc_id": info.doc_id})["ids"] == []
+        assert all(h.chunk.source != "returns.md" for h in kb.search("return window refund", 10))
+        assert store._col().get(where={"doc_id": info.doc_id})["ids"] == []
         with pytest.raises(NotFound):
             kb.delete("returns.md")
 
-    def test_bad_files_fail_clearly_and_lose_nothing(self, kb, searcher, help_center, tmp_path):
-        ing = Ingestor(kb, progress=False)
-        ing.ingest([help_center])
+    def test_bad_files_fail_clearly_and_lose_nothing(self, kb, help_center, tmp_path):
+        kb.ingest([help_center])
         bad = tmp_path / "bad"
         bad.mkdir()
         (bad / "empty.md").write_text("", "utf-8")
@@ -150,60 +151,65 @@ class TestKnowledgeContract:
         (bad / "binary.txt").write_bytes(bytes(range(256)) * 20)
         (bad / "virus.exe").write_bytes(b"MZ\x90\x00")
         (bad / "ok.md").write_text("# Gift cards\nGift cards never expire.", "utf-8")
-        report = ing.ingest([bad])
+        report = kb.ingest([bad])
         status = {d.source: (d.status, d.error or "") for d in report.documents}
         assert status["ok.md"][0] == "added"
         for name in ("empty.md", "fake.pdf", "binary.txt", "virus.exe"):
             assert status[name][0] == "failed" and name in status[name][1]
         # A broken new version of a document keeps the old one searchable.
         (help_center / "returns.md").write_bytes(b"\x00\x01\x02garbage" * 100)
-        report = ing.ingest([help_center / "returns.md"])
+        report = kb.ingest([help_center / "returns.md"])
         assert report.documents[0].status == "failed"
-        assert searcher.search("return window", 1)[0].chunk.source == "returns.md"
+        assert kb.search("return window", 1)[0].chunk.source == "returns.md"
 
     def test_faq_entries_are_stored_verbatim(self, kb, help_center):
-        Ingestor(kb, progress=False).ingest([help_center])
-        from knowledge.embedders import embed_query
+        assert kb.faq_match(kb.embed_query("Do you deliver to Switzerland?"), "Do you deliver to Switzerland?") is None
+        kb.ingest([help_center])
+        question = "Do you deliver to Switzerland?"
+        match = kb.faq_match(kb.embed_query(question), question)
+        assert match.entry.answer == "Yes, in 3 to 5 days, duties included." and match.cosine > 0.9
+        assert match.score > 0.9  # calibrated: a rewording of the listed question
+        match = kb.faq_match(kb.embed_query("能开发票吗"), "能开发票吗")
+        assert match.entry.answer == "可以，请在结账时填写发票抬头。"
+        far = kb.faq_match(kb.embed_query("Who won the football world cup in 1998?"),
+                           "Who won the football world cup in 1998?")
+        assert far.score < 0.5 and far.cosine < match.cosine
 
-        entry, cos = kb.faq_nearest(embed_query(kb.embedder, "Do you deliver to Switzerland?"), 1)[0]
-        assert entry.answer == "Yes, in 3 to 5 days, duties included." and cos > 0.9
-        entry, _ = kb.faq_nearest(embed_query(kb.embedder, "能开发票吗"), 1)[0]
-        assert entry.answer == "可以，请在结账时填写发票抬头。"
-
-    def test_english_question_finds_chinese_knowledge(self, kb, searcher, tmp_path):
+    def test_english_question_finds_chinese_knowledge(self, kb, tmp_path):
         (tmp_path / "zh.md").write_text(RETURNS_ZH, "utf-8")
         (tmp_path / "zh2.md").write_text("# 配送\n\n德国境内订单两个工作日送达。运往中国需要七到十二天。", "utf-8")
-        Ingestor(kb, progress=False).ingest([tmp_path / "zh.md", tmp_path / "zh2.md"])
-        assert searcher.search("How many days do I have to return an item?", 1)[0].chunk.source == "zh.md"
-        assert searcher.search("How long does delivery to China take?", 1)[0].chunk.source == "zh2.md"
+        kb.ingest([tmp_path / "zh.md", tmp_path / "zh2.md"])
+        assert kb.search("How many days do I have to return an item?", 1)[0].chunk.source == "zh.md"
+        assert kb.search("How long does delivery to China take?", 1)[0].chunk.source == "zh2.md"
 
-    def test_langchain_retriever(self, kb, help_center):
-        Ingestor(kb, progress=False).ingest([help_center])
+    def test_langchain_retriever_searches_like_the_knowledge_base(self, kb, help_center):
+        kb.ingest([help_center])
         docs = kb.as_retriever(k=2).invoke("When does my refund arrive?")
         assert len(docs) == 2 and docs[0].metadata["source"] == "returns.md"
         assert "5 business days" in docs[0].page_content
+        # The same searcher and calibration as the Bot's: the same hits with the same scores.
+        hits = kb.search("When does my refund arrive?", 2)
+        assert [(d.metadata["chunk_id"], d.metadata["score"]) for d in docs] == [(h.chunk.id, h.score) for h in hits]
 
 
-def test_changing_the_embedder_rebuilds_without_a_wipe(tmp_path, e5, minilm, calibration, help_center):
-    from knowledge.migrate import ensure_current
-
-    client = make_client(tmp_path)
-    old = KnowledgeBase.open(client, minilm, "swap")
-    Ingestor(old, progress=False).ingest([help_center])
+def test_changing_the_embedder_rebuilds_without_a_wipe(tmp_path, e5, minilm, help_center):
+    old = open_knowledge(tmp_path, embedder=minilm, name="swap", progress=False)
+    old.ingest([help_center])
     before = {d.source: d.chunks for d in old.documents()}
-    assert old.registry()["embedder"] == "all-minilm-l6-v2"
+    client = make_client(tmp_path)
+    assert ChunkStore.open(client, minilm, "swap").registry()["embedder"] == "all-minilm-l6-v2"
+    old_generation = ChunkStore.open(client, minilm, "swap").generation
+    assert ChunkStore.open(client, e5, "swap").registry()["active"] == old_generation  # nothing switched yet
 
-    new = KnowledgeBase.open(client, e5, "swap")
-    assert new.registry()["active"] == old.generation  # nothing switched yet
-    assert ensure_current(new, chunk_tokens=300, progress=False)
-    assert new.registry()["active"] == new.generation and new.registry()["embedder"] == e5.name
+    new = open_knowledge(tmp_path, embedder=e5, name="swap", chunk_tokens=300, progress=False)  # rebuilds
+    store = ChunkStore.open(client, e5, "swap")
+    assert store.registry()["active"] == store.generation and store.registry()["embedder"] == e5.name
+    assert new.embedder_name == e5.name
     assert set(before) == {d.source for d in new.documents()}
     names = {c.name for c in client.list_collections()}
-    assert not any(n.startswith(old.generation) for n in names)  # old vectors dropped after switch
-    hits = Searcher(new, calibration).search("退款多久到账", 2)
+    assert not any(n.startswith(old_generation) for n in names)  # old vectors dropped after switch
+    hits = new.search("退款多久到账", 2)
     assert {h.chunk.source for h in hits} & {"zh/退货.md", "returns.md"}
-    from knowledge.embedders import embed_query
-
-    entry, _ = new.faq_nearest(embed_query(e5, "Do you ship to Switzerland?"), 1)[0]
-    assert entry.answer.startswith("Yes")
-    assert not ensure_current(new, chunk_tokens=300, progress=False)  # second start: nothing to do
+    match = new.faq_match(new.embed_query("Do you ship to Switzerland?"), "Do you ship to Switzerland?")
+    assert match.entry.answer.startswith("Yes")
+    assert not ensure_current(store, chunk_tokens=300, progress=False)  # second start: nothing to do
