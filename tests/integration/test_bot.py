@@ -57,7 +57,7 @@ def bot(tmp_path_factory, gen) -> Bot:
     # These tests are about the model's own answers; the quoted ones have tests of their own below.
     settings = Settings(data_dir=tmp_path_factory.mktemp("bot-data"), answer_style="generate")
     b = build_bot(settings, progress=False, generator=gen)
-    report = b.knowledge.ingestor.ingest([DEMO])
+    report = b.knowledge.ingest([DEMO])
     assert not report.failed, report.failed
     return b
 
@@ -124,11 +124,11 @@ def _added(bot: Bot, folder: Path, name: str, body: str):
     """A document in the shared bot's knowledge for the length of a test."""
     doc = folder / name
     doc.write_text(body, "utf-8")
-    bot.knowledge.ingestor.ingest([doc])
+    bot.knowledge.ingest([doc])
     try:
         yield
     finally:
-        bot.knowledge.kb.delete(name)
+        bot.knowledge.delete(name)
 
 
 def test_instructions_inside_documents_are_not_followed(bot, tmp_path):
@@ -167,13 +167,13 @@ def quoting(tmp_path_factory, gen) -> Bot:
     settings = Settings(data_dir=tmp_path_factory.mktemp("quote-data"))
     b = build_bot(settings, progress=False, generator=gen)
     assert b.options.answer_style == "extract"  # "auto" with the packaged model
-    report = b.knowledge.ingestor.ingest([DEMO])
+    report = b.knowledge.ingest([DEMO])
     assert not report.failed, report.failed
     return b
 
 
 def _chunk_texts(bot: Bot, source: str) -> str:
-    return " ".join(" ".join(c.text.split()) for c in bot.knowledge.kb.chunks_of(source))
+    return " ".join(" ".join(c.text.split()) for c in bot.knowledge.chunks_of(source))
 
 
 def _quoted(bot: Bot, answer: str, source: str) -> bool:
@@ -233,7 +233,7 @@ def test_a_quote_in_another_language_is_translated_by_the_model(gen, tmp_path):
     bot = build_bot(settings, kb_name="zh-only", progress=False, generator=gen)
     doc = tmp_path / "礼品卡.md"
     doc.write_text("# 礼品卡\n\n礼品卡自购买之日起三年内有效，过期后余额不能退还。\n", "utf-8")
-    bot.knowledge.ingestor.ingest([doc])
+    bot.knowledge.ingest([doc])
     gen.calls.clear()
     a = bot.ask("How long are gift cards valid after purchase?")
     assert not a.refused and a.sources[0]["source"] == "礼品卡.md"
@@ -255,7 +255,7 @@ def test_a_quoted_follow_up_uses_the_history(quoting):
 def test_a_question_in_a_language_the_knowledge_hardly_holds_is_searched_in_translation(gen, tmp_path):
     settings = Settings(data_dir=tmp_path / "data")
     bot = build_bot(settings, kb_name="en-only", progress=False, generator=gen)
-    assert not bot.knowledge.ingestor.ingest([DEMO / "en"]).failed
+    assert not bot.knowledge.ingest([DEMO / "en"]).failed
     gen.calls.clear()
     a = bot.ask("家电的保修期是多久？")
     asked = [c[-1]["content"] for c in gen.calls if "Translate" in c[0]["content"]]

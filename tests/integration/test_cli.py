@@ -159,13 +159,13 @@ def test_kill_9_mid_ingestion_leaves_no_half_document_and_the_next_run_heals(tmp
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     from knowledge.embedders import make_embedder
-    from knowledge.store import KnowledgeBase, make_client
+    from knowledge.store import ChunkStore, make_client
 
     deadline = time.time() + 300
     written = 0
     while time.time() < deadline and proc.poll() is None:
         time.sleep(1.0)
-        probe = KnowledgeBase(make_client(data), make_embedder("multilingual-e5-small"), "default")
+        probe = ChunkStore(make_client(data), make_embedder("multilingual-e5-small"), "default")
         written = len(probe._col().get(where_document={"$contains": "BIGDOC"}, include=[])["ids"])
         if written >= 64:
             break
@@ -183,6 +183,6 @@ def test_kill_9_mid_ingestion_leaves_no_half_document_and_the_next_run_heals(tmp
     helpdesk(data, "ingest", str(big))  # the next run heals and completes it
     docs = {d["source"]: d for d in json.loads(helpdesk(data, "docs", "--json").stdout)["documents"]}
     assert set(docs) == {"returns.md", "manual.md"}
-    probe = KnowledgeBase(make_client(data), make_embedder("multilingual-e5-small"), "default")
+    probe = ChunkStore(make_client(data), make_embedder("multilingual-e5-small"), "default")
     stored = probe._col().get(where_document={"$contains": "BIGDOC"}, include=[])["ids"]
     assert len(stored) == docs["manual.md"]["chunks"]  # the orphans of the killed run are gone

@@ -1,5 +1,5 @@
 """Hostile input against the real knowledge base (packaged e5 embedder, embedded Chroma): files
-that expand enormously are refused fast through ``Ingestor.ingest`` and change nothing; a
+that expand enormously are refused fast through ``KnowledgeBase.ingest`` and change nothing; a
 maximum-length question is searched by a bounded part of it."""
 
 from __future__ import annotations
@@ -9,11 +9,8 @@ import uuid
 
 import pytest
 
-from knowledge.calibration import load_or_calibrate
-from knowledge.ingest import Ingestor
+from knowledge import open_knowledge
 from knowledge.query import MAX_TERMS, SEARCH_CHARS
-from knowledge.search import Searcher
-from knowledge.store import KnowledgeBase, make_client
 from tests import hostile
 
 pytestmark = pytest.mark.integration
@@ -32,16 +29,16 @@ LONG_EN = ("I bought several things last year and most of them were fine, thank 
 
 
 @pytest.fixture(scope="module")
-def calibration(e5):
-    return load_or_calibrate(e5, None)
+def data_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("store")
 
 
 @pytest.fixture(scope="module")
-def kb(e5, tmp_path_factory):
-    kb = KnowledgeBase.open(make_client(tmp_path_factory.mktemp("store")), e5, f"t{uuid.uuid4().hex[:8]}")
+def kb(e5, data_dir, tmp_path_factory):
+    kb = open_knowledge(data_dir, embedder=e5, name=f"t{uuid.uuid4().hex[:8]}", progress=False)
     folder = tmp_path_factory.mktemp("help")
     (folder / "warranty.md").write_text(WARRANTY)
-    assert Ingestor(kb, progress=False).ingest([folder]).failed == []
+    assert kb.ingest([folder]).failed == []
     return kb
 
 
@@ -60,7 +57,7 @@ def test_files_that_expand_enormously_are_refused_fast_and_change_nothing(kb, tm
     before = [(d.source, d.hash) for d in kb.documents()]
     for path, message in _hostile(tmp_path).items():
         start = time.perf_counter()
-        report = Ingestor(kb, progress=False).ingest([path])
+        report = kb.ingest([path])
         seconds = time.perf_counter() - start
         (doc,) = report.documents
         assert doc.status == "failed" and doc.error.startswith(f"{path.name}: ") and message in doc.error
@@ -71,7 +68,7 @@ def test_files_that_expand_enormously_are_refused_fast_and_change_nothing(kb, tm
 def test_a_sheet_declaring_a_huge_range_is_ingested_for_what_it_holds(kb, tmp_path):
     path = hostile.xlsx_declaring(tmp_path / "prices.xlsx", "A1:XFD20000")
     start = time.perf_counter()
-    (doc,) = Ingestor(kb, progress=False).ingest([path]).documents
+    (doc,) = kb.ingest([path]).documents
     assert doc.status == "added" and doc.chunks == 1 and time.perf_counter() - start < 30
     assert "Kettle; Price: 89" in kb.chunks_of("prices.xlsx")[0].text
     kb.delete("prices.xlsx")
@@ -93,11 +90,15 @@ class _Recording:
 
 
 @pytest.mark.parametrize("question", [LONG_ZH, LONG_EN], ids=["zh", "en"])
-def test_a_maximum_length_question_is_searched_by_a_bounded_part(kb, e5, calibration, question):
+def test_a_maximum_length_question_is_searched_by_a_bounded_part(kb, e5, data_dir, question):
     recording = _Recording(e5)
     asked_to_translate: list[str] = []
     searched_terms: list[int] = []
-    index = kb.keyword_index()
+    # The same knowledge base, opened with a recording embedder and a recording translator.
+    seen = open_knowledge(data_dir, embedder=recording, name=kb.name, progress=False,
+                          translator=lambda text, lang: asked_to_translate.append(text) or "kettle warranty",
+                          translate_into={"en", "zh"})
+    index = seen.keyword_index()  # cached until the knowledge base changes: the one the search uses
     real_search = index.search
 
     def counting_search(tokens, k):
@@ -105,21 +106,13 @@ def test_a_maximum_length_question_is_searched_by_a_bounded_part(kb, e5, calibra
         return real_search(tokens, k)
 
     index.search = counting_search
-    kb.keyword_index = lambda: index
-    kb.embedder = recording
-    try:
-        searcher = Searcher(kb, calibration,
-                            translator=lambda text, lang: asked_to_translate.append(text) or "kettle warranty",
-                            translate_into=frozenset({"en", "zh"}))
-        start = time.perf_counter()
-        hits = searcher.search(question, 4)
-        seconds = time.perf_counter() - start
-    finally:
-        kb.embedder = e5
-        del kb.keyword_index
+    recording.texts.clear()
+    start = time.perf_counter()
+    hits = seen.search(question, 4)
+    seconds = time.perf_counter() - start
     assert len(question) == 4000
     assert recording.texts and all(e5.count_tokens(t) <= e5.max_tokens for t in recording.texts)
-    assert all(n <= MAX_TERMS for n in searched_terms)
+    assert searched_terms and all(n <= MAX_TERMS for n in searched_terms)  # the patched index was searched
     assert all(len(t) <= 400 for t in asked_to_translate)
     # The ask at the end of the question survives the cut: the warranty section is found first.
     assert hits[0].chunk.section.endswith("Kettle warranty")

@@ -14,10 +14,7 @@ from pathlib import Path
 import pytest
 
 from knowledge import ingest as ingest_module
-from knowledge.calibration import load_or_calibrate
-from knowledge.ingest import Ingestor
-from knowledge.search import Searcher
-from knowledge.store import KnowledgeBase, make_client
+from knowledge import open_knowledge
 
 pytestmark = pytest.mark.integration
 
@@ -55,8 +52,8 @@ def loaded_kb(tmp_path_factory, e5):
     for name in PAGES:
         shutil.copy(FIXTURES / name, folder / name)
     (folder / "kettle-care.md").write_text(VAULT_PAGE, "utf-8")
-    kb = KnowledgeBase.open(make_client(tmp_path_factory.mktemp("db")), e5, f"t{uuid.uuid4().hex[:8]}")
-    report = Ingestor(kb, progress=False).ingest([folder])
+    kb = open_knowledge(tmp_path_factory.mktemp("db"), embedder=e5, name=f"t{uuid.uuid4().hex[:8]}", progress=False)
+    report = kb.ingest([folder])
     assert {d.status for d in report.documents} == {"added"}, report.as_dict()
     return kb, folder
 
@@ -121,19 +118,18 @@ def test_a_long_code_sample_is_cut_into_closed_fences(loaded_kb):
         assert "```javascript\n" in text  # a later piece is reopened with the same language
 
 
-def test_search_finds_a_step_and_an_accordion_answer(loaded_kb, e5):
+def test_search_finds_a_step_and_an_accordion_answer(loaded_kb):
     kb, _ = loaded_kb
-    searcher = Searcher(kb, load_or_calibrate(e5, None))
-    top = searcher.search("Why was I charged $59?", 1)[0].chunk
+    top = kb.search("Why was I charged $59?", 1)[0].chunk
     assert top.section == "Dify for Education > FAQ > Why was I charged $59?"  # the accordion's title
-    hits = searcher.search("How do I get education verified?", 3)
+    hits = kb.search("How do I get education verified?", 3)
     assert any("Get Education Verified" in h.chunk.text for h in hits)
 
 
 def test_a_new_pipeline_version_re_splits_unchanged_files(loaded_kb, monkeypatch):
     kb, folder = loaded_kb
-    again = Ingestor(kb, progress=False).ingest([folder / "billing.en.mdx"])
+    again = kb.ingest([folder / "billing.en.mdx"])
     assert [d.status for d in again.documents] == ["unchanged"]
     monkeypatch.setattr(ingest_module, "_PIPELINE_VERSION", "next")
-    bumped = Ingestor(kb, progress=False).ingest([folder / "billing.en.mdx"])
+    bumped = kb.ingest([folder / "billing.en.mdx"])
     assert [d.status for d in bumped.documents] == ["updated"]

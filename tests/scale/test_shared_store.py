@@ -7,11 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.calibration import load_or_calibrate
-from knowledge.ingest import Ingestor
+from knowledge import open_knowledge
 from knowledge.keyword import tokenize
-from knowledge.search import Searcher
-from knowledge.store import KnowledgeBase, make_client
 from knowledge.errors import StoreUnavailable
 from tests.servers import chroma_server, token_proxy
 
@@ -29,9 +26,9 @@ def url(tmp_path_factory):
 
 def test_a_second_replica_sees_ingestion_and_deletion_in_keyword_results(url, e5, tmp_path):
     # Two clients stand for two replicas: neither shares a Python object with the other.
-    writer = KnowledgeBase.open(make_client(tmp_path / "a", url), e5, "shared")
-    reader = KnowledgeBase.open(make_client(tmp_path / "b", url), e5, "shared")
-    search = Searcher(reader, load_or_calibrate(e5, None))
+    writer = open_knowledge(tmp_path / "a", embedder=e5, name="shared", chroma_url=url, progress=False)
+    reader = open_knowledge(tmp_path / "b", embedder=e5, name="shared", chroma_url=url, progress=False)
+    search = reader.search
 
     def keyword_hits(words: str) -> list[str]:
         return [cid for cid, _ in reader.keyword_index().search(tokenize(words), 5)]
@@ -39,23 +36,25 @@ def test_a_second_replica_sees_ingestion_and_deletion_in_keyword_results(url, e5
     assert keyword_hits("barcodes thermal") == []  # the reader has built (and cached) its index
     doc = tmp_path / "quoll.md"
     doc.write_text(V1, "utf-8")
-    assert Ingestor(writer, progress=False).ingest([doc]).documents[0].status == "added"
+    assert writer.ingest([doc]).documents[0].status == "added"
     hits = keyword_hits("barcodes thermal")
-    assert len(hits) == 1 and hits[0] == search.search("barcodes on thermal labels", 1)[0].chunk.id
+    assert len(hits) == 1 and hits[0] == search("barcodes on thermal labels", 1)[0].chunk.id
 
     doc.write_text(V2, "utf-8")
-    assert Ingestor(writer, progress=False).ingest([doc]).documents[0].status == "updated"
+    assert writer.ingest([doc]).documents[0].status == "updated"
     assert keyword_hits("barcodes thermal") == []
     assert len(keyword_hits("phone screens")) == 1
 
     writer.delete("quoll.md")
     assert keyword_hits("phone screens") == [] and reader.documents() == []
-    assert search.search("QR codes from phone screens", 4) == []
+    assert search("QR codes from phone screens", 4) == []
 
 
 def test_headers_reach_a_chroma_behind_an_authenticating_proxy(url, e5, tmp_path):
     with token_proxy(url, "s3cret") as guarded:
-        kb = KnowledgeBase.open(make_client(tmp_path, guarded, {"Authorization": "Bearer s3cret"}), e5, "auth")
+        kb = open_knowledge(tmp_path, embedder=e5, name="auth", chroma_url=guarded,
+                            chroma_headers={"Authorization": "Bearer s3cret"}, progress=False)
         assert kb.documents() == []
         with pytest.raises(StoreUnavailable, match="refused our credentials.*HELPDESK_CHROMA_HEADERS"):
-            KnowledgeBase.open(make_client(tmp_path, guarded, {"Authorization": "Bearer wrong"}), e5, "auth")
+            open_knowledge(tmp_path, embedder=e5, name="auth", chroma_url=guarded,
+                           chroma_headers={"Authorization": "Bearer wrong"}, progress=False)

@@ -155,8 +155,8 @@ def test_only_a_question_in_a_language_the_knowledge_hardly_holds_is_translated(
     assert Searcher(None, None)._translation_target("退货期限是多久？", Index({"en": 10})) is None
     chinese = Index({"zh": 100})
     assert searcher._translation_target("How long do returns take?", chinese) is None  # not into Chinese by default
-    searcher.translate_into = frozenset({"en", "zh"})
-    assert searcher._translation_target("How long do returns take?", chinese) == "zh"
+    both_ways = Searcher(None, None, translator=translate, translate_into=frozenset({"en", "zh"}))
+    assert both_ways._translation_target("How long do returns take?", chinese) == "zh"
 
 
 def test_ranking_keeps_the_order_beyond_the_calibrated_ends():
