@@ -82,9 +82,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
 
+    from knowledge import open_knowledge
     from knowledge.embedders import make_embedder
-    from knowledge.ingest import Ingestor
-    from knowledge.store import KnowledgeBase, make_client
     from knowledge.web import CrawlOptions, sync_site
 
     site = Website()
@@ -100,22 +99,16 @@ def main() -> None:
         embedder = make_embedder(args.embedder)
         embedder.embed(["warm-up"])
         with tempfile.TemporaryDirectory() as tmp:
-            kb = KnowledgeBase.open(make_client(Path(tmp) / "data"), embedder, "bench")
-            ingestor = Ingestor(kb, progress=False)
-
-            class Target:  # today's ingest and delete in the shape sync_site asks for
-                ingest = staticmethod(ingestor.ingest)
-                delete = staticmethod(kb.delete)
-
+            kb = open_knowledge(Path(tmp) / "data", embedder=embedder, name="bench", progress=False)
             state: dict = {}
-            first = sync_site(Target, f"{root}/help/", state, options=options)
-            second = sync_site(Target, f"{root}/help/", state, options=options)
+            first = sync_site(kb, f"{root}/help/", state, options=options)
+            second = sync_site(kb, f"{root}/help/", state, options=options)
             result["sync"] = {
                 "embedder": embedder.name,
                 "first_seconds": round(first.seconds, 1),
                 "first_counts": first.counts(),
                 "pages_per_s": round(len(first.pages) / first.seconds, 1),
-                "chunks": kb.count(),
+                "chunks": sum(d.chunks for d in kb.documents()),
                 "unchanged_seconds": round(second.seconds, 2),
                 "unchanged_counts": second.counts(),
                 "unchanged_requests": second.requests,

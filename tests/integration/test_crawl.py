@@ -266,30 +266,15 @@ def test_loopback_is_refused_without_the_allowance(site):
 # --- syncing into a real knowledge base ------------------------------------------------------
 
 
-class _Knowledge:
-    """Today's ingest and delete, in the shape sync_site asks for (the facade will have both)."""
-
-    def __init__(self, kb, ingestor):
-        self.kb, self.ingestor = kb, ingestor
-
-    def ingest(self, paths, *, names=None):
-        return self.ingestor.ingest(paths, names=names)
-
-    def delete(self, source):
-        return self.kb.delete(source)
-
-
 @pytest.fixture
 def knowledge(tmp_path, minilm):
-    from knowledge.ingest import Ingestor
-    from knowledge.store import KnowledgeBase, make_client
+    from knowledge import open_knowledge
 
-    kb = KnowledgeBase.open(make_client(tmp_path / "data"), minilm, f"t{uuid.uuid4().hex[:8]}")
-    return _Knowledge(kb, Ingestor(kb, progress=False))
+    return open_knowledge(tmp_path / "data", embedder=minilm, name=f"t{uuid.uuid4().hex[:8]}", progress=False)
 
 
 def test_sync_ingests_changes_deletes_gone_pages_and_keeps_failed_ones(site, knowledge):
-    kb = knowledge.kb
+    kb = knowledge
     with site.served() as root:
         state: dict = {}
         first = sync_site(knowledge, f"{root}/help/", state, options=FAST)
