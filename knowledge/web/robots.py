@@ -9,15 +9,25 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import httpx
 from protego import Protego
 
-if TYPE_CHECKING:
-    from .fetch import Fetched
-
 __all__ = ["Robots", "Refusal"]
+
+
+class _Answer(Protocol):
+    """What reading a robots.txt needs of a fetch's outcome (``fetch.Fetched`` has it; importing it
+    here would make an import circle, as the fetcher imports this module)."""
+
+    status: int
+    content: bytes
+    error: str | None
+
+    @property
+    def ok(self) -> bool:
+        """A page came back with its content."""
 
 
 @dataclass(frozen=True)
@@ -37,7 +47,7 @@ class _Site:
 class Robots:
     """The robots.txt rules of every site a crawl visits, fetched through the crawl's own client."""
 
-    def __init__(self, fetch: Callable[[str], Fetched], user_agent: str):
+    def __init__(self, fetch: Callable[[str], _Answer], user_agent: str):
         self._fetch, self.user_agent = fetch, user_agent
         self._sites: dict[str, _Site] = {}
         self._lock = threading.Lock()
