@@ -27,7 +27,8 @@ __all__ = ["Ingestor", "IngestReport", "DocReport"]
 # Bump when loaders or splitting change what a file turns into, so unchanged files re-ingest.
 # 2: chunks follow paragraphs (splitting.split); 3: Markdown dialects and MDX normalised, code
 # fences kept whole, HTML stripped from texts and titles.
-_PIPELINE_VERSION = "3"
+# 4: one sentence splitter (knowledge/sentences.py) for chunks and answers.
+_PIPELINE_VERSION = "4"
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["create_app", "serve", "Desk"]
+__all__ = ["create_app", "serve", "Service"]
 
 
 def __getattr__(name: str):
@@ -15,8 +15,8 @@ def __getattr__(name: str):
         from .server import serve
 
         return serve
-    if name == "Desk":
-        from .desk import Desk
+    if name == "Service":
+        from .service import Service
 
-        return Desk
+        return Service
     raise AttributeError(name)

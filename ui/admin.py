@@ -45,27 +45,27 @@ class Tab(NamedTuple):
     changed: Any = None
 
 
-def admin_page(desk) -> gr.Blocks:
-    """The Gradio Blocks of the admin console over ``desk``: one function lays out each tab."""
+def admin_page(service) -> gr.Blocks:
+    """The Gradio Blocks of the admin console over ``service``: one function lays out each tab."""
     with gr.Blocks(title="helpdesk admin", analytics_enabled=False) as page:
         with gr.Row():
             gr.Markdown("# helpdesk admin")
             gr.Button("Log out", link="/admin/logout", size="sm", scale=0)
         with gr.Tabs():
             with gr.Tab("Documents", id="documents"):
-                docs = documents_tab(desk.library)
+                docs = documents_tab(service.knowledge_admin)
             with gr.Tab("Test a question", id="test"):
-                test_tab(desk.library)
+                test_tab(service.knowledge_admin)
             with gr.Tab("FAQ", id="faq"):
-                faq = faq_tab(desk.library, desk.storage.faq)
+                faq = faq_tab(service.knowledge_admin, service.storage.faq)
             with gr.Tab("Unanswered", id="unanswered"):
-                gaps = unanswered_tab(desk.library, desk.storage.feedback)
+                gaps = unanswered_tab(service.knowledge_admin, service.storage.feedback)
             with gr.Tab("Conversations", id="conversations"):
-                talks = conversations_tab(desk.storage.feedback)
+                talks = conversations_tab(service.storage.feedback)
             with gr.Tab("Hand-offs", id="handoffs"):
-                handoffs = handoffs_tab(desk.storage.handoffs)
+                handoffs = handoffs_tab(service.storage.handoffs)
             with gr.Tab("Website widget", id="widget"):
-                keys = Tab(*site_keys_tab(desk))
+                keys = Tab(*site_keys_tab(service))
         reload_all = gr.Button("Reload everything", size="sm")
 
         # The loop the console exists for: a saved FAQ entry leaves "Unanswered", an answered gap joins the FAQ.

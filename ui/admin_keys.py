@@ -31,9 +31,9 @@ def _base_url(request: gr.Request | None) -> str:
     return f"{proto}://{host}"
 
 
-def site_keys_tab(desk):
+def site_keys_tab(service):
     """Lay out the tab; returns its table and the function that gives the table's rows."""
-    keys = desk.site_keys
+    keys = service.site_keys
 
     def rows():
         return [[k["id"], k["name"], k["key"], " ".join(k["origins"]),

@@ -22,7 +22,7 @@ from starlette.datastructures import UploadFile
 from bot.conversation import check_session_id
 from knowledge.errors import InputError, NotFound
 
-from .deps import ERR, DeskDep, client_of, require_admin
+from .deps import ERR, ServiceDep, client_of, require_admin
 from .inputs import SafeText
 from .turn import chat_turn
 
@@ -100,59 +100,59 @@ _admin = APIRouter(dependencies=[Depends(require_admin)], tags=["admin"], respon
 
 @router.post("/chat", response_model=ChatResponse, tags=["chat"],
              responses={200: {"content": {"text/event-stream": {}}}, 400: ERR, 429: ERR, 503: ERR})
-async def chat(body: ChatRequest, request: Request, desk: DeskDep):
+async def chat(body: ChatRequest, request: Request, service: ServiceDep):
     """Answer a message; with ``stream`` the answer comes as server-sent events."""
     client = client_of(request)
 
     def admit() -> None:
         if body.session_id is not None:
             check_session_id(body.session_id)
-        desk.limiter.check(client)
+        service.limiter.check(client)
 
-    return await chat_turn(desk, body.message, body.stream, admit=admit,
-                           session=lambda: desk.open_session(body.session_id, API))
+    return await chat_turn(service, body.message, body.stream, admit=admit,
+                           session=lambda: service.open_session(body.session_id, API))
 
 
 @router.post("/feedback", tags=["chat"], status_code=201, responses={400: ERR, 404: ERR, 429: ERR})
-def feedback(body: FeedbackRequest, request: Request, desk: DeskDep) -> dict[str, Any]:
+def feedback(body: FeedbackRequest, request: Request, service: ServiceDep) -> dict[str, Any]:
     """Record thumbs up or down (and a comment) on an answer of a conversation this API started."""
-    fid = desk.feedback(body.session_id, body.rating, body.comment, body.turn, owner=API,
+    fid = service.feedback(body.session_id, body.rating, body.comment, body.turn, owner=API,
                         client=client_of(request))
     return {"id": fid, "status": "recorded"}
 
 
 @router.post("/handoff", tags=["chat"], status_code=201, responses={400: ERR, 404: ERR, 429: ERR})
-def handoff(body: HandoffRequest, request: Request, desk: DeskDep) -> dict[str, Any]:
+def handoff(body: HandoffRequest, request: Request, service: ServiceDep) -> dict[str, Any]:
     """Ask for a person about a conversation this API started (with at least one answer): records
     the transcript; the hand-off webhook, if set, receives it right after (``webhook: pending``)."""
-    return desk.handoff(body.session_id, body.contact, body.message, owner=API, client=client_of(request))
+    return service.handoff(body.session_id, body.contact, body.message, owner=API, client=client_of(request))
 
 
 @router.get("/health", tags=["server"], responses={503: ERR})
-def health(desk: DeskDep) -> JSONResponse:
+def health(service: ServiceDep) -> JSONResponse:
     """200 when models and store are loaded and the store answers; 503 otherwise."""
-    status, body = desk.health()
+    status, body = service.health()
     return JSONResponse(body, status_code=status)
 
 
 # -- admin -----------------------------------------------------------------------------------
 
 @_admin.get("/documents")
-def documents(desk: DeskDep) -> dict[str, Any]:
+def documents(service: ServiceDep) -> dict[str, Any]:
     """Documents with chunk counts, size and ingestion time."""
-    return {"documents": desk.library.documents()}
+    return {"documents": service.knowledge_admin.documents()}
 
 
 @_admin.post("/documents", openapi_extra=_UPLOAD_BODY, responses={413: ERR, 415: ERR})
-async def upload(request: Request, desk: DeskDep) -> JSONResponse:
+async def upload(request: Request, service: ServiceDep) -> JSONResponse:
     """Upload one or many files (multipart field ``files``); each is ingested on its own."""
-    desk.require_bot()
+    service.require_bot()
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise InputError("send the files as multipart/form-data in the field 'files'")
-    form = await request.form(max_files=desk.settings.server.upload_max_files, max_fields=20)
+    form = await request.form(max_files=service.settings.server.upload_max_files, max_fields=20)
     try:
         files = [(v.filename or "", v.file) for _, v in form.multi_items() if isinstance(v, UploadFile)]
-        rows = await run_in_threadpool(lambda: _last(desk.library.upload(files)))
+        rows = await run_in_threadpool(lambda: _last(service.knowledge_admin.upload(files)))
     finally:
         await form.close()
     body: dict[str, Any] = {"documents": [{k: r[k] for k in ("file", "source", "status", "chunks", "error")}
@@ -164,78 +164,78 @@ async def upload(request: Request, desk: DeskDep) -> JSONResponse:
 
 
 @_admin.get("/documents/{doc_id}")
-def document(doc_id: str, desk: DeskDep) -> dict[str, Any]:
+def document(doc_id: str, service: ServiceDep) -> dict[str, Any]:
     """One document with its chunks."""
-    source = desk.library.find(doc_id)
-    kb = desk.require_bot().knowledge
+    source = service.knowledge_admin.find(doc_id)
+    kb = service.require_bot().knowledge
     info = kb.document(source)
     chunks = [{"id": c.id, "location": c.location(), "text": c.text} for c in kb.chunks_of(source)]
     return {"document": info.as_dict(), "chunks": chunks}
 
 
 @_admin.delete("/documents/{doc_id}")
-def delete_document(doc_id: str, desk: DeskDep) -> dict[str, Any]:
+def delete_document(doc_id: str, service: ServiceDep) -> dict[str, Any]:
     """Remove a document and every chunk of it."""
-    return desk.library.delete(doc_id)
+    return service.knowledge_admin.delete(doc_id)
 
 
 @_admin.post("/documents/{doc_id}/reingest")
-def reingest(doc_id: str, desk: DeskDep) -> dict[str, Any]:
+def reingest(doc_id: str, service: ServiceDep) -> dict[str, Any]:
     """Ingest a document's kept original file again."""
-    return desk.library.reingest(doc_id)
+    return service.knowledge_admin.reingest(doc_id)
 
 
 @_admin.get("/conversations")
-def conversations(desk: DeskDep, limit: int = Query(50, ge=1, le=500),
+def conversations(service: ServiceDep, limit: int = Query(50, ge=1, le=500),
                   offset: int = Query(0, ge=0)) -> dict[str, Any]:
     """Conversations, latest first, with turn counts, refusals, feedback and hand-offs."""
-    return {"conversations": desk.storage.feedback.conversations(limit, offset)}
+    return {"conversations": service.storage.feedback.conversations(limit, offset)}
 
 
 @_admin.get("/conversations/{session_id}")
-def conversation(session_id: str, desk: DeskDep) -> dict[str, Any]:
+def conversation(session_id: str, service: ServiceDep) -> dict[str, Any]:
     """Every turn of one conversation with its sources and feedback."""
     check_session_id(session_id)
-    turns = desk.storage.feedback.transcript(session_id)
+    turns = service.storage.feedback.transcript(session_id)
     if not turns:
         raise NotFound(f"no conversation {session_id!r}")
     return {"session_id": session_id, "turns": turns}
 
 
 @_admin.get("/unanswered")
-def unanswered(desk: DeskDep, limit: int = Query(100, ge=1, le=1000)) -> dict[str, Any]:
+def unanswered(service: ServiceDep, limit: int = Query(100, ge=1, le=1000)) -> dict[str, Any]:
     """Refused and thumbs-down questions that no FAQ entry covers yet."""
-    return {"questions": desk.storage.feedback.unanswered(limit)}
+    return {"questions": service.storage.feedback.unanswered(limit)}
 
 
 @_admin.get("/handoffs")
-def handoffs(desk: DeskDep, limit: int = Query(100, ge=1, le=1000)) -> dict[str, Any]:
+def handoffs(service: ServiceDep, limit: int = Query(100, ge=1, le=1000)) -> dict[str, Any]:
     """The latest hand-offs and whether the webhook accepted them."""
-    return {"handoffs": desk.storage.handoffs.latest(limit)}
+    return {"handoffs": service.storage.handoffs.latest(limit)}
 
 
 @_admin.get("/faq")
-def faq(desk: DeskDep) -> dict[str, Any]:
+def faq(service: ServiceDep) -> dict[str, Any]:
     """FAQ entries managed in the admin console."""
-    return {"faq": desk.storage.faq.entries()}
+    return {"faq": service.storage.faq.entries()}
 
 
 @_admin.post("/faq", status_code=201)
-def add_faq(body: FaqRequest, desk: DeskDep) -> dict[str, Any]:
+def add_faq(body: FaqRequest, service: ServiceDep) -> dict[str, Any]:
     """Add an FAQ entry (published at once as part of admin-faq.json)."""
-    return {"id": desk.library.save_faq(body.question, body.answer)}
+    return {"id": service.knowledge_admin.save_faq(body.question, body.answer)}
 
 
 @_admin.put("/faq/{entry_id}")
-def change_faq(entry_id: int, body: FaqRequest, desk: DeskDep) -> dict[str, Any]:
+def change_faq(entry_id: int, body: FaqRequest, service: ServiceDep) -> dict[str, Any]:
     """Change an FAQ entry."""
-    return {"id": desk.library.save_faq(body.question, body.answer, entry_id)}
+    return {"id": service.knowledge_admin.save_faq(body.question, body.answer, entry_id)}
 
 
 @_admin.delete("/faq/{entry_id}")
-def delete_faq(entry_id: int, desk: DeskDep) -> dict[str, Any]:
+def delete_faq(entry_id: int, service: ServiceDep) -> dict[str, Any]:
     """Remove an FAQ entry."""
-    desk.library.delete_faq(entry_id)
+    service.knowledge_admin.delete_faq(entry_id)
     return {"id": entry_id, "status": "deleted"}
 
 

@@ -1,8 +1,8 @@
 """The app factory: one FastAPI app with the API at /api/v1, the admin console at /admin and the
-customer chat at /, all over one Desk. Errors of the one exception tree become JSON through
-``ui.errors``; every route is a module-level handler that gets the Desk from ``app.state``.
+customer chat at /, all over one Service. Errors of the one exception tree become JSON through
+``ui.errors``; every route is a module-level handler that gets the Service from ``app.state``.
 
-    >>> app = create_app(Desk.from_settings(Settings()))   # serve it with uvicorn
+    >>> app = create_app(Service.from_settings(Settings()))   # serve it with uvicorn
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from .widget import WidgetCors
 __all__ = ["create_app"]
 
 
-def create_app(desk) -> FastAPI:
-    """The whole server as one ASGI app (nothing is loaded here: ``desk.load()`` does that)."""
+def create_app(service) -> FastAPI:
+    """The whole server as one ASGI app (nothing is loaded here: ``service.load()`` does that)."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import gradio as gr
 
@@ -29,12 +29,12 @@ def create_app(desk) -> FastAPI:
     from .chat import CHAT_CSS, chat_page
     from .texts import i18n
 
-    s = desk.settings.server
+    s = service.settings.server
     assets = _docs_assets()
     app = FastAPI(title="helpdesk API", version="1", redoc_url=None, openapi_url="/api/v1/openapi.json",
                   docs_url=None if assets else "/api/v1/docs",
                   description="Answers from your own knowledge, feedback, hand-offs, and admin endpoints.")
-    app.state.desk = desk
+    app.state.service = service
     if assets:
         _offline_docs(app, assets)
     errors.install(app)
@@ -43,17 +43,17 @@ def create_app(desk) -> FastAPI:
     app.add_api_route("/admin", _admin_root, include_in_schema=False)
 
     upload_limit = int(s.upload_max_mb * 2**20) * s.upload_max_files + 2**20
-    app.add_middleware(BodyLimit, default=max(2**20, desk.settings.max_question_chars * 8),
+    app.add_middleware(BodyLimit, default=max(2**20, service.settings.max_question_chars * 8),
                        uploads=upload_limit, upload_paths=("/api/v1/documents", "/admin/gradio_api/upload"))
-    app.add_middleware(WidgetCors, keys=desk.site_keys)
+    app.add_middleware(WidgetCors, keys=service.site_keys)
     app.add_middleware(LoginClient)
     gr.mount_gradio_app(
-        app, admin_page(desk), path="/admin", auth=desk.auth.login, ssr_mode=False, footer_links=[],
+        app, admin_page(service), path="/admin", auth=service.auth.login, ssr_mode=False, footer_links=[],
         auth_message=f"helpdesk admin console: sign in as '{s.admin_user}'.",
         max_file_size=int(s.upload_max_mb * 2**20), mcp_server=False,
     )
     gr.mount_gradio_app(
-        app, chat_page(desk), path="/", ssr_mode=False, footer_links=[], i18n=i18n(), css=CHAT_CSS,
+        app, chat_page(service), path="/", ssr_mode=False, footer_links=[], i18n=i18n(), css=CHAT_CSS,
         max_file_size=1, mcp_server=False,  # the chat takes no files
     )
     return app

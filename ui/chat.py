@@ -59,9 +59,9 @@ def _note(state: dict[str, Any], note: str) -> list[dict[str, Any]]:
     return state["messages"]
 
 
-def chat_page(desk) -> gr.Blocks:
-    """The Gradio Blocks of the customer chat over ``desk``."""
-    s = desk.settings.server
+def chat_page(service) -> gr.Blocks:
+    """The Gradio Blocks of the customer chat over ``service``."""
+    s = service.settings.server
     t = i18n()
     default_title = s.title == "Help center"
 
@@ -72,8 +72,8 @@ def chat_page(desk) -> gr.Blocks:
         if not message:
             return "", state["messages"], state
         try:  # a refused message is neither kept nor shown back: only the reason is
-            desk.check_message(message)
-            desk.limiter.check(client_of(request))
+            service.check_message(message)
+            service.limiter.check(client_of(request))
         except (InputError, RateLimited) as exc:
             return "", _note(state, chat_message(exc, detect_language(message[:500]))), state
         state["messages"] = state["messages"] + [{"role": "user", "content": safe_markdown(message)}]
@@ -94,10 +94,10 @@ def chat_page(desk) -> gr.Blocks:
         index = len(messages) - 1
         yield messages, state
         try:
-            state["session"] = desk.open_session(state.get("session"), CHAT)
+            state["session"] = service.open_session(state.get("session"), CHAT)
             placeholder = True  # "…" or the queue position, replaced by the first words
             written = ""  # the answer as written; the chat shows it through safe_markdown
-            for event in desk.answer_stream(question, state["session"]):
+            for event in service.answer_stream(question, state["session"]):
                 if event.kind == "queued":
                     reply["content"], placeholder = text("waiting", lang, ahead=event.data), True
                 elif event.kind == "token":
@@ -136,7 +136,7 @@ def chat_page(desk) -> gr.Blocks:
             return gr.update(), state
         up = liked is True or (isinstance(liked, str) and liked.lower() == "like")
         try:
-            state["feedback"] = desk.feedback(state["session"], "up" if up else "down", "", turn["turn"],
+            state["feedback"] = service.feedback(state["session"], "up" if up else "down", "", turn["turn"],
                                               owner=CHAT, client=client_of(request))
         except RateLimited as exc:
             gr.Warning(text("rate_limited", lang, seconds=exc.retry_after))
@@ -151,7 +151,7 @@ def chat_page(desk) -> gr.Blocks:
         lang = state.get("lang") or _browser_lang(request)
         if state.get("feedback") and isinstance(note, str) and note.strip():
             try:
-                desk.comment(state["feedback"], note[:2000], client=client_of(request))
+                service.comment(state["feedback"], note[:2000], client=client_of(request))
                 gr.Info(text("comment_saved", lang))
             except RateLimited as exc:
                 gr.Warning(text("rate_limited", lang, seconds=exc.retry_after))
@@ -167,7 +167,7 @@ def chat_page(desk) -> gr.Blocks:
         else:
             contact = (contact if isinstance(contact, str) else "")[:500]
             try:
-                done = desk.handoff(state["session"], contact, owner=CHAT, client=client_of(request))
+                done = service.handoff(state["session"], contact, owner=CHAT, client=client_of(request))
                 shown = text("handoff_contact", lang, contact=contact.strip()) if contact.strip() else ""
                 note = text("handoff_done", lang, id=done["id"], contact=shown)
             except HelpdeskError as exc:
@@ -188,7 +188,7 @@ def chat_page(desk) -> gr.Blocks:
                 layout="bubble", group_consecutive_messages=True,
             )
             box = gr.Textbox(placeholder=t("placeholder"), show_label=False, elem_id="question",
-                             submit_btn=True, max_length=desk.settings.max_question_chars, autofocus=True)
+                             submit_btn=True, max_length=service.settings.max_question_chars, autofocus=True)
             with gr.Row(visible=False) as comment_row:
                 note = gr.Textbox(placeholder=t("comment"), show_label=False, scale=4, elem_id="comment")
                 note_send = gr.Button(t("comment_send"), scale=1, size="sm")
@@ -196,7 +196,7 @@ def chat_page(desk) -> gr.Blocks:
                 contact = gr.Textbox(placeholder=t("contact"), show_label=False, scale=3, elem_id="contact")
                 to_human = gr.Button(t("human"), scale=1, elem_id="human", variant="secondary")
 
-        # The answer event needs no concurrency limit of Gradio's own: desk.gate admits answers
+        # The answer event needs no concurrency limit of Gradio's own: service.gate admits answers
         # for the chat and the API together.
         box.submit(ask, [box, state], [box, chatbot, state], queue=False).then(
             respond, [state], [chatbot, state], concurrency_limit=None, show_progress="hidden")

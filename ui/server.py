@@ -17,7 +17,7 @@ from bot.settings import Settings
 from knowledge.errors import HelpdeskError
 
 from .app import create_app
-from .desk import Desk
+from .service import Service
 
 __all__ = ["serve"]
 
@@ -37,9 +37,9 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, *,
                             format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # httpx logs every request's full URL at INFO: the hand-off webhook's may carry a secret.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    desk = Desk.from_settings(settings)
-    password = desk.auth.ensure_password(reset=reset_admin_password)
-    app = create_app(desk)
+    service = Service.from_settings(settings)
+    password = service.auth.ensure_password(reset=reset_admin_password)
+    app = create_app(service)
     config = uvicorn.Config(app, host=host, port=port, proxy_headers=True,
                             forwarded_allow_ips=settings.server.forwarded_allow_ips,
                             timeout_graceful_shutdown=5, log_level="info", access_log=False)
@@ -58,13 +58,13 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, *,
 
     def load() -> None:
         try:
-            desk.load()
+            service.load()
             announce(f"helpdesk: ready at {base}/")
-        except Exception as exc:  # the reason is kept in desk.error and raised below
+        except Exception as exc:  # the reason is kept in service.error and raised below
             announce(f"helpdesk: loading failed: {exc}")
             server.should_exit = True
 
     threading.Thread(target=load, name="load", daemon=True).start()
     server.run()
-    if desk.state == "failed":
-        raise HelpdeskError(f"the server could not start: {desk.error}")
+    if service.state == "failed":
+        raise HelpdeskError(f"the server could not start: {service.error}")

@@ -21,13 +21,13 @@ _END = object()
 
 
 class AnswerRun:
-    """Runs ``desk.answer_stream`` on a thread; iterate :meth:`events` to receive its events."""
+    """Runs ``service.answer_stream`` on a thread; iterate :meth:`events` to receive its events."""
 
-    def __init__(self, desk, question: str, session_id: str | None):
+    def __init__(self, service, question: str, session_id: str | None):
         self._loop = asyncio.get_running_loop()
         self._queue: asyncio.Queue = asyncio.Queue()
         self.cancelled = threading.Event()
-        self._thread = threading.Thread(target=self._work, args=(desk, question, session_id),
+        self._thread = threading.Thread(target=self._work, args=(service, question, session_id),
                                         name="answer", daemon=True)
         self._thread.start()
 
@@ -37,9 +37,9 @@ class AnswerRun:
         except RuntimeError:  # the event loop is gone (server shutting down)
             self.cancelled.set()
 
-    def _work(self, desk, question: str, session_id: str | None) -> None:
+    def _work(self, service, question: str, session_id: str | None) -> None:
         try:
-            for event in desk.answer_stream(question, session_id, self.cancelled):
+            for event in service.answer_stream(question, session_id, self.cancelled):
                 self._put(event)
         except BaseException as exc:  # handed to the consumer, which translates it
             self._put(exc)

@@ -30,15 +30,15 @@ class BudgetSpent(RateLimited):
     """A site key's messages for the day are used up."""
 
 
-async def chat_turn(desk, message: str, stream: bool, *, admit: Callable[[], None],
+async def chat_turn(service, message: str, stream: bool, *, admit: Callable[[], None],
                     session: Callable[[], str]) -> Response | dict:
     """Answer ``message`` in the conversation ``session()`` opens, once ``admit()`` let it in.
 
     ``admit`` runs on a worker thread after the message is checked; it raises RateLimited (429,
     ``rate_limited``), BudgetSpent (429, ``budget_exhausted``) or any error of the tree. The answer
     is the ask object, or server-sent events with ``stream``; 503 when every slot is busy."""
-    desk.require_bot()
-    message = desk.check_message(message)
+    service.require_bot()
+    message = service.check_message(message)
     lang = detect_language(message)
     try:
         await run_in_threadpool(admit)
@@ -47,7 +47,7 @@ async def chat_turn(desk, message: str, stream: bool, *, admit: Callable[[], Non
     except RateLimited as exc:
         return error_response(exc, lang, rate_limited=True)
     session_id = await run_in_threadpool(session)
-    run = AnswerRun(desk, message, session_id)
+    run = AnswerRun(service, message, session_id)
     events = run.events()
     try:
         first = await anext(events)

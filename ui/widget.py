@@ -35,7 +35,7 @@ from pydantic import BaseModel, Field
 from bot.texts import TEXTS
 from knowledge.lang import CJK_RANGES
 
-from .deps import ERR, DeskDep, client_of, require_admin
+from .deps import ERR, ServiceDep, client_of, require_admin
 from .gate import RateLimited
 from .inputs import SafeText
 from .storage import BadToken, SiteKeys
@@ -115,21 +115,21 @@ def script(request: Request) -> Response:
 # -- admin: site keys ------------------------------------------------------------------------
 
 @_sites.post("", status_code=201)
-def create_key(body: SiteKeyRequest, desk: DeskDep) -> dict[str, Any]:
+def create_key(body: SiteKeyRequest, service: ServiceDep) -> dict[str, Any]:
     """Create a public site key for a website, limited to its origins."""
-    return desk.site_keys.create(body.name, body.origins, body.daily_budget)
+    return service.site_keys.create(body.name, body.origins, body.daily_budget)
 
 
 @_sites.get("")
-def list_keys(desk: DeskDep, revoked: bool = False) -> dict[str, Any]:
+def list_keys(service: ServiceDep, revoked: bool = False) -> dict[str, Any]:
     """Active site keys (and revoked ones with ``?revoked=true``)."""
-    return {"site_keys": desk.site_keys.list(include_revoked=revoked)}
+    return {"site_keys": service.site_keys.list(include_revoked=revoked)}
 
 
 @_sites.delete("/{key_id}")
-def revoke_key(key_id: str, desk: DeskDep) -> dict[str, Any]:
+def revoke_key(key_id: str, service: ServiceDep) -> dict[str, Any]:
     """Revoke a site key: its tokens stop working at once."""
-    desk.site_keys.revoke(key_id)
+    service.site_keys.revoke(key_id)
     return {"id": key_id, "status": "revoked"}
 
 
@@ -138,10 +138,10 @@ router.include_router(_sites)
 
 # -- the widget ------------------------------------------------------------------------------
 
-def authorized(request: Request, desk: DeskDep,
+def authorized(request: Request, service: ServiceDep,
                credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> dict[str, Any]:
     """The token's claims and site key: 401 without a valid token, 403 for a revoked key or another origin."""
-    keys = desk.site_keys
+    keys = service.site_keys
     if credentials is None:
         raise HTTPException(401, "a widget token is required (Authorization: Bearer <token>)")
     try:
@@ -152,7 +152,7 @@ def authorized(request: Request, desk: DeskDep,
     if key is None:
         raise HTTPException(403, "this site key was revoked")
     _check_origin(keys, key, request)
-    if desk.storage.conversations.session_owner(claims["session_id"]) != _owner(key):
+    if service.storage.conversations.session_owner(claims["session_id"]) != _owner(key):
         raise HTTPException(401, "this token's conversation is unknown: get a new token from "
                                  "/api/v1/widget/session")
     return {**claims, "key": key}
@@ -162,79 +162,79 @@ Authorized = Annotated[dict[str, Any], Depends(authorized)]
 
 
 @router.post("/api/v1/widget/session", tags=["widget"], responses={400: ERR, 403: ERR, 429: ERR})
-def session(body: SessionRequest, request: Request, desk: DeskDep) -> dict[str, Any]:
+def session(body: SessionRequest, request: Request, service: ServiceDep) -> dict[str, Any]:
     """Trade a site key for a short-lived token (403 unless the page's Origin is allowed)."""
-    keys = desk.site_keys
+    keys = service.site_keys
     key = keys.find(body.site_key)
     if key is None:
         raise HTTPException(403, "unknown or revoked site key")
     _check_origin(keys, key, request)
-    desk.limiter.count(f"w-token:{client_of(request)}", desk.settings.widget.tokens_per_minute)
-    sid = _resumed(desk, body.resume, key) or desk.storage.conversations.start_session(_owner(key))
-    token, ttl = keys.mint(key, sid, desk.settings.widget.token_ttl_s)
+    service.limiter.count(f"w-token:{client_of(request)}", service.settings.widget.tokens_per_minute)
+    sid = _resumed(service, body.resume, key) or service.storage.conversations.start_session(_owner(key))
+    token, ttl = keys.mint(key, sid, service.settings.widget.token_ttl_s)
     return {"token": token, "expires_in": ttl, "session_id": sid}
 
 
 @router.post("/api/v1/widget/chat", tags=["widget"],
              responses={200: {"content": {"text/event-stream": {}}}, 400: ERR, 401: ERR, 403: ERR,
                         429: ERR, 503: ERR})
-async def chat(body: WidgetChat, request: Request, desk: DeskDep, auth: Authorized):
+async def chat(body: WidgetChat, request: Request, service: ServiceDep, auth: Authorized):
     """Answer a message in the token's conversation (as server-sent events with ``stream``)."""
-    w, key, sid = desk.settings.widget, auth["key"], auth["session_id"]
+    w, key, sid = service.settings.widget, auth["key"], auth["session_id"]
     budget = w.daily_messages if key["daily_budget"] is None else key["daily_budget"]
     client = client_of(request)
 
     def admit() -> None:
-        desk.limiter.count(f"w-session:{sid}", w.session_per_minute)
-        desk.limiter.count(f"w-ip:{client}", w.ip_per_minute)
+        service.limiter.count(f"w-session:{sid}", w.session_per_minute)
+        service.limiter.count(f"w-ip:{client}", w.ip_per_minute)
         if budget:  # one address gets a small share of the day's budget, not all of it
-            desk.limiter.count(f"w-day-ip:{key['id']}:{client}", math.ceil(budget * w.ip_daily_share), 86400)
+            service.limiter.count(f"w-day-ip:{key['id']}:{client}", math.ceil(budget * w.ip_daily_share), 86400)
         if budget == 0:
             raise BudgetSpent(60)
         try:
-            desk.limiter.count(f"w-day:{key['id']}", budget, 86400)
+            service.limiter.count(f"w-day:{key['id']}", budget, 86400)
         except RateLimited as exc:
             raise BudgetSpent(exc.retry_after) from exc
 
-    return await chat_turn(desk, body.message, body.stream, admit=admit, session=lambda: sid)
+    return await chat_turn(service, body.message, body.stream, admit=admit, session=lambda: sid)
 
 
 @router.post("/api/v1/widget/feedback", tags=["widget"], status_code=201,
              responses={400: ERR, 401: ERR, 403: ERR, 404: ERR})
-def feedback(body: WidgetFeedback, request: Request, desk: DeskDep, auth: Authorized) -> dict[str, Any]:
+def feedback(body: WidgetFeedback, request: Request, service: ServiceDep, auth: Authorized) -> dict[str, Any]:
     """Thumbs up or down on an answer of the token's conversation (the last one by default)."""
-    fid = desk.feedback(auth["session_id"], body.rating, body.comment, body.turn, owner=_owner(auth["key"]),
+    fid = service.feedback(auth["session_id"], body.rating, body.comment, body.turn, owner=_owner(auth["key"]),
                         client=client_of(request))
     return {"id": fid, "status": "recorded"}
 
 
 @router.post("/api/v1/widget/handoff", tags=["widget"], status_code=201,
              responses={400: ERR, 401: ERR, 403: ERR, 429: ERR})
-def handoff(body: WidgetHandoff, request: Request, desk: DeskDep, auth: Authorized) -> dict[str, Any]:
+def handoff(body: WidgetHandoff, request: Request, service: ServiceDep, auth: Authorized) -> dict[str, Any]:
     """Ask for a person: the conversation goes to the support team (and the hand-off webhook)."""
-    return desk.handoff(auth["session_id"], body.contact, body.message, owner=_owner(auth["key"]),
+    return service.handoff(auth["session_id"], body.contact, body.message, owner=_owner(auth["key"]),
                         client=client_of(request))
 
 
 @router.get("/api/v1/widget/history", tags=["widget"], responses={401: ERR, 403: ERR})
-def history(desk: DeskDep, auth: Authorized) -> dict[str, Any]:
+def history(service: ServiceDep, auth: Authorized) -> dict[str, Any]:
     """The token's conversation so far, so that a reloaded page shows it again."""
-    turns = desk.storage.feedback.transcript(auth["session_id"])
+    turns = service.storage.feedback.transcript(auth["session_id"])
     return {"session_id": auth["session_id"],
             "turns": [{k: t[k] for k in ("question", "answer", "refused", "canned", "sources", "feedback")}
                       for t in turns]}
 
 
-def _resumed(desk, token: str | None, key: dict[str, Any]) -> str | None:
+def _resumed(service, token: str | None, key: dict[str, Any]) -> str | None:
     """The conversation of an earlier token of ``key`` (expired too, within RESUME_DAYS), or None."""
     if not token:
         return None
     try:
-        claims = desk.site_keys.verify(token, expired_ok_s=RESUME_DAYS * 86400)
+        claims = service.site_keys.verify(token, expired_ok_s=RESUME_DAYS * 86400)
     except BadToken:
         return None
     sid = claims["session_id"]
-    same = claims["key_id"] == key["id"] and desk.storage.conversations.session_owner(sid) == _owner(key)
+    same = claims["key_id"] == key["id"] and service.storage.conversations.session_owner(sid) == _owner(key)
     return sid if same else None
 
 

@@ -15,7 +15,7 @@ from bot.settings import Settings
 from knowledge.errors import InputError, NotFound
 from tests.servers import create_database
 from ui.auth import AdminAuth, hash_password, verify_password
-from ui.desk import Desk
+from ui.service import Service
 from ui.storage import Storage, database_url
 
 
@@ -151,22 +151,22 @@ def test_configured_password_and_api_key(db):
 
 def test_nul_and_surrogates_are_refused_before_they_reach_the_database(db, tmp_path):
     talks, storage = db
-    desk = Desk(Settings(data_dir=tmp_path), storage)
-    sid = desk.open_session(None, "api")
+    service = Service(Settings(data_dir=tmp_path), storage)
+    sid = service.open_session(None, "api")
     talks.add(sid, Turn("Where is my parcel?", "Where is my parcel?", "On its way."))
     who = {"owner": "api", "client": "10.0.0.1"}
     for bad, why in (("a\x00b", "NUL"), ("a\ud800b", "surrogate")):
         with pytest.raises(InputError, match=why):
-            desk.feedback(sid, "down", bad, **who)
+            service.feedback(sid, "down", bad, **who)
         with pytest.raises(InputError, match=why):
-            desk.handoff(sid, bad, **who)
+            service.handoff(sid, bad, **who)
         with pytest.raises(InputError, match=why):
-            desk.handoff(sid, "", bad, **who)
+            service.handoff(sid, "", bad, **who)
     assert storage.feedback.transcript(sid)[0]["feedback"] is None and storage.handoffs.latest() == []  # nothing half-written
     if storage.engine.dialect.name == "postgresql":  # what the check prevents: PostgreSQL refuses NUL in text
         with pytest.raises(DataError):
             storage.feedback.add(sid, -1, "a\x00b")
-    assert desk.handoff(sid, "ana@example.com", **who)["turns"] == 1
+    assert service.handoff(sid, "ana@example.com", **who)["turns"] == 1
 
 
 def test_concurrent_login_attempts_cannot_slip_past_the_back_off(db):

@@ -130,8 +130,8 @@ def test_a_lazy_or_type_only_import_closing_a_circle_is_found(tmp_path):
         "knowledge/search.py": "from knowledge.store import Store\n",
         "bot/bot.py": "from knowledge import Store\n\ndef build():\n    from . import factory\n",
         "bot/factory.py": "def build_bot():\n    from .bot import Bot\n",
-        "ui/desk.py": "from bot.bot import Bot\n",
-        "ui/__init__.py": "def __getattr__(name):\n    from .desk import Desk\n",
+        "ui/service.py": "from bot.bot import Bot\n",
+        "ui/__init__.py": "def __getattr__(name):\n    from .service import Service\n",
         "ui/fetch.py": "from .robots import Robots\n",
         "ui/robots.py": "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from .fetch import Fetched\n",
     })

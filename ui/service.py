@@ -1,13 +1,13 @@
-"""The Desk: the one object the chat page, the admin console and the API share.
+"""The Service: the one object the chat page, the admin console and the API share.
 
 It holds the Bot (once loaded), the admission gate, the rate limiter, admin credentials, the
-server's storage and the knowledge library, and it owns the server's life cycle: it starts
+server's storage and the knowledge admin, and it owns the server's life cycle: it starts
 ``loading`` (the port is open, health says 503), becomes ``ready`` once models and store are
 loaded, or ``failed`` with the reason.
 
-    >>> desk = Desk.from_settings(Settings())
-    >>> desk.load()                      # builds the Bot, adds the demo help center if empty
-    >>> for event in desk.answer_stream("How long do refunds take?", None):
+    >>> service = Service.from_settings(Settings())
+    >>> service.load()                      # builds the Bot, adds the demo help center if empty
+    >>> for event in service.answer_stream("How long do refunds take?", None):
     ...     print(event.kind, event.data)
 """
 
@@ -30,15 +30,15 @@ from .auth import AdminAuth
 from .errors import NotReady
 from .gate import Busy, Gate, RateLimiter
 from .handoff import WebhookSender, handoff_payload
-from .library import Library
+from .knowledge_admin import KnowledgeAdmin
 from .storage import Storage
 
-__all__ = ["Desk", "NotReady"]
+__all__ = ["Service", "NotReady"]
 
 log = logging.getLogger("helpdesk.ui")
 
 
-class Desk:
+class Service:
     """Everything the server's pages and endpoints need, around one Bot."""
 
     def __init__(self, settings: Settings, storage: Storage, bot=None):
@@ -50,7 +50,7 @@ class Desk:
                               password=reveal(settings.admin_password),
                               api_key=reveal(settings.admin_api_key), free_attempts=s.login_attempts,
                               backoff_s=s.login_backoff_s)
-        self.library = Library(self)
+        self.knowledge_admin = KnowledgeAdmin(self)
         self.site_keys = storage.site_keys
         self.webhook = (WebhookSender(reveal(s.handoff_webhook_url), reveal(s.handoff_webhook_secret),
                                       storage.handoffs)
@@ -60,8 +60,8 @@ class Desk:
         self.started_at = time.time()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Desk:
-        """A Desk on the configured database (upgraded to the newest schema); the Bot is loaded later
+    def from_settings(cls, settings: Settings) -> Service:
+        """A Service on the configured database (upgraded to the newest schema); the Bot is loaded later
         by :meth:`load`."""
         return cls(settings, Storage.from_settings(settings))
 
@@ -76,7 +76,7 @@ class Desk:
                 build = partial(build_bot, conversations=self.storage.conversations)
             bot = build(self.settings, progress=False)
             self.bot = bot
-            self.library.on_load()
+            self.knowledge_admin.on_load()
             self.state = "ready"
             log.info("ready: %d documents", len(bot.knowledge.documents()))
         except Exception as exc:

@@ -23,34 +23,34 @@ from knowledge.errors import HelpdeskError, InputError, NotFound
 from .errors import status_of
 from .uploads import check_count, copy_limited, safe_name
 
-__all__ = ["Library", "FAQ_SOURCE"]
+__all__ = ["KnowledgeAdmin", "FAQ_SOURCE"]
 
-log = logging.getLogger("helpdesk.ui.library")
+log = logging.getLogger("helpdesk.ui.knowledge_admin")
 
 FAQ_SOURCE = "admin-faq.json"
 
 
-class Library:
-    """Documents and FAQ entries of the Desk's knowledge base, changed one at a time."""
+class KnowledgeAdmin:
+    """Documents and FAQ entries of the Service's knowledge base, changed one at a time."""
 
-    def __init__(self, desk):
-        self.desk = desk
-        self.originals = desk.storage.originals  # in the shared database: any replica re-ingests
-        self.tmp = Path(desk.settings.data_dir) / "tmp"
+    def __init__(self, service):
+        self.service = service
+        self.originals = service.storage.originals  # in the shared database: any replica re-ingests
+        self.tmp = Path(service.settings.data_dir) / "tmp"
         self._lock = threading.RLock()  # one change at a time in this process
 
     @property
     def knowledge(self):
         """The Bot's KnowledgeBase (raises NotReady before the Bot is built)."""
-        bot = self.desk.bot if self.desk.bot is not None else self.desk.require_bot()
+        bot = self.service.bot if self.service.bot is not None else self.service.require_bot()
         return bot.knowledge
 
     def on_load(self) -> None:
         """After the Bot loaded: add the demo help center to an empty knowledge base; publish the FAQ."""
         kb = self.knowledge
-        if self.desk.settings.server.demo_kb and not kb.documents():
+        if self.service.settings.server.demo_kb and not kb.documents():
             self.seed_demo()
-        if self.desk.storage.faq.entries():
+        if self.service.storage.faq.entries():
             self.sync_faq()
 
     def seed_demo(self):
@@ -86,7 +86,7 @@ class Library:
         ``waiting`` through ``ingesting`` to ``added``, ``updated``, ``unchanged`` or ``failed``
         (``code`` is then the HTTP status that fits: 413 too large, 415 wrong type, 400 other).
         """
-        s = self.desk.settings.server
+        s = self.service.settings.server
         check_count(len(files), s.upload_max_files)
         knowledge = self.knowledge
         self.tmp.mkdir(parents=True, exist_ok=True)
@@ -156,18 +156,18 @@ class Library:
 
     def save_faq(self, question: str, answer: str, entry_id: int | None = None) -> int:
         """Add or change an FAQ entry and publish the FAQ; returns the entry's id."""
-        entry_id = self.desk.storage.faq.save(question, answer, entry_id)
+        entry_id = self.service.storage.faq.save(question, answer, entry_id)
         self.sync_faq()
         return entry_id
 
     def delete_faq(self, entry_id: int) -> None:
         """Remove an FAQ entry and publish the FAQ."""
-        self.desk.storage.faq.delete(entry_id)
+        self.service.storage.faq.delete(entry_id)
         self.sync_faq()
 
     def sync_faq(self):
         """Publish the FAQ entries as the document ``admin-faq.json`` (removed when there are none)."""
-        entries = self.desk.storage.faq.entries()
+        entries = self.service.storage.faq.entries()
         knowledge = self.knowledge
         with self._lock:
             if not entries:
@@ -191,8 +191,8 @@ class Library:
 
     def test(self, question: str) -> dict[str, Any]:
         """The chunks a question retrieves, with scores, and the answer the bot would give."""
-        bot = self.desk.require_bot()
-        question = self.desk.check_message(question)
+        bot = self.service.require_bot()
+        question = self.service.check_message(question)
         k = max(bot.options.top_k, 5)
         found, usable, gate = bot.retrieve(question, k=k)
         used = {h.chunk.id for h in usable}
@@ -202,11 +202,11 @@ class Library:
         sid = f"admin-test-{uuid.uuid4().hex[:16]}"
         answer = None
         try:
-            for event in self.desk.answer_stream(question, sid):
+            for event in self.service.answer_stream(question, sid):
                 if event.kind == "done":
                     answer = event.data
         finally:
-            self.desk.storage.conversations.drop_session(sid)
+            self.service.storage.conversations.drop_session(sid)
         result = answer.as_dict() if answer else {}
         result.pop("session_id", None)
         return {"hits": hits, "min_score": gate, "answer": result,
