@@ -59,12 +59,16 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, *,
     def load() -> None:
         try:
             service.load()
+            service.scheduler.start()
             announce(f"helpdesk: ready at {base}/")
         except Exception as exc:  # the reason is kept in service.error and raised below
             announce(f"helpdesk: loading failed: {exc}")
             server.should_exit = True
 
     threading.Thread(target=load, name="load", daemon=True).start()
-    server.run()
+    try:
+        server.run()
+    finally:
+        service.scheduler.stop()
     if service.state == "failed":
         raise HelpdeskError(f"the server could not start: {service.error}")

@@ -31,6 +31,7 @@ from .errors import NotReady
 from .gate import Busy, Gate, RateLimiter
 from .handoff import WebhookSender, handoff_payload
 from .knowledge_admin import KnowledgeAdmin
+from .scheduler import Scheduler
 from .storage import Storage
 
 __all__ = ["Service", "NotReady"]
@@ -55,6 +56,7 @@ class Service:
         self.webhook = (WebhookSender(reveal(s.handoff_webhook_url), reveal(s.handoff_webhook_secret),
                                       storage.handoffs)
                         if s.handoff_webhook_url else None)
+        self.scheduler = Scheduler(storage.jobs)  # started by serve() once the Bot is loaded
         self.bot = bot
         self.state, self.error = ("ready", None) if bot is not None else ("loading", None)
         self.started_at = time.time()

@@ -75,6 +75,10 @@ def new_revision(message: str) -> None:
         engine = make_engine(f"sqlite:///{Path(tmp) / 'scratch.sqlite3'}")
         upgrade(engine)
         with engine.connect() as conn:
-            command.revision(_config(conn), message=message, autogenerate=True)
+            config = _config(conn)
+            config.set_main_option("file_template", "%%(rev)s_%%(slug)s")
+            # Numbered revisions (0002, 0003, ...) read in order and make two branches that
+            # both add one collide on the file name instead of forking the history silently.
+            command.revision(config, message=message, autogenerate=True, rev_id=f"{int(head()) + 1:04d}")
         engine.dispose()
 

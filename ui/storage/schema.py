@@ -11,7 +11,7 @@ from sqlalchemy import (JSON, Boolean, Column, Float, ForeignKey, Integer, Large
                         PrimaryKeyConstraint, String, Table, Text)
 
 __all__ = ["metadata", "sessions", "turns", "session_owners", "feedback", "handoffs", "faq_entries",
-           "server_secrets", "rate_counters", "login_failures", "site_keys", "originals"]
+           "server_secrets", "rate_counters", "login_failures", "site_keys", "originals", "jobs"]
 
 metadata = MetaData()
 
@@ -122,4 +122,18 @@ originals = Table(
     Column("size", Integer, nullable=False),
     Column("sha256", String(64), nullable=False),
     Column("stored_at", Float, nullable=False),
+)
+
+# -- background jobs -------------------------------------------------------------------------
+
+jobs = Table(
+    "jobs", metadata,
+    Column("name", String(200), primary_key=True),
+    Column("due_at", Float, nullable=False),  # epoch seconds; 0 = run at the next tick
+    Column("held_by", String(120), nullable=False, default=""),
+    Column("held_until", Float, nullable=False, default=0.0),
+    Column("last_started", Float),
+    Column("last_finished", Float),
+    Column("last_status", String(16), nullable=False, default=""),
+    Column("last_message", Text, nullable=False, default=""),
 )

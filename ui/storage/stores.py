@@ -15,6 +15,7 @@ from .engine import database_url, make_engine
 from .faq import FaqEntries
 from .feedback import Feedback
 from .handoffs import Handoffs
+from .jobs import Jobs
 from .limits import LoginFailures, RateCounters
 from .migrate import upgrade
 from .originals import Originals
@@ -39,6 +40,7 @@ class Storage:
         self.logins = LoginFailures(self.engine)
         self.site_keys = SiteKeys(self.engine, self.secrets)
         self.originals = Originals(self.engine)
+        self.jobs = Jobs(self.engine)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Storage:
