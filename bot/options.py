@@ -69,7 +69,7 @@ class BotOptions:
 
 def answer_style(settings: Settings) -> str:
     """The answer style in effect: "auto" quotes the sources with the packaged small models and
-    lets any other model write its answers (see ``bot/compose.py`` and README's benchmarks)."""
+    lets any other model write its answers (see ``bot/compose.py`` and docs/benchmarks.md)."""
     if settings.answer_style != "auto":
         return settings.answer_style
     packaged = settings.generator in ("llama_cpp", "transformers") and packaged_model(settings.model) is not None

@@ -2,8 +2,8 @@
 from a ``.env`` file in the working directory, the environment winning over the file.
 
 Load it explicitly with ``Settings()``; nothing reads the environment at import time.
-The flat fields are the documented contract (DESIGN.md); the nested groups are tuning knobs,
-e.g. ``HELPDESK_RETRIEVAL__TOP_K=6`` or ``HELPDESK_LLM__THREADS=4``. Secrets (passwords, keys,
+The flat fields are the documented contract (docs/configuration.md); the nested groups are
+tuning knobs, e.g. ``HELPDESK_RETRIEVAL__TOP_K=6`` or ``HELPDESK_LLM__THREADS=4``. Secrets (passwords, keys,
 URLs that carry credentials) are ``SecretStr``: a repr, a log line or a dump shows ``**********``;
 :func:`reveal` gives the text to the one place that uses it.
 """
@@ -254,7 +254,7 @@ class Settings(BaseSettings):
                     "quote for a question in another language. 'generate': the model writes the answer from the "
                     "best sentences. 'compose': the model rewrites the quoted blocks, kept only when every number "
                     "and name stands in them. 'auto': extract with the packaged small models (bench/helpcenter.py "
-                    "measures every style; see README), generate with any other model.",
+                    "measures every style; see docs/benchmarks.md), generate with any other model.",
     )
     openai_base_url: str | None = Field(None, description="Base URL of an OpenAI-compatible server.")
     openai_api_key: SecretStr | None = Field(None, description="Key for that server.")

