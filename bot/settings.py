@@ -19,7 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from knowledge.limits import ParseLimits
 
 __all__ = ["Settings", "IngestSettings", "RetrievalSettings", "LlmSettings", "ServerSettings", "WidgetSettings",
-           "reveal", "SyncSettings"]
+           "reveal", "SyncSettings", "PrivacySettings"]
 
 
 def reveal(secret: SecretStr | None) -> str | None:
@@ -158,6 +158,13 @@ class ServerSettings(BaseModel):
         description="Example questions shown in the empty chat.",
     )
     title: str = Field("Help center", description="Title of the chat page.")
+    metrics: bool = Field(
+        False, description="Serve Prometheus metrics at /metrics (per process). Scrapers must send "
+                           "'Authorization: Bearer <metrics_token>' (or the admin API key).",
+    )
+    metrics_token: SecretStr | None = Field(
+        None, description="Bearer token for /metrics, so a scraper needs no admin API key.",
+    )
     forwarded_allow_ips: str = Field(
         "127.0.0.1",
         description="The proxies whose X-Forwarded-For is believed (comma-separated addresses or networks such "
@@ -220,6 +227,20 @@ class SyncSettings(BaseModel):
                             user_agent=self.user_agent)
 
 
+class PrivacySettings(BaseModel):
+    """What the server keeps about customers, and for how long (docs/privacy.md)."""
+
+    retention_days: int | None = Field(
+        None, ge=1, le=36500,
+        description="Conversations whose last activity is older than this many days are deleted, with their "
+                    "feedback and hand-offs, once a day (by one replica). Unset keeps them.",
+    )
+    redact: bool = Field(
+        False, description="Mask e-mail addresses, phone numbers and card numbers in what is stored, exported "
+                           "and logged; the bot still answers from the original message.",
+    )
+
+
 class Settings(BaseSettings):
     """Everything configurable, with the documented defaults."""
 
@@ -265,6 +286,10 @@ class Settings(BaseSettings):
     admin_password: SecretStr | None = Field(None, description="Admin console password; generated if unset.")
 
     max_question_chars: int = Field(4000, ge=10, description="Longer questions are refused.")
+    log_format: Literal["text", "json"] = Field(
+        "text", description="'json': the server logs one JSON object per line (time, level, logger, message, "
+                            "request_id) and an access line per request.",
+    )
 
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings)
@@ -272,6 +297,7 @@ class Settings(BaseSettings):
     server: ServerSettings = Field(default_factory=ServerSettings)
     widget: WidgetSettings = Field(default_factory=WidgetSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
 
     @property
     def model_cache(self) -> Path:

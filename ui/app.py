@@ -13,8 +13,9 @@ import os
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
-from . import api, errors, widget
+from . import api, errors, metrics, privacy, widget
 from .auth import LoginClient
+from .logs import RequestLog
 from .widget import WidgetCors
 
 __all__ = ["create_app"]
@@ -39,6 +40,8 @@ def create_app(service) -> FastAPI:
         _offline_docs(app, assets)
     errors.install(app)
     app.include_router(widget.router)  # before the API's catch-all
+    app.include_router(privacy.router)  # before the API's /conversations/{session_id}
+    app.include_router(metrics.router)
     app.include_router(api.router)
     app.add_api_route("/admin", _admin_root, include_in_schema=False)
 
@@ -47,6 +50,7 @@ def create_app(service) -> FastAPI:
                        uploads=upload_limit, upload_paths=("/api/v1/documents", "/admin/gradio_api/upload"))
     app.add_middleware(WidgetCors, keys=service.site_keys)
     app.add_middleware(LoginClient)
+    app.add_middleware(RequestLog, count=service.metrics.responded)  # outermost: every response counts
     gr.mount_gradio_app(
         app, admin_page(service), path="/admin", auth=service.auth.login, ssr_mode=False, footer_links=[],
         auth_message=f"helpdesk admin console: sign in as '{s.admin_user}'.",

@@ -7,6 +7,9 @@ and keeps the sessions of ``ask --session``, ``chat`` and ``eval`` in the server
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import click
 
 from bot.cli import _errors
@@ -45,6 +48,40 @@ def serve(ctx, host: str, port: int, reset_admin_password: bool) -> None:
     from .server import serve as run
 
     run(ctx.obj["settings"], host, port, reset_admin_password=reset_admin_password)
+
+
+@commands.command()
+@click.option("--from", "start", default=None, metavar="YYYY-MM-DD", help="First day (UTC) of conversations started.")
+@click.option("--to", "end", default=None, metavar="YYYY-MM-DD", help="Last day (UTC), included.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True,
+              help="jsonl: one conversation a line; csv: one turn a row.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file instead of standard output.")
+@click.pass_context
+@_errors
+def export(ctx, start: str | None, end: str | None, fmt: str, output: Path | None) -> None:
+    """Every conversation with its turns, sources, feedback and hand-offs (streamed, any size)."""
+    from .storage import Storage
+    from .storage.export import period
+
+    lo, hi = period(start, end)
+    storage = Storage.from_settings(ctx.obj["settings"])
+    try:
+        lines = storage.export.jsonl(lo, hi) if fmt == "jsonl" else storage.export.csv(lo, hi)
+        handle = open(output, "w", encoding="utf-8", newline="") if output else sys.stdout
+        try:
+            n = 0
+            for n, line in enumerate(lines, 1):
+                handle.write(line)
+            handle.flush()
+        finally:
+            if output:
+                handle.close()
+    finally:
+        storage.close()
+    count = n - 1 if fmt == "csv" else n
+    click.echo(f"exported {count} {'turns' if fmt == 'csv' else 'conversations'}"
+               + (f" to {output}" if output else ""), err=True)
 
 
 if __name__ == "__main__":

@@ -108,6 +108,7 @@ class KnowledgeAdmin:
                     rows[i]["source"] = source
                     staged.append((i, path, source))
                 except HelpdeskError as exc:
+                    self.service.metrics.ingested("failed")
                     rows[i].update(status="failed", error=str(exc), code=status_of(exc))
             yield _copy(rows)
             for i, path, source in staged:
@@ -118,6 +119,7 @@ class KnowledgeAdmin:
                     d = report.documents[0]
                     if d.status != "failed":
                         self.originals.keep(source, path)
+                self.service.metrics.ingested(d.status)
                 rows[i].update(status=d.status, chunks=d.chunks, error=d.error or "",
                                code=(413 if d.too_large else 415) if d.status == "failed" else 200)
                 log.info("upload %s: %s %s", source, d.status, d.error or "")
@@ -150,6 +152,7 @@ class KnowledgeAdmin:
                 raise InputError(f"the original file of {source} is not kept: upload it again")
             with self._lock:
                 report = self.knowledge.ingest([path], names={path: source})
+        self.service.metrics.ingested(report.documents[0].status)
         return report.as_dict()["documents"][0]
 
     # -- FAQ ---------------------------------------------------------------------------------

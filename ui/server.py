@@ -17,6 +17,7 @@ from bot.settings import Settings
 from knowledge.errors import HelpdeskError
 
 from .app import create_app
+from .logs import configure_logging
 from .service import Service
 
 __all__ = ["serve"]
@@ -32,9 +33,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, *,
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     import uvicorn
 
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    as_json = configure_logging(settings)
     # httpx logs every request's full URL at INFO: the hand-off webhook's may carry a secret.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     service = Service.from_settings(settings)
@@ -42,7 +41,10 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, *,
     app = create_app(service)
     config = uvicorn.Config(app, host=host, port=port, proxy_headers=True,
                             forwarded_allow_ips=settings.server.forwarded_allow_ips,
-                            timeout_graceful_shutdown=5, log_level="info", access_log=False)
+                            timeout_graceful_shutdown=5, log_level="info", access_log=False,
+                            # JSON: uvicorn's own lines go through the root logger's JSON handler too
+                            # (its access log stays off: RequestLog writes one without query strings).
+                            **({"log_config": None} if as_json else {}))
     server = uvicorn.Server(config)
     base = f"http://{host}:{port}"
     announce(f"helpdesk: chat {base}/  admin {base}/admin  API {base}/api/v1/docs")

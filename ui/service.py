@@ -31,6 +31,7 @@ from .errors import NotReady
 from .gate import Busy, Gate, RateLimiter
 from .handoff import WebhookSender, handoff_payload
 from .knowledge_admin import KnowledgeAdmin
+from .metrics import Metrics
 from .scheduler import Scheduler
 from .storage import Storage
 
@@ -57,6 +58,9 @@ class Service:
                                       storage.handoffs)
                         if s.handoff_webhook_url else None)
         self.scheduler = Scheduler(storage.jobs)  # started by serve() once the Bot is loaded
+        if days := settings.privacy.retention_days:  # one replica a day erases what is past the period
+            self.scheduler.add("retention", every_s=86400, run=partial(storage.erasure.retain, days))
+        self.metrics = Metrics(self.gate, enabled=s.metrics)
         self.bot = bot
         self.state, self.error = ("ready", None) if bot is not None else ("loading", None)
         self.started_at = time.time()
@@ -132,6 +136,7 @@ class Service:
         bot = self.require_bot()
         gate = self.gate
         ticket = gate.join()
+        joined = time.monotonic()
         deadline = time.monotonic() + gate.timeout_s
         started = False
         try:
@@ -143,9 +148,12 @@ class Service:
                 yield Event("queued", ahead + gate.active)
             started = True
             t0 = time.monotonic()
+            self.metrics.waited(t0 - joined)
             stream = bot.stream(question, session_id)
             try:
                 for event in stream:
+                    if event.kind == "done":
+                        self.metrics.answered(event.data)
                     yield event
                     if cancelled is not None and cancelled.is_set():
                         return
@@ -208,6 +216,7 @@ class Service:
         self.limiter.count(f"handoff:{client}", per_hour, 3600)
         self.limiter.count(f"handoff-session:{session_id}", per_hour, 3600)
         handoff = self.storage.handoffs.add(session_id, contact or "", message or "")
+        self.metrics.handed_off()
         status = "off"
         if self.webhook is not None:
             status = "pending"

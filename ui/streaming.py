@@ -8,6 +8,7 @@ answer slot back at once.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import threading
 from collections.abc import AsyncIterator
@@ -27,8 +28,9 @@ class AnswerRun:
         self._loop = asyncio.get_running_loop()
         self._queue: asyncio.Queue = asyncio.Queue()
         self.cancelled = threading.Event()
-        self._thread = threading.Thread(target=self._work, args=(service, question, session_id),
-                                        name="answer", daemon=True)
+        # The copied context carries the request id into the answer's log lines.
+        self._thread = threading.Thread(target=contextvars.copy_context().run,
+                                        args=(self._work, service, question, session_id), name="answer", daemon=True)
         self._thread.start()
 
     def _put(self, item: Any) -> None:

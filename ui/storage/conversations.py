@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
+from dataclasses import replace
 
 from sqlalchemy import Engine, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -24,8 +26,8 @@ __all__ = ["SqlConversations"]
 class SqlConversations:
     """Sessions and turns, shared by every replica that points at the same database."""
 
-    def __init__(self, engine: Engine):
-        self.engine = engine
+    def __init__(self, engine: Engine, mask: Callable[[str], str] = str):
+        self.engine, self.mask = engine, mask  # mask: what personal data becomes when stored
 
     def new_session(self) -> str:
         """Create a session and return its id."""
@@ -60,7 +62,9 @@ class SqlConversations:
                 for r in reversed(rows)]
 
     def add(self, session_id: str, turn: Turn) -> None:
-        """Append a turn to a session."""
+        """Append a turn to a session (its texts masked when redaction is on)."""
+        turn = replace(turn, question=self.mask(turn.question), standalone=self.mask(turn.standalone),
+                       answer=self.mask(turn.answer))
         with self.engine.begin() as conn:
             conn.execute(insert(turns).values(
                 session_id=session_id, question=turn.question, standalone=turn.standalone,

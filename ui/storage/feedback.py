@@ -8,6 +8,7 @@ down), so they live beside the feedback they are built on.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine, Integer, func, insert, select, update
@@ -23,8 +24,8 @@ __all__ = ["Feedback"]
 class Feedback:
     """Thumbs up or down on answers, and the admin's views of conversations."""
 
-    def __init__(self, engine: Engine):
-        self.engine = engine
+    def __init__(self, engine: Engine, mask: Callable[[str], str] = str):
+        self.engine, self.mask = engine, mask  # mask: what personal data becomes when stored
 
     def add(self, session_id: str, rating: int, comment: str = "", turn: int | None = None) -> int:
         """Record thumbs up (+1) or down (-1) on a turn of a session (the last one by default)."""
@@ -34,14 +35,14 @@ class Feedback:
         with self.engine.begin() as conn:
             return conn.execute(insert(feedback).values(
                 session_id=session_id, turn_id=row["id"], question=row["question"],
-                answer=row["answer"], rating=rating, comment=comment.strip()[:2000],
+                answer=row["answer"], rating=rating, comment=self.mask(comment.strip()[:2000]),
                 created_at=time.time())).inserted_primary_key[0]
 
     def set_comment(self, feedback_id: int, comment: str) -> None:
         """Attach or replace the comment of a feedback record."""
         with self.engine.begin() as conn:
             done = conn.execute(update(feedback).where(feedback.c.id == feedback_id)
-                                .values(comment=comment.strip()[:2000])).rowcount
+                                .values(comment=self.mask(comment.strip()[:2000]))).rowcount
         if not done:
             raise NotFound(f"no feedback #{feedback_id}")
 

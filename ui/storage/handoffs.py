@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
@@ -17,17 +18,22 @@ __all__ = ["Handoffs", "transcript_text"]
 class Handoffs:
     """Record hand-offs, their webhook delivery, and list the latest ones."""
 
-    def __init__(self, engine: Engine, feedback: Feedback):
-        self.engine, self.feedback = engine, feedback
+    def __init__(self, engine: Engine, feedback: Feedback, mask: Callable[[str], str] = str):
+        self.engine, self.feedback, self.mask = engine, feedback, mask
 
     def add(self, session_id: str, contact: str = "", message: str = "") -> dict[str, Any]:
-        """Record a request to talk to a person, with the transcript; returns the hand-off."""
+        """Record a request to talk to a person, with the transcript; returns the hand-off.
+
+        With redaction on, the stored contact, message and transcript are masked; the hand-off
+        returned (what the webhook sends to the person who calls back) keeps what the customer wrote."""
         transcript = self.feedback.transcript(session_id)
+        kept = [{**t, "question": self.mask(t["question"]), "answer": self.mask(t["answer"])} for t in transcript]
         now = time.time()
         with self.engine.begin() as conn:
             hid = conn.execute(insert(handoffs).values(
-                session_id=session_id, contact=contact.strip()[:500], message=message.strip()[:4000],
-                transcript=transcript, webhook="off", webhook_error="", created_at=now,
+                session_id=session_id, contact=self.mask(contact.strip()[:500]),
+                message=self.mask(message.strip()[:4000]),
+                transcript=kept, webhook="off", webhook_error="", created_at=now,
             )).inserted_primary_key[0]
         return {"id": hid, "session_id": session_id, "contact": contact.strip()[:500],
                 "message": message.strip()[:4000], "transcript": transcript, "created_at": iso(now)}

@@ -12,10 +12,13 @@ from bot.settings import Settings, reveal
 
 from .conversations import SqlConversations
 from .engine import database_url, make_engine
+from .erase import Erasure
+from .export import Export
 from .faq import FaqEntries
 from .feedback import Feedback
 from .handoffs import Handoffs
 from .jobs import Jobs
+from .masking import masker
 from .limits import LoginFailures, RateCounters
 from .migrate import upgrade
 from .originals import Originals
@@ -28,12 +31,13 @@ __all__ = ["Storage"]
 class Storage:
     """Every table the server keeps, on one engine; opening it upgrades the schema first."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, *, redact: bool = False):
         self.engine = make_engine(url)
         upgrade(self.engine)
-        self.conversations = SqlConversations(self.engine)
-        self.feedback = Feedback(self.engine)
-        self.handoffs = Handoffs(self.engine, self.feedback)
+        mask = masker(redact)
+        self.conversations = SqlConversations(self.engine, mask)
+        self.feedback = Feedback(self.engine, mask)
+        self.handoffs = Handoffs(self.engine, self.feedback, mask)
         self.faq = FaqEntries(self.engine)
         self.secrets = Secrets(self.engine)
         self.counters = RateCounters(self.engine)
@@ -41,11 +45,14 @@ class Storage:
         self.site_keys = SiteKeys(self.engine, self.secrets)
         self.originals = Originals(self.engine)
         self.jobs = Jobs(self.engine)
+        self.export = Export(self.engine, mask)
+        self.erasure = Erasure(self.engine)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Storage:
-        """The configured database (``HELPDESK_DATABASE_URL``, else SQLite in the data dir)."""
-        return cls(database_url(reveal(settings.database_url), settings.data_dir))
+        """The configured database (``HELPDESK_DATABASE_URL``, else SQLite in the data dir), masking
+        personal data in what it stores when ``HELPDESK_PRIVACY__REDACT`` is on."""
+        return cls(database_url(reveal(settings.database_url), settings.data_dir), redact=settings.privacy.redact)
 
     def close(self) -> None:
         """Close the engine's connections."""
