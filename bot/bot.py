@@ -301,7 +301,8 @@ class Bot:
             yield Event("replace", answer)
         yield Event("sources", sources)
         result = Answer(answer, refused, canned, sources, timings, sid)
-        self.conversations.add(sid, Turn(question, standalone, answer, refused, canned, sources))
+        self.conversations.add(sid, Turn(question, standalone, answer, refused, canned, sources, lang,
+                                         dict(timings)))
         log.info("answered session=%s refused=%s canned=%s total_ms=%.0f", short_id(sid), refused, canned,
                  timings.get("total", 0))
         yield Event("done", result)

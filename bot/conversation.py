@@ -40,7 +40,9 @@ def short_id(session_id: str | None) -> str:
 
 @dataclass
 class Turn:
-    """One question and its answer in a session."""
+    """One question and its answer in a session, with what the server's insights count: the
+    question's language, the answer's ``timings_ms`` (``first_token``, ``total``) and whether it
+    failed (an ``error`` turn is kept for the record, never as history)."""
 
     question: str
     standalone: str
@@ -48,6 +50,14 @@ class Turn:
     refused: bool = False
     canned: bool = False
     sources: list[dict[str, Any]] | None = None
+    lang: str | None = None
+    timings_ms: dict[str, float] | None = None
+    error: bool = False
+
+    @property
+    def outcome(self) -> str:
+        """answered, canned, refused or error."""
+        return "error" if self.error else "canned" if self.canned else "refused" if self.refused else "answered"
 
 
 def check_session_id(session_id: str) -> str:

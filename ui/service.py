@@ -21,10 +21,11 @@ from functools import partial
 from typing import Any
 
 from bot.bot import Event
-from bot.conversation import check_session_id, short_id
+from bot.conversation import Turn, check_session_id, short_id
 from bot.messages import check_message, check_text
 from bot.settings import Settings, reveal
 from knowledge.errors import HelpdeskError, InputError, NotFound
+from knowledge.lang import detect_language
 
 from .auth import AdminAuth
 from .errors import NotReady
@@ -154,14 +155,30 @@ class Service:
                 for event in stream:
                     if event.kind == "done":
                         self.metrics.answered(event.data)
+                        if event.data.error:
+                            self._record_error(question, event.data.session_id, event.data.timings_ms)
                     yield event
                     if cancelled is not None and cancelled.is_set():
                         return
+            except InputError:
+                raise
+            except Exception:
+                if session_id is not None:
+                    self._record_error(question, session_id, {"total": (time.monotonic() - t0) * 1000})
+                raise
             finally:
                 stream.close()
                 gate.record(time.monotonic() - t0)
         finally:
             gate.leave(ticket, started=started)
+
+    def _record_error(self, question: str, session_id: str, timings: dict[str, float]) -> None:
+        """Keep a failed answer as an ``error`` turn, for insights (never part of the history)."""
+        try:
+            self.storage.conversations.add(session_id, Turn(question, question, "", lang=detect_language(question),
+                                                            timings_ms=dict(timings), error=True))
+        except Exception as exc:  # the record must not hide the failure being recorded
+            log.warning("the failed answer was not recorded: %s", exc)
 
     # -- conversations, feedback and hand-offs ------------------------------------------------
 
@@ -217,6 +234,7 @@ class Service:
         self.limiter.count(f"handoff-session:{session_id}", per_hour, 3600)
         handoff = self.storage.handoffs.add(session_id, contact or "", message or "")
         self.metrics.handed_off()
+        self.storage.conversations.mark_handoff(session_id)
         status = "off"
         if self.webhook is not None:
             status = "pending"

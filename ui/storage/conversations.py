@@ -13,14 +13,14 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from sqlalchemy import Engine, delete, func, insert, select
+from sqlalchemy import Engine, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.conversation import Turn, check_session_id, new_session_id
 
-from .schema import session_owners, sessions, turns
+from .schema import citations, session_owners, sessions, turns
 
-__all__ = ["SqlConversations"]
+__all__ = ["SqlConversations", "answered"]
 
 
 class SqlConversations:
@@ -55,22 +55,34 @@ class SqlConversations:
         """The last ``limit`` turns of a session, oldest first."""
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(turns).where(turns.c.session_id == session_id)
+                select(turns).where(turns.c.session_id == session_id, answered())
                 .order_by(turns.c.id.desc()).limit(limit)
             ).mappings().all()
         return [Turn(r["question"], r["standalone"], r["answer"], r["refused"], r["canned"], r["sources"])
                 for r in reversed(rows)]
 
     def add(self, session_id: str, turn: Turn) -> None:
-        """Append a turn to a session (its texts masked when redaction is on)."""
+        """Append a turn to a session, with its outcome, language, latencies and cited sources (its
+        texts masked when redaction is on)."""
         turn = replace(turn, question=self.mask(turn.question), standalone=self.mask(turn.standalone),
                        answer=self.mask(turn.answer))
+        timings = turn.timings_ms or {}
         with self.engine.begin() as conn:
-            conn.execute(insert(turns).values(
+            turn_id = conn.execute(insert(turns).values(
                 session_id=session_id, question=turn.question, standalone=turn.standalone,
                 answer=turn.answer, refused=turn.refused, canned=turn.canned,
                 sources=json.loads(json.dumps(turn.sources or [], ensure_ascii=False)),
-                created_at=time.time()))
+                created_at=time.time(), outcome=turn.outcome, lang=turn.lang,
+                first_token_ms=timings.get("first_token"), total_ms=timings.get("total"))).inserted_primary_key[0]
+            cited = {str(s["source"])[:500] for s in turn.sources or [] if s.get("source")}
+            if cited:
+                conn.execute(insert(citations), [{"turn_id": turn_id, "source": s} for s in sorted(cited)])
+
+    def mark_handoff(self, session_id: str) -> None:
+        """The conversation's last answer ends in a hand-off: that becomes its outcome."""
+        last = select(func.max(turns.c.id)).where(turns.c.session_id == session_id, answered()).scalar_subquery()
+        with self.engine.begin() as conn:
+            conn.execute(update(turns).where(turns.c.id == last).values(outcome="handoff"))
 
     # -- owners --------------------------------------------------------------------------------
 
@@ -92,10 +104,18 @@ class SqlConversations:
     def turn_count(self, session_id: str) -> int:
         """How many answers a conversation has."""
         with self.engine.connect() as conn:
-            return conn.execute(select(func.count(turns.c.id)).where(turns.c.session_id == session_id)).scalar()
+            return conn.execute(select(func.count(turns.c.id))
+                                .where(turns.c.session_id == session_id, answered())).scalar()
 
     def drop_session(self, session_id: str) -> None:
         """Forget a session and its turns (the admin console's test questions leave no trace)."""
         with self.engine.begin() as conn:
+            conn.execute(delete(citations).where(citations.c.turn_id.in_(
+                select(turns.c.id).where(turns.c.session_id == session_id))))
             conn.execute(delete(turns).where(turns.c.session_id == session_id))
             conn.execute(delete(sessions).where(sessions.c.id == session_id))
+
+
+def answered():
+    """The turns that are answers (not ``error`` turns, which are kept only to be counted)."""
+    return or_(turns.c.outcome.is_(None), turns.c.outcome != "error")

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, Integer, func, insert, select, update
 from knowledge.errors import InputError, NotFound
 
 from ._time import iso
+from .conversations import answered
 from .schema import faq_entries, feedback, handoffs, sessions, turns
 
 __all__ = ["Feedback"]
@@ -49,7 +50,7 @@ class Feedback:
     def _turn(self, session_id: str, turn: int | None) -> dict[str, Any]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(turns.c.id, turns.c.question, turns.c.answer)
-                                .where(turns.c.session_id == session_id)
+                                .where(turns.c.session_id == session_id, answered())
                                 .order_by(turns.c.id)).mappings().all()
         if not rows:
             raise NotFound(f"session {session_id!r} has no answers to rate")

@@ -11,7 +11,8 @@ from sqlalchemy import (JSON, Boolean, Column, Float, ForeignKey, Integer, Large
                         PrimaryKeyConstraint, String, Table, Text)
 
 __all__ = ["metadata", "sessions", "turns", "session_owners", "feedback", "handoffs", "faq_entries",
-           "server_secrets", "rate_counters", "login_failures", "site_keys", "originals", "jobs"]
+           "server_secrets", "rate_counters", "login_failures", "site_keys", "originals", "jobs",
+           "citations"]
 
 metadata = MetaData()
 
@@ -34,7 +35,20 @@ turns = Table(
     Column("refused", Boolean, nullable=False, default=False),
     Column("canned", Boolean, nullable=False, default=False),
     Column("sources", JSON, nullable=False, default=list),
-    Column("created_at", Float, nullable=False),
+    Column("created_at", Float, nullable=False, index=True),
+    # What insights count; NULL in rows written before they were recorded (outcome then follows
+    # refused and canned). outcome: answered | canned | refused | handoff | error.
+    Column("outcome", String(16), nullable=True),
+    Column("lang", String(8), nullable=True),
+    Column("first_token_ms", Float, nullable=True),
+    Column("total_ms", Float, nullable=True),
+)
+
+citations = Table(  # one row per source an answer cited: usage counts group by it in SQL
+    "citations", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("turn_id", Integer, nullable=False, index=True),
+    Column("source", String(500), nullable=False, index=True),
 )
 
 session_owners = Table(
