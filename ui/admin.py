@@ -16,6 +16,7 @@ import gradio as gr
 from knowledge.errors import HelpdeskError
 from knowledge.loaders import SUPPORTED_SUFFIXES
 
+from .admin_insights import insights_tab
 from .admin_keys import site_keys_tab
 
 __all__ = ["admin_page", "Tab"]
@@ -66,6 +67,8 @@ def admin_page(service) -> gr.Blocks:
                 handoffs = handoffs_tab(service.storage.handoffs)
             with gr.Tab("Website widget", id="widget"):
                 keys = Tab(*site_keys_tab(service))
+            with gr.Tab("Insights", id="insights") as insights:
+                insights_tab(service, insights)
         reload_all = gr.Button("Reload everything", size="sm")
 
         # The loop the console exists for: a saved FAQ entry leaves "Unanswered", an answered gap joins the FAQ.

@@ -27,6 +27,7 @@ def create_app(service) -> FastAPI:
     import gradio as gr
 
     from .admin import admin_page
+    from .admin_insights import console_i18n
     from .chat import CHAT_CSS, chat_page
     from .texts import i18n
 
@@ -55,7 +56,7 @@ def create_app(service) -> FastAPI:
     gr.mount_gradio_app(
         app, admin_page(service), path="/admin", auth=service.auth.login, ssr_mode=False, footer_links=[],
         auth_message=f"helpdesk admin console: sign in as '{s.admin_user}'.",
-        max_file_size=int(s.upload_max_mb * 2**20), mcp_server=False,
+        max_file_size=int(s.upload_max_mb * 2**20), mcp_server=False, i18n=console_i18n(),
     )
     gr.mount_gradio_app(
         app, chat_page(service), path="/", ssr_mode=False, footer_links=[], i18n=i18n(), css=CHAT_CSS,

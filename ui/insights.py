@@ -33,14 +33,14 @@ __all__ = ["router", "Insights", "period", "MAX_DAYS"]
 
 MAX_DAYS = 366
 DEFAULT_DAYS = 30
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _day(value: str | None, name: str) -> date | None:
     if value is None or value == "":
         return None
     try:
-        if not isinstance(value, str) or not _DATE.match(value):
+        if not isinstance(value, str) or not _DATE.fullmatch(value):
             raise ValueError
         return date.fromisoformat(value)
     except ValueError:
