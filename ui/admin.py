@@ -1,5 +1,6 @@
 """The admin console at ``/admin`` (login required): documents, test questions, FAQ entries,
-unanswered questions, conversations, hand-offs and the website widget's site keys.
+unanswered questions, conversations, hand-offs, the website widget's site keys and insights
+(``ui/admin_insights.py``).
 
 The loop it exists for: a question the bot refused, or an answer that got a thumbs down, shows up
 under "Unanswered"; one click turns it into an FAQ entry, which the bot then answers word for word.

@@ -30,7 +30,7 @@ CONSOLE_TEXTS: dict[str, dict[str, str]] = {
         "ins_question": "Question of the FAQ entry", "ins_answer": "Answer", "ins_write": "Write the answer",
         "ins_cited": "Citations per document", "ins_never": "Documents never cited in the period",
         "ins_down": "Documents whose answers got thumbs down",
-        "conversations": "conversations", "deflection": "deflection", "feedback": "feedback",
+        "conversations": "conversations", "deflection": "deflection", "up": "thumbs up", "down": "thumbs down",
         "first_token": "first token", "whole_answer": "whole answer", "no_gaps": "No gaps in this period.",
         "saved": "Saved FAQ entry #{id}: the bot answers it word for word from now on.",
         "need_both": "Write a question and an answer first.",
@@ -42,7 +42,7 @@ CONSOLE_TEXTS: dict[str, dict[str, str]] = {
         "ins_gaps": "知识缺口：被拒答和点踩的问题，按含义分组（点击一行）",
         "ins_question": "常见问题的问题", "ins_answer": "答案", "ins_write": "撰写答案",
         "ins_cited": "各文档被引用次数", "ins_never": "本期从未被引用的文档", "ins_down": "回答被点踩最多的文档",
-        "conversations": "会话", "deflection": "自助解决率", "feedback": "反馈",
+        "conversations": "会话", "deflection": "自助解决率", "up": "点赞", "down": "点踩",
         "first_token": "首字", "whole_answer": "完整回答", "no_gaps": "本期没有知识缺口。",
         "saved": "已保存常见问题 #{id}：今后机器人将逐字回答。",
         "need_both": "请先填写问题和答案。",
@@ -50,7 +50,7 @@ CONSOLE_TEXTS: dict[str, dict[str, str]] = {
 }
 
 SPLIT_COLUMNS = ["key", "conversations", "answered", "canned", "refused", "handoff", "error", "deflection",
-                 "👍", "👎", "first token p50", "first token p95", "total p50", "total p95"]
+                 "thumbs up", "thumbs down", "first token p50", "first token p95", "total p50", "total p95"]
 GAP_COLUMNS = ["count", "question", "examples", "languages", "why", "last seen (UTC)"]
 
 
@@ -77,8 +77,8 @@ def _summary(r: dict[str, Any], lang: str) -> str:
     t = CONSOLE_TEXTS[lang]
     lat, mix = r["latency_ms"], r["outcomes"]
     return (f"**{r['from']} – {r['to']}** · **{r['conversations']}** {t['conversations']} · "
-            f"{t['deflection']} **{_pct(r['deflection'])}** · {t['feedback']} 👍 **{r['feedback']['up']}** "
-            f"👎 **{r['feedback']['down']}**\n\n"
+            f"{t['deflection']} **{_pct(r['deflection'])}** · {t['up']} **{r['feedback']['up']}** · "
+            f"{t['down']} **{r['feedback']['down']}**\n\n"
             + " · ".join(f"{k} **{v}**" for k, v in mix.items())
             + f"\n\n{t['first_token']} p50 **{_ms(lat['first_token_p50'])}** p95 **{_ms(lat['first_token_p95'])}** · "
             f"{t['whole_answer']} p50 **{_ms(lat['total_p50'])}** p95 **{_ms(lat['total_p95'])}**")
@@ -156,11 +156,12 @@ def insights_tab(service, tab: gr.Tab) -> None:
         go = gr.Button(t("ins_show"), variant="primary", elem_id="ins-show", scale=1)
     summary = gr.Markdown(elem_id="ins-summary")
     with gr.Row():
-        per_day = gr.LinePlot(x="date", y="conversations", label=t("ins_per_day"), height=260, elem_id="ins-per-day")
+        per_day = gr.LinePlot(x="date", y="conversations", label=t("ins_per_day"), height=260, y_lim=[0, None],
+                             elem_id="ins-per-day")
         mix = gr.BarPlot(x="outcome", y="answers", color="outcome", label=t("ins_mix"), height=260,
-                         sort=None, elem_id="ins-mix")
+                         sort=None, y_lim=[0, None], elem_id="ins-mix")
     latency = gr.LinePlot(x="date", y="ms", color="latency", label=t("ins_latency"), height=240,
-                          elem_id="ins-latency")
+                          y_lim=[0, None], elem_id="ins-latency")
     by_language = gr.Dataframe(headers=SPLIT_COLUMNS, label=t("ins_by_language"), interactive=False,
                                elem_id="ins-by-language")
     by_channel = gr.Dataframe(headers=SPLIT_COLUMNS, label=t("ins_by_channel"), interactive=False,
@@ -175,7 +176,7 @@ def insights_tab(service, tab: gr.Tab) -> None:
     with gr.Row():
         cited = gr.Dataframe(headers=["document", "citations"], label=t("ins_cited"), interactive=False,
                              elem_id="ins-cited")
-        down = gr.Dataframe(headers=["document", "👎"], label=t("ins_down"), interactive=False, elem_id="ins-down")
+        down = gr.Dataframe(headers=["document", "thumbs down"], label=t("ins_down"), interactive=False, elem_id="ins-down")
     never = gr.Dataframe(headers=["document"], label=t("ins_never"), interactive=False, elem_id="ins-never")
 
     outputs = [summary, per_day, mix, latency, by_language, by_channel, gaps, gap_note, cited, never, down]

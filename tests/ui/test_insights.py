@@ -20,6 +20,7 @@ from sqlalchemy import update
 from bot.conversation import Turn
 from tests.ui.conftest import API_KEY, helpdesk_server
 from tests.ui.helpers import admin_login
+from ui.insights import Insights, period
 from ui.storage import Storage, database_url
 from ui.storage.schema import feedback, turns
 
@@ -246,6 +247,8 @@ def test_insights_tab_shows_the_figures_and_writes_an_faq_answer(server, seeded,
     page.locator("#ins-per-day canvas, #ins-per-day svg").first.wait_for()
     page.wait_for_timeout(1500)  # let the charts draw before the screenshot
     page.screenshot(path=str(screenshots / "admin-insights.png"), full_page=True)
+    page.screenshot(path=str(screenshots / "admin-insights-top.jpg"), type="jpeg", quality=75, full_page=True,
+                    clip={"x": 0, "y": 0, "width": 1280, "height": 1560})  # for docs/insights.md
     page.locator("#ins-gaps [role=gridcell]:visible").filter(has_text="怎么开发票").first.click()
     question = page.locator("#ins-question textarea")
     expect(question).not_to_have_value("")
@@ -261,3 +264,25 @@ def test_insights_tab_shows_the_figures_and_writes_an_faq_answer(server, seeded,
     while "chat" not in admin.get("/insights", params={"from": today, "to": today}).json()["by_channel"]:
         assert time.time() < deadline, "the chat page's answer was not recorded"
         time.sleep(1)
+
+
+def test_old_turns_still_count_and_error_turns_are_never_history(tmp_path):
+    st = Storage(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    sid = st.conversations.start_session("api")
+    st.conversations.add(sid, Turn("Refunds?", "Refunds?", "Five days [1].", sources=[{"source": "en/returns.md"}]))
+    st.conversations.add(sid, Turn("Gift cards?", "Gift cards?", "Sorry.", refused=True))
+    st.conversations.add(sid, Turn("And then?", "And then?", "", lang="en", timings_ms={"total": 9}, error=True))
+    with st.engine.begin() as conn:  # as a row written before outcomes and languages were recorded
+        conn.execute(update(turns).where(turns.c.outcome != "error")
+                     .values(outcome=None, lang=None, first_token_ms=None, total_ms=None, created_at=_at("2025-05-05")))
+        conn.execute(update(turns).where(turns.c.outcome == "error").values(created_at=_at("2025-05-05")))
+    service = type("Offline", (), {"storage": st, "bot": None, "state": "loading"})()
+    r = Insights(service).report(*period("2025-05-05", "2025-05-05"))
+    assert r["outcomes"] == _mix(answered=1, refused=1, error=1)
+    assert set(r["by_language"]) == {"unknown", "en"} and r["latency_ms"] == _lat(None, None, 9, 9)
+    assert r["documents"]["citations"] == [{"source": "en/returns.md", "citations": 1}]
+    assert [t.question for t in st.conversations.history(sid)] == ["Refunds?", "Gift cards?"]
+    assert st.conversations.turn_count(sid) == 2
+    st.feedback.add(sid, -1)  # the last answer, not the failed one
+    assert st.feedback.transcript(sid)[1]["feedback"]["rating"] == -1
+    st.close()
