@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import update
 
 from bot.conversation import Turn
+from tests.servers import create_database
 from tests.ui.conftest import API_KEY, helpdesk_server
 from tests.ui.helpers import admin_login
 from ui.insights import Insights, period
@@ -266,8 +267,16 @@ def test_insights_tab_shows_the_figures_and_writes_an_faq_answer(server, seeded,
         time.sleep(1)
 
 
-def test_old_turns_still_count_and_error_turns_are_never_history(tmp_path):
-    st = Storage(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """SQLite in a temporary folder, or a fresh database on a real PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'insights.sqlite3'}"
+    return database_url(create_database(request.getfixturevalue("postgres_url"), "insights_old_rows"), tmp_path)
+
+
+def test_old_turns_still_count_and_error_turns_are_never_history(db_url):
+    st = Storage(db_url)
     sid = st.conversations.start_session("api")
     st.conversations.add(sid, Turn("Refunds?", "Refunds?", "Five days [1].", sources=[{"source": "en/returns.md"}]))
     st.conversations.add(sid, Turn("Gift cards?", "Gift cards?", "Sorry.", refused=True))
@@ -278,7 +287,9 @@ def test_old_turns_still_count_and_error_turns_are_never_history(tmp_path):
         conn.execute(update(turns).where(turns.c.outcome == "error").values(created_at=_at("2025-05-05")))
     service = type("Offline", (), {"storage": st, "bot": None, "state": "loading"})()
     r = Insights(service).report(*period("2025-05-05", "2025-05-05"))
-    assert r["outcomes"] == _mix(answered=1, refused=1, error=1)
+    assert r["outcomes"] == _mix(answered=1, refused=1, error=1) and r["conversations"] == 1
+    assert r["per_day"] == [{"date": "2025-05-05", **{k: r[k] for k in ("conversations", "outcomes", "deflection",
+                                                                         "feedback", "latency_ms")}}]
     assert set(r["by_language"]) == {"unknown", "en"} and r["latency_ms"] == _lat(None, None, 9, 9)
     assert r["documents"]["citations"] == [{"source": "en/returns.md", "citations": 1}]
     assert [t.question for t in st.conversations.history(sid)] == ["Refunds?", "Gift cards?"]
