@@ -85,27 +85,68 @@ def main(ctx: click.Context, data_dir: Path | None) -> None:
     ctx.ensure_object(dict)["settings"] = settings  # beside what the caller passed as obj
 
 
+def _is_url(arg: str) -> bool:
+    return "://" in arg or arg.lower().startswith(("http:", "https:"))
+
+
+# What a crawl's page statuses are called in the ingest report: a page that is gone was removed.
+_STATUS = {"gone": "removed"}
+
+
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--max-pages", type=click.IntRange(1), default=None,
+              help="Pages fetched per website (default: HELPDESK_SYNC__MAX_PAGES).")
+@click.option("--depth", type=click.IntRange(0), default=None,
+              help="Clicks from a start page a crawl follows (default: HELPDESK_SYNC__DEPTH).")
 @kb_option
 @json_option
 @click.pass_context
 @_errors
-def ingest(ctx, paths: tuple[Path, ...], kb: str | None, as_json: bool) -> None:
-    """Add or update files and folders; unchanged files are skipped."""
-    missing = [str(p) for p in paths if not p.exists()]
+def ingest(ctx, paths: tuple[str, ...], max_pages: int | None, depth: int | None, kb: str | None,
+           as_json: bool) -> None:
+    """Add or update files, folders and websites (https://host/path/ or a sitemap.xml URL);
+    unchanged ones are skipped."""
+    from dataclasses import replace
+
+    from knowledge.web import sync_site
+    from knowledge.web.urls import normalise
+
+    urls = [normalise(p) for p in paths if _is_url(p)]  # refuses ftp:, file: and other schemes
+    files = [Path(p) for p in paths if not _is_url(p)]
+    missing = [str(p) for p in files if not p.exists()]
     if missing:
         raise InputError(f"no such file or folder: {', '.join(missing)}")
+    settings = _settings(ctx)
+    options = settings.sync.options()
+    options = replace(options, **{k: v for k, v in (("max_pages", max_pages), ("depth", depth)) if v is not None})
     k = _knowledge(ctx, kb)
-    report = k.ingest(paths)
+    documents: list[dict] = []
+    seconds = 0.0
+    if files:
+        report = k.ingest(files)
+        documents += report.as_dict()["documents"]
+        seconds += report.seconds
+
+    def line(d: dict) -> str:
+        return f"{d['status']:9} {d['source']}" + (f"  {d['error']}" if d["error"] else f"  ({d['chunks']} chunks)")
+
+    def progress(page) -> None:  # the report's lines as pages come: on stderr when stdout is JSON
+        d = {"source": page.source, "status": _STATUS.get(page.status, page.status), "chunks": page.chunks,
+             "error": page.error}
+        documents.append(d)
+        click.echo(line(d), err=as_json)
+
+    if not as_json:
+        for d in documents:
+            click.echo(line(d))
+    for url in urls:
+        click.echo(f"crawling {url} (at most {options.max_pages} pages, depth {options.depth})", err=True)
+        seconds += sync_site(k, url, {}, options=options, progress=progress).seconds
     if as_json:
-        _emit(report.as_dict())
-    else:
-        for d in report.documents:
-            extra = f"  {d.error}" if d.error else f"  ({d.chunks} chunks)"
-            click.echo(f"{d.status:9} {d.source}{extra}")
-        click.echo(f"{len(report.documents)} files in {report.seconds:.1f} s", err=True)
-    if report.failed and len(report.failed) == len(report.documents):
+        _emit({"documents": documents, "seconds": round(seconds, 3)})
+    click.echo(f"{len(documents)} documents in {seconds:.1f} s", err=True)
+    if documents and all(d["status"] == "failed" for d in documents):
         sys.exit(2)
 
 

@@ -16,12 +16,18 @@ from bot.cli import _errors
 from bot.cli import main as commands
 from knowledge.errors import MissingExtra
 
+from .cli_sources import sources, sync
+
 __all__ = ["main"]
 
 
 def main(args: list[str] | None = None) -> None:
     """Run the ``helpdesk`` command."""
     commands.main(args, obj={"conversations": _conversations})
+
+
+commands.add_command(sources)
+commands.add_command(sync)
 
 
 def _conversations(settings):

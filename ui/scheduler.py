@@ -39,6 +39,7 @@ class Scheduler:
     def __init__(self, jobs: Jobs, tick_s: float = 30.0):
         self.jobs, self.tick_s = jobs, tick_s
         self._registered: dict[str, _Job] = {}
+        self._before: list[Callable[[], None]] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -59,8 +60,19 @@ class Scheduler:
             self._registered.pop(name, None)
         self.jobs.forget(name)
 
+    def before_tick(self, run: Callable[[], None]) -> None:
+        """Call ``run`` on this replica before every tick, unclaimed (e.g. to register jobs that
+        another replica added to the database)."""
+        with self._lock:
+            self._before.append(run)
+
     def tick(self, now: float | None = None) -> list[str]:
         """Run every registered job that is due and that this replica claims; the names it ran."""
+        for run in list(self._before):
+            try:
+                run()
+            except Exception:  # the database was away: the jobs registered so far still run
+                log.exception("scheduler: preparing a tick failed")
         with self._lock:
             registered = list(self._registered.items())
         ran = []

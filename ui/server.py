@@ -61,6 +61,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, *,
     def load() -> None:
         try:
             service.load()
+            service.sources.schedule()
             service.scheduler.start()
             announce(f"helpdesk: ready at {base}/")
         except Exception as exc:  # the reason is kept in service.error and raised below

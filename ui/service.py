@@ -34,6 +34,7 @@ from .handoff import WebhookSender, handoff_payload
 from .knowledge_admin import KnowledgeAdmin
 from .metrics import Metrics
 from .scheduler import Scheduler
+from .sources import SourceSync
 from .storage import Storage
 
 __all__ = ["Service", "NotReady"]
@@ -62,6 +63,7 @@ class Service:
         if days := settings.privacy.retention_days:  # one replica a day erases what is past the period
             self.scheduler.add("retention", every_s=86400, run=partial(storage.erasure.retain, days))
         self.metrics = Metrics(self.gate, enabled=s.metrics)
+        self.sources = SourceSync(storage, settings, lambda: self.require_bot().knowledge, self.scheduler)
         self.bot = bot
         self.state, self.error = ("ready", None) if bot is not None else ("loading", None)
         self.started_at = time.time()

@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from ..errors import NotFound
@@ -54,6 +55,14 @@ class SyncReport:
     pages: list[PageReport] = field(default_factory=list)
     seconds: float = 0.0
     requests: int = 0
+    on_page: Callable[[PageReport], None] | None = field(default=None, repr=False, compare=False)
+
+    def add(self, *pages: PageReport) -> None:
+        """Record pages' outcomes (and tell ``on_page``)."""
+        for page in pages:
+            self.pages.append(page)
+            if self.on_page is not None:
+                self.on_page(page)
 
     def counts(self) -> dict[str, int]:
         """Pages per status: added, updated, unchanged, gone, failed."""
@@ -67,29 +76,31 @@ class SyncReport:
 
 
 def sync_site(knowledge: KnowledgeTarget, url: str, state: dict[str, PageRecord], *,
-              options: CrawlOptions | None = None) -> SyncReport:
+              options: CrawlOptions | None = None,
+              progress: Callable[[PageReport], None] | None = None) -> SyncReport:
     """Crawl ``url`` against ``state``, ingest added and updated pages under their canonical URL,
-    delete gone ones; ``state`` is updated in place. A failed page keeps its old copy and record."""
+    delete gone ones; ``state`` is updated in place. A failed page keeps its old copy and record.
+    ``progress`` hears of every page as its outcome is known."""
     start = time.perf_counter()
-    report = SyncReport(url)
+    report = SyncReport(url, on_page=progress)
     with Fetcher(options or CrawlOptions()) as fetcher, tempfile.TemporaryDirectory(prefix="helpdesk-sync-") as tmp:
         batch: list[Page] = []
         for page in crawl(url, known=state, fetcher=fetcher):
             if page.status in ("added", "updated"):
                 batch.append(page)
                 if len(batch) >= _BATCH:
-                    report.pages += _ingest(knowledge, batch, state, Path(tmp))
+                    report.add(*_ingest(knowledge, batch, state, Path(tmp)))
                     batch = []
             elif page.status == "unchanged":
                 state[page.source] = page.record()
-                report.pages.append(PageReport(page.source, "unchanged"))
+                report.add(PageReport(page.source, "unchanged"))
             elif page.status == "gone":
                 _delete(knowledge, page.source)
                 state.pop(page.source, None)
-                report.pages.append(PageReport(page.source, "gone", error=page.reason))
+                report.add(PageReport(page.source, "gone", error=page.reason))
             else:
-                report.pages.append(PageReport(page.source, "failed", error=page.reason, transient=page.transient))
-        report.pages += _ingest(knowledge, batch, state, Path(tmp))
+                report.add(PageReport(page.source, "failed", error=page.reason, transient=page.transient))
+        report.add(*_ingest(knowledge, batch, state, Path(tmp)))
         report.requests = fetcher.requests
     report.seconds = time.perf_counter() - start
     return report

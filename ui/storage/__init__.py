@@ -14,8 +14,9 @@ from .limits import LoginFailures, RateCounters
 from .originals import Originals
 from .secrets import Secrets
 from .site_keys import BadToken, SiteKeys, normalize_origin
+from .sources import SourceStore
 from .stores import Storage
 
 __all__ = ["Storage", "SqlConversations", "Feedback", "Handoffs", "FaqEntries", "Secrets", "RateCounters",
-           "LoginFailures", "SiteKeys", "BadToken", "Originals", "database_url", "make_engine",
+           "LoginFailures", "SiteKeys", "SourceStore", "BadToken", "Originals", "database_url", "make_engine",
            "normalize_origin", "transcript_text"]

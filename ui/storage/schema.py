@@ -12,7 +12,7 @@ from sqlalchemy import (JSON, Boolean, Column, Float, ForeignKey, Integer, Large
 
 __all__ = ["metadata", "sessions", "turns", "session_owners", "feedback", "handoffs", "faq_entries",
            "server_secrets", "rate_counters", "login_failures", "site_keys", "originals", "jobs",
-           "citations"]
+           "citations", "sources"]
 
 metadata = MetaData()
 
@@ -150,4 +150,16 @@ jobs = Table(
     Column("last_finished", Float),
     Column("last_status", String(16), nullable=False, default=""),
     Column("last_message", Text, nullable=False, default=""),
+)
+
+# -- knowledge sources -----------------------------------------------------------------------
+
+sources = Table(
+    "sources", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(8), nullable=False),  # "site" or "folder"
+    Column("location", String(2000), nullable=False, unique=True),  # normalised URL or absolute folder path
+    Column("every_s", Integer, nullable=False),
+    Column("state", JSON, nullable=False, default=dict),  # what the next sync needs: page records, file names
+    Column("created_at", Float, nullable=False),
 )

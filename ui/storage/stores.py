@@ -24,6 +24,7 @@ from .migrate import upgrade
 from .originals import Originals
 from .secrets import Secrets
 from .site_keys import SiteKeys
+from .sources import SourceStore
 
 __all__ = ["Storage"]
 
@@ -47,6 +48,7 @@ class Storage:
         self.jobs = Jobs(self.engine)
         self.export = Export(self.engine, mask)
         self.erasure = Erasure(self.engine)
+        self.sources = SourceStore(self.engine)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Storage:
