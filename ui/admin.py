@@ -1,6 +1,6 @@
 """The admin console at ``/admin`` (login required): documents, test questions, FAQ entries,
-unanswered questions, conversations, hand-offs, the website widget's site keys and insights
-(``ui/admin_insights.py``).
+unanswered questions, conversations, hand-offs, the website widget's site keys, insights
+(``ui/admin_insights.py``) and the websites and folders kept in step (``ui/admin_sources.py``).
 
 The loop it exists for: a question the bot refused, or an answer that got a thumbs down, shows up
 under "Unanswered"; one click turns it into an FAQ entry, which the bot then answers word for word.
@@ -19,6 +19,7 @@ from knowledge.loaders import SUPPORTED_SUFFIXES
 
 from .admin_insights import insights_tab
 from .admin_keys import site_keys_tab
+from .admin_sources import sources_tab
 
 __all__ = ["admin_page", "Tab"]
 
@@ -70,12 +71,14 @@ def admin_page(service) -> gr.Blocks:
                 keys = Tab(*site_keys_tab(service))
             with gr.Tab("Insights", id="insights") as insights:
                 insights_tab(service, insights)
+            with gr.Tab("Sources", id="sources"):
+                sources = Tab(*sources_tab(service))
         reload_all = gr.Button("Reload everything", size="sm")
 
         # The loop the console exists for: a saved FAQ entry leaves "Unanswered", an answered gap joins the FAQ.
         faq.changed.then(gaps.rows, outputs=[gaps.table])
         gaps.changed.then(faq.rows, outputs=[faq.table])
-        every = [docs, faq, gaps, talks, handoffs, keys]
+        every = [docs, faq, gaps, talks, handoffs, keys, sources]
 
         def refresh_all():
             return tuple(t.rows() for t in every)

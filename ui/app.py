@@ -13,7 +13,7 @@ import os
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
-from . import api, errors, insights, metrics, privacy, widget
+from . import api, api_sources, errors, insights, metrics, privacy, widget
 from .auth import LoginClient
 from .logs import RequestLog
 from .widget import WidgetCors
@@ -44,6 +44,7 @@ def create_app(service) -> FastAPI:
     app.include_router(privacy.router)  # before the API's /conversations/{session_id}
     app.include_router(metrics.router)
     app.include_router(insights.router)
+    app.include_router(api_sources.router)
     app.include_router(api.router)
     app.add_api_route("/admin", _admin_root, include_in_schema=False)
 

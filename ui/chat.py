@@ -21,7 +21,7 @@ from knowledge.lang import detect_language
 from .deps import client_of
 from .errors import chat_message, is_fault
 from .gate import RateLimited
-from .safe_markdown import safe_markdown
+from .safe_markdown import safe_markdown, source_markdown
 from .texts import i18n
 
 __all__ = ["chat_page", "CHAT_CSS"]
@@ -49,7 +49,7 @@ def _sources_messages(sources: list[dict[str, Any]], lang: str) -> list[dict[str
         where = f" · {s['location']}" if s.get("location") else ""
         title = f"{label} [{s['n']}] {s.get('title') or s['source']}{where}"
         quote = "\n".join("> " + line for line in safe_markdown((s.get("text") or "").strip()).splitlines())
-        out.append({"role": "assistant", "content": f"{quote}\n\n`{s['source']}`",
+        out.append({"role": "assistant", "content": f"{quote}\n\n{source_markdown(s['source'])}",
                     "metadata": {"title": title, "status": "done"}})
     return out
 

@@ -12,13 +12,26 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["safe_markdown"]
+__all__ = ["safe_markdown", "source_markdown"]
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}(?!.*`)|~{3,})")
 _CODE_SPAN = re.compile(r"(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
 _IMAGE = re.compile(r"!\[([^\]\n]*)\](?:\([^)\n]*\)|\[[^\]\n]*\])")
 _LINK = re.compile(r"\[([^\]\n]*)\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"\n]*\")?\s*\)")
 _SAFE_URL = re.compile(r"(?:https?://|mailto:)", re.I)
+# A crawled page's source is its normalised URL: characters that could end a Markdown link or
+# start HTML never occur in one, so any other source name is shown as code, not linked.
+_PAGE_URL = re.compile(r"https?://[^\s<>\"'`()\[\]\\]+", re.I)
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def source_markdown(source: str) -> str:
+    """A document's source name as Markdown: a link to the live page when it is an http(s) URL
+    (Gradio opens it in a new tab with ``rel="noopener noreferrer"``), else inline code."""
+    if _PAGE_URL.fullmatch(source or ""):
+        shown = _PUNCTUATION.sub(r"\\\1", source)  # the link's text, shown as written
+        return f"[{shown}]({source})"
+    return f"`{source}`"
 
 
 def safe_markdown(text: str) -> str:

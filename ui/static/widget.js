@@ -58,6 +58,7 @@
     ".note{font-size:12px;color:#6b7280;margin-top:4px}",
     ".sources{margin-top:6px;border-top:1px solid #eceef1;padding-top:5px;font-size:12px;color:#374151}",
     ".sources summary{cursor:pointer}.sources p{margin:3px 0 5px;color:#4b5563;white-space:pre-wrap}",
+    ".sources a.page{display:block;margin:0 0 5px;color:inherit;word-break:break-all}",
     ".rate{display:flex;gap:6px;margin-top:6px;align-items:center}",
     ".rate button{border:1px solid #d6d9de;background:#fff;color:#4b5563;border-radius:8px;padding:3px 8px;line-height:0}",
     ".rate svg{width:15px;height:15px;fill:currentColor}",
@@ -112,6 +113,7 @@
   ].join("");
   var INLINE = /\*\*(.+?)\*\*|\*([^*\s](?:[^*]*[^*\s])?)\*|(`+)(.+?)\3|!?\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+"[^"]*")?\s*\)|\\([\\`*_{}\[\]()#+\-.!|>~])/g;
   var SAFE_URL = /^(?:https?:\/\/|mailto:)/i;
+  var PAGE_URL = /^https?:\/\/[^\s<>"'`()\[\]\\]+$/i;
   function inline(parent, text) {
     var last = 0, m;
     INLINE.lastIndex = 0;
@@ -282,6 +284,9 @@
         var d = el("details"), label = "[" + s.n + "] " + (s.title || s.source) + (s.location ? " \u00b7 " + s.location : "");
         d.appendChild(el("summary", null, label));
         d.appendChild(el("p", null, String(s.text || "").slice(0, 400)));
+        // A web page's source is its live address: a link that opens it (http and https only).
+        if (PAGE_URL.test(String(s.source || "")))
+          d.appendChild(el("a", { href: s.source, target: "_blank", rel: "noopener noreferrer", "class": "page" }, s.source));
         box.appendChild(d);
       });
       node.appendChild(box);
