@@ -35,7 +35,7 @@ __all__ = ["SourceSync", "parse_every", "describe_every", "summary", "job_name"]
 log = logging.getLogger("helpdesk.ui.sources")
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_EVERY = re.compile(r"\s*(\d{1,6})\s*([smhd])\s*", re.I)
+_EVERY = re.compile(r"\s*([0-9]{1,6})\s*([smhd])\s*", re.I | re.A)
 MIN_EVERY_S, MAX_EVERY_S = 60, 365 * 86400
 
 
