@@ -56,7 +56,7 @@ def test_sources_are_added_listed_and_removed_with_their_job(storage, tmp_path):
     assert sync.remove(site["id"])["location"] == "http://127.0.0.1:8080/help/"
     assert storage.jobs.get(f"source:{site['id']}") is None
     assert [s["id"] for s in sync.list()] == [folder["id"]]
-    for unknown in (site["id"], 999, -1):
+    for unknown in (site["id"], 999, -1, 0, 10**20, True, "1"):
         with pytest.raises(NotFound):
             sync.remove(unknown)
 

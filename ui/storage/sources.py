@@ -67,7 +67,8 @@ class SourceStore:
         return found
 
     def _row(self, source_id: int):
-        if not isinstance(source_id, int) or isinstance(source_id, bool):
+        # Ids are positive and fit every database's integer: anything else names no source.
+        if not isinstance(source_id, int) or isinstance(source_id, bool) or not 0 < source_id < 2**31:
             raise NotFound(f"no source {source_id!r}")
         with self.engine.connect() as conn:
             row = conn.execute(select(sources).where(sources.c.id == source_id)).mappings().first()
