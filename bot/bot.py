@@ -39,6 +39,7 @@ from .messages import check_message
 from .options import STOP, STOP_ZH, BotOptions
 from .prompts import build_messages, compose_messages, translation_messages
 from .replies import CITATION, citations, is_refusal, tidy
+from .runnable import make_runnable
 from .texts import text
 
 __all__ = ["Bot", "Answer", "Event"]
@@ -168,6 +169,10 @@ class Bot:
         cited = self._cited(tidied, hits, sources)
         yield from self._finish(sid, question, standalone, tidied, lang, cited, timings,
                                 replace=tidied != answer)
+
+    def as_runnable(self):
+        """This bot as a LangChain Runnable over a question or messages (``bot/runnable.py``)."""
+        return make_runnable(self)
 
     def retrieve(self, question: str, standalone: str | None = None, *, k: int | None = None,
                  vector=None) -> tuple[list[Hit], list[Hit], float]:
