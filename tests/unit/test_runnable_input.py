@@ -73,3 +73,48 @@ def test_unanswered_questions_are_history_and_system_and_tool_messages_are_skipp
 def test_bad_input_is_an_input_error_naming_the_problem(value, message):
     with pytest.raises(InputError, match=message.replace("(", r"\(")):
         parse_input(value, LIMIT)
+
+
+class Scripted:
+    """A stand-in for the Bot that streams given events: the chunk logic alone is under test."""
+
+    def __init__(self, tokens, answer, *, replace=None):
+        from bot.conversation import MemoryConversations
+        from bot.options import BotOptions
+        from bot.settings import Settings
+
+        self.tokens, self.answer, self.replace = tokens, answer, replace
+        self.options, self.conversations = BotOptions.from_settings(Settings()), MemoryConversations()
+
+    def stream(self, question, session_id=None):
+        from bot.bot import Answer, Event
+
+        yield from (Event("token", t) for t in self.tokens)
+        if self.replace:
+            yield Event("replace", self.answer)
+        sources = [{"n": 1, "source": "en/a.md", "title": "A", "text": "x", "score": 0.9}]
+        yield Event("sources", sources)
+        yield Event("done", Answer(self.answer, False, False, sources, {}, "sid"))
+
+
+@pytest.mark.parametrize("tokens, answer, pieces, replaced", [
+    # Whitespace at the ends waits for the text after it (the answer is stripped).
+    ([" Refunds", " take 5", " days [1].", "\n"], "Refunds take 5 days [1].",
+     ["Refunds", " take 5", " days [1]."], None),
+    # What the bot adds at the end (a Chinese full stop the stop string took) comes last.
+    (["退款需要五天"], "退款需要五天。", ["退款需要五天", "。"], None),
+    # Text taken back (a refusal found late, a tidied echo) is replaced in the last chunk.
+    (["[1] Refunds: 5 days."], "5 days. [1]", ["[1] Refunds: 5 days."], "5 days. [1]"),
+])
+def test_streamed_chunks_add_up_to_the_invoke_output(tokens, answer, pieces, replaced):
+    import functools
+    import operator
+
+    from bot.runnable import make_runnable
+
+    runnable = make_runnable(Scripted(tokens, answer, replace=replaced))
+    chunks = list(runnable.stream("Refunds?"))
+    assert [c["answer"] for c in chunks if "answer" in c] == pieces
+    assert chunks[-1].get("replace") == replaced and chunks[-1]["session_id"] is None
+    total = functools.reduce(operator.add, chunks)
+    assert total == runnable.invoke("Refunds?") and total["answer"] == answer and "replace" not in total
