@@ -1,5 +1,6 @@
-"""What ``Bot.as_runnable`` reads from its input (bot/runnable.py): the question, the history and
-the session id, from every form LangChain users pass, and a clear InputError for everything else."""
+"""Bot.as_runnable's own logic (bot/runnable.py): what it reads from its input (the question, the
+history, the session id) in every form LangChain users pass, a clear InputError for everything else,
+and streamed chunks that add up to the invoke output."""
 
 from __future__ import annotations
 
