@@ -11,13 +11,19 @@ Every path is decided before the model is called: a close FAQ match is returned 
 (``canned``); when nothing relevant enough was retrieved the bot says it does not know, in the
 customer's language, and offers a human (``refused``). Only then does the model answer, from
 numbered sources; an answer in which the model itself says it does not know is marked refused too.
+
+A server admits only so many model calls at once (``ui/gate.py``): it passes ``admit`` to
+:meth:`Bot.stream`, and the Bot asks for admission at an answer's first model call only, so an
+answer that needs none (canned, refused, quoted) never waits behind one that does.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -42,9 +48,12 @@ from .replies import CITATION, citations, is_refusal, tidy
 from .runnable import make_runnable
 from .texts import text
 
-__all__ = ["Bot", "Answer", "Event"]
+__all__ = ["Bot", "Answer", "Event", "Admit"]
 
 log = logging.getLogger("helpdesk.bot")
+
+# Documents whose instruction-free chunks the Bot keeps (as many as the store keeps versions of).
+_DOCUMENTS = 256
 
 
 @dataclass
@@ -79,6 +88,32 @@ class Event:
     data: Any = None
 
 
+# A server's admission to the model: a context held while an answer may call the model. Entering
+# it gives the events to pass on while waiting for a turn (``queued``); it raises (``Busy``) when
+# the answer cannot be admitted. See ``ui/service.py``.
+Admit = Callable[[], AbstractContextManager[Iterator["Event"]]]
+
+
+class _Slot:
+    """One answer's admission to the model: asked for at its first model call, held to its end."""
+
+    def __init__(self, admit: Admit | None, stack: ExitStack):
+        self.admit, self.stack = admit, stack
+        self.held = admit is None
+        self.refusal: BaseException | None = None
+
+    def take(self) -> Iterator[Event]:
+        """The events to pass on while waiting for admission (none once it is held)."""
+        if self.held:
+            return
+        try:
+            yield from self.stack.enter_context(self.admit())
+        except Exception as exc:
+            self.refusal = exc  # not admitted: the caller's to report, not a failure of the model
+            raise
+        self.held = True
+
+
 class Bot:
     """Answers customers from one knowledge base with one generator; safe to share across threads."""
 
@@ -86,6 +121,8 @@ class Bot:
                  options: BotOptions):
         self.knowledge, self.generator, self.conversations = knowledge, generator, conversations
         self.options = options
+        self._documents: dict[str, list[Chunk]] = {}  # document version -> its chunks, instructions dropped
+        self._documents_lock = threading.Lock()
 
     # -- public ----------------------------------------------------------------------------
 
@@ -96,8 +133,15 @@ class Bot:
                 return event.data
         raise HelpdeskError("the answer stream ended without an answer")  # pragma: no cover
 
-    def stream(self, question: str, session_id: str | None = None) -> Iterator[Event]:
-        """Yield ``token`` events as the answer is generated, then ``sources`` and ``done``."""
+    def stream(self, question: str, session_id: str | None = None, admit: Admit | None = None) -> Iterator[Event]:
+        """Yield ``token`` events as the answer is generated, then ``sources`` and ``done``.
+
+        With ``admit``, the model is called only once admitted (the events of the wait come first),
+        and the admission is held until the answer ends."""
+        with ExitStack() as stack:
+            yield from self._answer(question, session_id, _Slot(admit, stack))
+
+    def _answer(self, question: str, session_id: str | None, slot: _Slot) -> Iterator[Event]:
         t0 = time.perf_counter()
         question = check_message(question, self.options.max_question_chars)
         sid = self.conversations.ensure(session_id)
@@ -120,7 +164,10 @@ class Bot:
         # The question's vector serves retrieval (and quoting) too unless a follow-up changed the text.
         if standalone != question:
             vector = self.knowledge.embed_query(standalone)
-        _, hits, _ = self.retrieve(question, standalone, vector=vector)
+        statement = is_problem_statement(question)
+        if not slot.held and self.knowledge.translates(standalone):  # the search asks the model
+            yield from slot.take()
+        _, hits, _ = self.retrieve(question, standalone, vector=vector, statement=statement)
         timings["retrieve"] = _ms(t0)
         if hits and self._names_unknown(question):
             hits = []
@@ -138,8 +185,9 @@ class Bot:
             if self.options.answer_style in ("extract", "compose"):
                 focus = question if standalone != question else ""
                 # A problem is matched in the words support pages use for problems too.
-                words = support_wording(standalone) if is_problem_statement(question) else standalone
-                answer, sources = yield from self._quote(words, vector, hits, weight, timings, t0, lang, focus)
+                words = support_wording(standalone) if statement else standalone
+                answer, sources = yield from self._quote(standalone, words, vector, hits, weight, timings, t0,
+                                                         lang, slot, focus)
             else:
                 context = select_context(standalone, hits, self.generator.count_tokens,
                                          self.options.context_tokens, weight)
@@ -148,8 +196,11 @@ class Bot:
                 sources = [(self._label(h), body) for h, body in kept]
                 prior = [(t.question, t.answer) for t in history[-1:]] if standalone != question else []
                 messages = build_messages(question, sources, lang, prior)
-                answer = "" if _unpriced(standalone, sources) else (yield from self._generate(messages, timings, t0, lang))
+                answer = "" if _unpriced(standalone, sources) else (
+                    yield from self._generate(messages, timings, t0, lang, slot))
         except Exception as exc:  # a backend failure must not break the session
+            if exc is slot.refusal:
+                raise
             log.exception("generation failed: %s", exc)
             reply = text("error", lang)
             timings.setdefault("first_token", _ms(t0))
@@ -175,13 +226,15 @@ class Bot:
         return make_runnable(self)
 
     def retrieve(self, question: str, standalone: str | None = None, *, k: int | None = None,
-                 vector=None) -> tuple[list[Hit], list[Hit], float]:
+                 vector=None, statement: bool | None = None) -> tuple[list[Hit], list[Hit], float]:
         """What the bot finds for ``question`` (searched as ``standalone``, a follow-up completed):
         every hit, the hits an answer may use, and the gate they passed. A problem told as a
-        statement is searched in support wording too and passes a lower gate (``bot/answerable.py``)."""
+        statement (``statement``, worked out here when None) is searched in support wording too and
+        passes a lower gate (``bot/answerable.py``)."""
         standalone = standalone or question
         lang = detect_language(question)
-        statement = is_problem_statement(question)
+        if statement is None:
+            statement = is_problem_statement(question)
         also = (support_wording(standalone),) if statement else ()
         found = self.knowledge.search(standalone, k or self.options.top_k, vector=vector, also=also)
         return found, self.options.usable(found, lang, statement), self.options.gate(lang, statement)
@@ -210,19 +263,20 @@ class Bot:
         index = self.knowledge.keyword_index()
         return lambda token: index.idf(token) / 2
 
-    def _quote(self, question: str, vector, hits: list[Hit], weight, timings: dict[str, float], t0: float,
-               lang: str, focus: str = ""):
+    def _quote(self, question: str, words: str, vector, hits: list[Hit], weight, timings: dict[str, float],
+               t0: float, lang: str, slot: _Slot, focus: str = ""):
         """Stream the blocks of the hits' sections that answer the question, each cited
         (``bot/compose.py``), translated if they are in another language; return the answer and
-        the ``(label, text)`` of every hit, its text being what was quoted from it."""
+        the ``(label, text)`` of every hit, its text being what was quoted from it. Blocks are
+        matched with ``words`` (the question, in support wording for a problem); the model, when
+        it writes or translates, is given the customer's ``question``."""
         def similarity(texts: list[str]):
             return self.knowledge.embed_passages(texts) @ vector
 
         # Words are matched in the sources' language: a question searched in translation is
         # matched in that translation (the embedder compares across languages by itself).
-        words = next((h.extra["translated_query"] for h in hits if "translated_query" in h.extra), question)
-        documents: dict[str, list[Chunk]] = {}
-        sections = [section_blocks(self._document(h.chunk, documents), h.chunk) for h in hits]
+        words = next((h.extra["translated_query"] for h in hits if "translated_query" in h.extra), words)
+        sections = [section_blocks(self._document(h.chunk), h.chunk) for h in hits]
         found = compose(words, hits, sections, weight, similarity, focus=focus)
         quoted = {p.hit: p.text for p in found.parts} if found else {}
         sources = [(self._label(h), quoted.get(i, "")) for i, h in enumerate(hits)]
@@ -231,6 +285,7 @@ class Bot:
         pieces = [f"{p.text}{_mark(p.text, p.hit + 1)}" for p in found.parts]
         answer = "\n\n".join(pieces)
         if self.options.answer_style == "compose":
+            yield from slot.take()
             written = self._write(question, found.parts, hits, lang)
             if written:
                 timings["first_token"] = _ms(t0)
@@ -241,20 +296,26 @@ class Bot:
             yield Event("token", answer)
             return answer, sources
         messages = translation_messages("\n\n".join(p.text for p in found.parts), lang)
-        translated = yield from self._generate(messages, timings, t0, lang, refusals=False, whole=True,
+        translated = yield from self._generate(messages, timings, t0, lang, slot, refusals=False, whole=True,
                                                max_tokens=max(self.options.answer_tokens, 320))
         marks = "".join(f" [{p.hit + 1}]" for p in found.parts)
         yield Event("token", marks)
         return (translated or answer) + marks, sources
 
-    def _document(self, chunk: Chunk, documents: dict[str, list[Chunk]]) -> list[Chunk]:
-        """The chunks of ``chunk``'s document, every sentence that speaks to the assistant dropped
-        (``bot/injection.py``): what is quoted is data, never instructions. Once per document."""
-        key = chunk.id.rsplit("-", 1)[0]
-        if key not in documents:
-            documents[key] = [replace(c, text=without_instructions(c.text))
-                              for c in self.knowledge.version_of(chunk)]
-        return documents[key]
+    def _document(self, chunk: Chunk) -> list[Chunk]:
+        """The chunks of ``chunk``'s document version, every sentence that speaks to the assistant
+        dropped (``bot/injection.py``): what is quoted is data, never instructions. Worked out once
+        per version (a changed document is a new version) and kept for the last ``_DOCUMENTS``."""
+        version = chunk.id.rsplit("-", 1)[0]  # "<doc_id>-<hash>", as the store keys its versions
+        with self._documents_lock:
+            cached = self._documents.get(version)
+        if cached is None:
+            cached = [replace(c, text=without_instructions(c.text)) for c in self.knowledge.version_of(chunk)]
+            with self._documents_lock:
+                if len(self._documents) >= _DOCUMENTS:
+                    self._documents.pop(next(iter(self._documents)))
+                self._documents[version] = cached
+        return cached
 
     def _write(self, question: str, parts, hits: list[Hit], lang: str) -> str:
         """The model's own short answer from the quoted blocks, kept only when every number and
@@ -271,10 +332,12 @@ class Bot:
             written += "".join(f" [{p.hit + 1}]" for p in parts)
         return written
 
-    def _generate(self, messages, timings: dict[str, float], t0: float, lang: str, *, refusals: bool = True,
-                  whole: bool = False, max_tokens: int | None = None):
-        """Stream the model's answer; hold back the opening words until they are not a refusal
-        (unless ``refusals`` is off). A Chinese answer ends at its first full stop unless ``whole``."""
+    def _generate(self, messages, timings: dict[str, float], t0: float, lang: str, slot: _Slot, *,
+                  refusals: bool = True, whole: bool = False, max_tokens: int | None = None):
+        """Stream the model's answer, once admitted; hold back the opening words until they are not
+        a refusal (unless ``refusals`` is off). A Chinese answer ends at its first full stop unless
+        ``whole``."""
+        yield from slot.take()
         pieces: list[str] = []
         held = refusals
         stop = [*STOP, *(STOP_ZH if lang == "zh" and not whole else ())]

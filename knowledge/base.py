@@ -87,6 +87,10 @@ class KnowledgeBase:
         ``also``: other wordings searched too), see ``knowledge/search.py``."""
         return self._searcher.search(query, k, vector=vector, also=also)
 
+    def translates(self, query: str) -> bool:
+        """Whether :meth:`search` would ask the translator (the chat model) to translate ``query``."""
+        return self._searcher.translates(query)
+
     def faq_match(self, vector: np.ndarray, question: str) -> FaqMatch | None:
         """The FAQ entry nearest to ``question`` (embedded as ``vector``), if there is any."""
         near = self._store.faq_nearest(vector, 1)

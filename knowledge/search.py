@@ -83,6 +83,11 @@ class Searcher:
             hits = self.reranker.rerank(query, hits[: max(2 * k, 10)])
         return hits[:k]
 
+    def translates(self, query: str) -> bool:
+        """Whether searching ``query`` asks the translator (a model call) for a translation of it."""
+        return self.translator is not None and \
+            self._translation_target(bounded(query, SEARCH_CHARS), self.store.keyword_index()) is not None
+
     def _translation_target(self, query: str, index: BM25Index) -> str | None:
         """The language to search in as well: the knowledge base's main one, when it is not the
         question's and the question's own language is rare in it."""

@@ -15,6 +15,7 @@ import tempfile
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -197,7 +198,11 @@ class KnowledgeAdmin:
         bot = self.service.require_bot()
         question = self.service.check_message(question)
         k = max(bot.options.top_k, 5)
-        found, usable, gate = bot.retrieve(question, k=k)
+        # A question searched in translation asks the model: it waits its turn like an answer.
+        with self.service.admission() if bot.knowledge.translates(question) else nullcontext(()) as waiting:
+            for _ in waiting:
+                pass
+            found, usable, gate = bot.retrieve(question, k=k)
         used = {h.chunk.id for h in usable}
         hits = [{**h.as_dict(), "dense": round(h.dense, 4), "keyword": round(h.keyword, 4),
                  "used": h.chunk.id in used}

@@ -52,7 +52,7 @@ class Metrics:
                                   buckets=(0, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 120), registry=r)
         pc.Gauge("helpdesk_queue_depth", "Questions waiting for a free answer slot now.",
                  registry=r).set_function(lambda: gate.waiting)
-        pc.Gauge("helpdesk_answers_running", "Answers being computed now.", registry=r).set_function(
+        pc.Gauge("helpdesk_answers_running", "Answers calling the model now.", registry=r).set_function(
             lambda: gate.active)
         self._responses = pc.Counter("helpdesk_http_responses", "HTTP responses by status code (429: rate "
                                      "limited or budget spent; 503: busy or not ready).", ["code"], registry=r)

@@ -17,6 +17,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
@@ -131,48 +132,61 @@ class Service:
 
     def answer_stream(self, question: str, session_id: str | None,
                       cancelled: threading.Event | None = None) -> Iterator[Event]:
-        """The Bot's events for one answer, once the gate admits it.
+        """The Bot's events for one answer; its model calls go through the gate (:meth:`admission`).
 
-        While waiting, ``queued`` events say how many answers are ahead. Raises Busy at once when
-        the queue is full, or after ``queue_timeout_s`` of waiting.
+        An answer that calls the model waits for a slot first: ``queued`` events say how many
+        answers are ahead, and Busy is raised at once when the queue is full, or after
+        ``queue_timeout_s`` of waiting. Canned, refused and quoted answers never wait.
         """
         bot = self.require_bot()
-        gate = self.gate
-        ticket = gate.join()
-        joined = time.monotonic()
-        deadline = time.monotonic() + gate.timeout_s
-        started = False
+        t0 = time.monotonic()
+        stream = bot.stream(question, session_id, admit=self.admission)
         try:
-            while (ahead := gate.wait(ticket, min(1.0, max(0.0, deadline - time.monotonic())))) is not None:
+            for event in stream:
+                if event.kind == "done":
+                    self.metrics.answered(event.data)
+                    if event.data.error:
+                        self._record_error(question, event.data.session_id, event.data.timings_ms)
+                yield event
                 if cancelled is not None and cancelled.is_set():
                     return
+        except (InputError, Busy):
+            raise
+        except Exception:
+            if session_id is not None:
+                self._record_error(question, session_id, {"total": (time.monotonic() - t0) * 1000})
+            raise
+        finally:
+            stream.close()
+
+    @contextmanager
+    def admission(self) -> Iterator[Iterator[Event]]:
+        """A slot of the gate for one answer's model calls (the Bot's ``admit``, ``bot/bot.py``).
+
+        Joining raises Busy when the queue is full; iterating what it gives waits for the slot,
+        yielding a ``queued`` event (answers ahead) about every second, and raises Busy after
+        ``queue_timeout_s``. The slot, or the place in the queue, is given back on leaving."""
+        gate = self.gate
+        ticket = gate.join()
+        taken: float | None = None
+
+        def waiting() -> Iterator[Event]:
+            nonlocal taken
+            joined = time.monotonic()
+            deadline = joined + gate.timeout_s
+            while (ahead := gate.wait(ticket, min(1.0, max(0.0, deadline - time.monotonic())))) is not None:
                 if time.monotonic() >= deadline:
                     raise Busy(gate.estimate(ahead))
                 yield Event("queued", ahead + gate.active)
-            started = True
-            t0 = time.monotonic()
-            self.metrics.waited(t0 - joined)
-            stream = bot.stream(question, session_id)
-            try:
-                for event in stream:
-                    if event.kind == "done":
-                        self.metrics.answered(event.data)
-                        if event.data.error:
-                            self._record_error(question, event.data.session_id, event.data.timings_ms)
-                    yield event
-                    if cancelled is not None and cancelled.is_set():
-                        return
-            except InputError:
-                raise
-            except Exception:
-                if session_id is not None:
-                    self._record_error(question, session_id, {"total": (time.monotonic() - t0) * 1000})
-                raise
-            finally:
-                stream.close()
-                gate.record(time.monotonic() - t0)
-        finally:
-            gate.leave(ticket, started=started)
+            taken = time.monotonic()
+            self.metrics.waited(taken - joined)
+
+        try:
+            yield waiting()
+        finally:  # a free slot is taken by joining (ticket < 0), a queued one by waiting
+            gate.leave(ticket, started=ticket < 0 or taken is not None)
+            if taken is not None:
+                gate.record(time.monotonic() - taken)
 
     def _record_error(self, question: str, session_id: str, timings: dict[str, float]) -> None:
         """Keep a failed answer as an ``error`` turn, for insights (never part of the history)."""
