@@ -312,7 +312,7 @@ class Bot:
         if cached is None:
             cached = [replace(c, text=without_instructions(c.text)) for c in self.knowledge.version_of(chunk)]
             with self._documents_lock:
-                if len(self._documents) >= _DOCUMENTS:
+                while len(self._documents) >= _DOCUMENTS:
                     self._documents.pop(next(iter(self._documents)))
                 self._documents[version] = cached
         return cached
