@@ -292,10 +292,13 @@ def test_a_document_is_cleared_of_instructions_once_per_version(quoting, tmp_pat
         changed = quoting.ask(question)  # a new version is read and cleared anew, never the old one
         assert "five years" in changed.answer and "three" not in changed.answer and "HACKED" not in changed.answer
         assert any("five years" in c for c in cleaned)
+    from bot.conversation import MemoryConversations
+
     monkeypatch.setattr(bot_module, "_DOCUMENTS", 1)
-    quoting.ask("How much does express shipping cost?")
-    quoting.ask("How do I return something?")
-    assert len(quoting._documents) == 1  # bounded
+    fresh = Bot(quoting.knowledge, quoting.generator, MemoryConversations(), quoting.options)
+    shipping, returns = fresh.ask("How much does express shipping cost?"), fresh.ask("How do I return something?")
+    assert shipping.sources[0]["source"] != returns.sources[0]["source"]
+    assert len(fresh._documents) == 1  # bounded
 
 
 def test_a_problem_statement_is_recognised_once_per_answer(quoting, monkeypatch):
