@@ -107,3 +107,12 @@ def screenshots() -> Path:
     """Where browser tests save screenshots for reviewers (git-ignored)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+@pytest.fixture()
+def api(server):
+    """An HTTP client on the API of the module's own ``server`` fixture (each module starts its own)."""
+    import httpx
+
+    with httpx.Client(base_url=server.api, timeout=300) as client:
+        yield client

@@ -62,12 +62,6 @@ def server(tmp_path_factory, chat_model, hook):
         yield s
 
 
-@pytest.fixture()
-def api(server):
-    with httpx.Client(base_url=server.api, timeout=300) as client:
-        yield client
-
-
 def test_first_start_ingests_the_demo_and_reports_ready(api, server):
     health = api.get("/health")
     assert health.status_code == 200

@@ -92,12 +92,6 @@ def admin(server):
         yield client
 
 
-@pytest.fixture()
-def api(server):
-    with httpx.Client(base_url=server.api, timeout=300) as client:
-        yield client
-
-
 def _key(admin, origin: str, **extra) -> dict:
     made = admin.post("/site-keys", json={"name": "attacked site", "origins": [origin], **extra})
     assert made.status_code == 201, made.text

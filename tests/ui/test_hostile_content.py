@@ -58,12 +58,6 @@ def server(tmp_path_factory, chat_model):
         yield s
 
 
-@pytest.fixture()
-def api(server):
-    with httpx.Client(base_url=server.api, timeout=300) as client:
-        yield client
-
-
 def _upload(api, name: str, data: bytes):
     return api.post("/documents", headers=ADMIN, files=[("files", (name, data, "application/octet-stream"))])
 

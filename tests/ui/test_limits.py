@@ -41,12 +41,6 @@ def server(tmp_path_factory, chat_model):
         yield s
 
 
-@pytest.fixture()
-def api(server):
-    with httpx.Client(base_url=server.api, timeout=300) as client:
-        yield client
-
-
 def _docs(api) -> list[dict]:
     return api.get("/documents", headers=ADMIN).json()["documents"]
 

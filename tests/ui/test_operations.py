@@ -37,12 +37,6 @@ def server(tmp_path_factory, chat_model):
         yield s
 
 
-@pytest.fixture()
-def api(server):
-    with httpx.Client(base_url=server.api, timeout=300) as client:
-        yield client
-
-
 def scrape(server, token: str = TOKEN) -> dict[tuple[str, tuple], float]:
     r = httpx.get(f"{server.url}/metrics", headers={"Authorization": f"Bearer {token}"}, timeout=30)
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
