@@ -33,7 +33,7 @@ from knowledge.errors import InputError, MissingExtra, ModelError
 from .conversation import Conversations, MemoryConversations, Turn, check_session_id
 from .messages import check_message, check_text
 
-__all__ = ["make_runnable", "parse_input"]
+__all__ = ["make_runnable", "parse_input", "with_history"]
 
 _KEYS = {"question", "messages", "session_id"}
 
@@ -108,6 +108,14 @@ def _history(messages: list, limit: int) -> list[Turn]:
         elif message.type == "ai" and turns and not turns[-1].answer:
             turns[-1].answer = check_text(message.text, f"message {i}")
     return turns
+
+
+def with_history(bot, turns: list[Turn]):
+    """A view of ``bot`` whose history is ``turns`` (the caller's, e.g. the messages of an OpenAI-style
+    request) instead of its session's; its turns are still recorded in the bot's conversation store."""
+    view = copy.copy(bot)
+    view.conversations = _Given(bot.conversations, turns)
+    return view
 
 
 class _Given:

@@ -252,6 +252,10 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(Path("./helpdesk-data"), description="Data, embedded Chroma, SQLite, model cache.")
     kb: str = Field("default", description="The knowledge base used when none is named.")
+    bot_name: str = Field(
+        "default", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
+        description="The bot's name: the model name clients give on /v1/chat/completions and API keys are scoped to.",
+    )
     chroma_url: str | None = Field(None, description="A Chroma server URL; unset means embedded.")
     chroma_headers: dict[str, SecretStr] = Field(
         default_factory=dict,

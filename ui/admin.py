@@ -17,6 +17,7 @@ import gradio as gr
 from knowledge.errors import HelpdeskError
 from knowledge.loaders import SUPPORTED_SUFFIXES
 
+from .admin_api_keys import api_keys_tab
 from .admin_insights import insights_tab
 from .admin_keys import site_keys_tab
 from .admin_sources import sources_tab
@@ -73,12 +74,14 @@ def admin_page(service) -> gr.Blocks:
                 insights_tab(service, insights)
             with gr.Tab("Sources", id="sources"):
                 sources = Tab(*sources_tab(service))
+            with gr.Tab("API keys", id="api-keys"):
+                api_keys = Tab(*api_keys_tab(service))
         reload_all = gr.Button("Reload everything", size="sm")
 
         # The loop the console exists for: a saved FAQ entry leaves "Unanswered", an answered gap joins the FAQ.
         faq.changed.then(gaps.rows, outputs=[gaps.table])
         gaps.changed.then(faq.rows, outputs=[faq.table])
-        every = [docs, faq, gaps, talks, handoffs, keys, sources]
+        every = [docs, faq, gaps, talks, handoffs, keys, sources, api_keys]
 
         def refresh_all():
             return tuple(t.rows() for t in every)

@@ -13,7 +13,7 @@ import os
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
-from . import api, api_sources, errors, insights, metrics, privacy, widget
+from . import api, api_keys, api_sources, errors, insights, metrics, openai_api, privacy, widget
 from .auth import LoginClient
 from .logs import RequestLog
 from .widget import WidgetCors
@@ -45,6 +45,8 @@ def create_app(service) -> FastAPI:
     app.include_router(metrics.router)
     app.include_router(insights.router)
     app.include_router(api_sources.router)
+    app.include_router(api_keys.router)
+    app.include_router(openai_api.router)
     app.include_router(api.router)
     app.add_api_route("/admin", _admin_root, include_in_schema=False)
 
@@ -116,7 +118,7 @@ class BodyLimit:
         limit = self.uploads if upload else self.default
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > limit:
-            return await _too_large(send, limit)
+            return await _too_large(send, limit, scope["path"])
         received, started, over, replaced = 0, False, False, False
 
         async def counted_receive():
@@ -135,7 +137,7 @@ class BodyLimit:
                 return
             if over and not started:  # the app caught _TooLarge itself (FastAPI's body parsing does)
                 started = replaced = True
-                await _too_large(send, limit)
+                await _too_large(send, limit, scope["path"])
                 return
             started = started or message["type"] == "http.response.start"
             await send(message)
@@ -147,11 +149,13 @@ class BodyLimit:
                 return
             if started:
                 raise
-            await _too_large(send, limit)
+            await _too_large(send, limit, scope["path"])
 
 
-async def _too_large(send, limit: int) -> None:
-    body = json.dumps({"error": f"the request is larger than the limit of {limit / 2**20:.3g} MB"}).encode()
+async def _too_large(send, limit: int, path: str) -> None:
+    message = f"the request is larger than the limit of {limit / 2**20:.3g} MB"
+    error = openai_api.error_body(413, message) if path.startswith("/v1/") else {"error": message}
+    body = json.dumps(error).encode()
     await send({"type": "http.response.start", "status": 413,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})

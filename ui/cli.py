@@ -16,6 +16,7 @@ from bot.cli import _errors
 from bot.cli import main as commands
 from knowledge.errors import MissingExtra
 
+from .cli_keys import keys
 from .cli_sources import sources, sync
 
 __all__ = ["main"]
@@ -28,6 +29,7 @@ def main(args: list[str] | None = None) -> None:
 
 commands.add_command(sources)
 commands.add_command(sync)
+commands.add_command(keys)
 
 
 def _conversations(settings):

@@ -131,14 +131,20 @@ class Service:
         return check_message(message, self.settings.max_question_chars)
 
     def answer_stream(self, question: str, session_id: str | None,
-                      cancelled: threading.Event | None = None) -> Iterator[Event]:
+                      cancelled: threading.Event | None = None, history: list[Turn] | None = None) -> Iterator[Event]:
         """The Bot's events for one answer; its model calls go through the gate (:meth:`admission`).
+        ``history`` (the caller's earlier turns, as the OpenAI API's messages give them) replaces the
+        session's own.
 
         An answer that calls the model waits for a slot first: ``queued`` events say how many
         answers are ahead, and Busy is raised at once when the queue is full, or after
         ``queue_timeout_s`` of waiting. Canned, refused and quoted answers never wait.
         """
         bot = self.require_bot()
+        if history is not None:
+            from bot.runnable import with_history
+
+            bot = with_history(bot, history)
         t0 = time.monotonic()
         stream = bot.stream(question, session_id, admit=self.admission)
         try:

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Callable
 from fastapi.responses import Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from bot.bot import Event
 from bot.texts import text
 from knowledge.lang import detect_language
 
@@ -21,7 +22,7 @@ from .errors import error_response, refusal
 from .gate import Busy, RateLimited
 from .streaming import AnswerRun, sse
 
-__all__ = ["chat_turn", "BudgetSpent"]
+__all__ = ["chat_turn", "start_answer", "BudgetSpent"]
 
 log = logging.getLogger("helpdesk.api")
 
@@ -41,16 +42,11 @@ async def chat_turn(service, message: str, stream: bool, *, admit: Callable[[], 
     message = service.check_message(message)
     lang = detect_language(message)
     try:
-        await run_in_threadpool(admit)
+        _, first, events = await start_answer(service, message, admit=admit, session=session)
     except BudgetSpent as exc:
         return refusal(429, text("budget", lang), exc.retry_after, budget_exhausted=True)
     except RateLimited as exc:
         return error_response(exc, lang, rate_limited=True)
-    session_id = await run_in_threadpool(session)
-    run = AnswerRun(service, message, session_id)
-    events = run.events()
-    try:
-        first = await anext(events)
     except Busy as exc:
         return error_response(exc, lang)
     if stream:
@@ -66,6 +62,17 @@ async def chat_turn(service, message: str, stream: bool, *, admit: Callable[[], 
     if answer.error:
         return refusal(503, answer.answer, 5, session_id=answer.session_id)
     return answer.as_dict()
+
+
+async def start_answer(service, message: str, *, admit: Callable[[], None], session: Callable[[], str],
+                       history: list | None = None) -> tuple[str, Event, AsyncIterator[Event]]:
+    """Let a checked ``message`` in, open its conversation and start answering it on a thread:
+    (session id, first event, the events after it). Raises what ``admit`` and ``session`` raise, and
+    Busy when every slot is taken; ``history`` replaces the session's own (``Service.answer_stream``)."""
+    await run_in_threadpool(admit)
+    session_id = await run_in_threadpool(session)
+    events = AnswerRun(service, message, session_id, history).events()
+    return session_id, await anext(events), events
 
 
 async def _stream(first, events, lang: str) -> AsyncIterator[str]:

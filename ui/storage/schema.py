@@ -12,7 +12,7 @@ from sqlalchemy import (JSON, Boolean, Column, Float, ForeignKey, Integer, Large
 
 __all__ = ["metadata", "sessions", "turns", "session_owners", "feedback", "handoffs", "faq_entries",
            "server_secrets", "rate_counters", "login_failures", "site_keys", "originals", "jobs",
-           "citations", "sources"]
+           "citations", "sources", "api_keys"]
 
 metadata = MetaData()
 
@@ -162,4 +162,18 @@ sources = Table(
     Column("every_s", Integer, nullable=False),
     Column("state", JSON, nullable=False, default=dict),  # what the next sync needs: page records, file names
     Column("created_at", Float, nullable=False),
+)
+
+# -- API keys of the OpenAI-compatible API ---------------------------------------------------
+
+api_keys = Table(
+    "api_keys", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("bot", String(64), nullable=False),  # the bot (model name) the key may use
+    Column("prefix", String(16), nullable=False),  # the key's first characters, to tell keys apart
+    Column("key_hash", String(64), unique=True, nullable=False),  # sha256 of the key; the key is never kept
+    Column("created_at", Float, nullable=False),
+    Column("last_used_at", Float, nullable=True),
+    Column("revoked_at", Float, nullable=True),
 )

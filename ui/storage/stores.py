@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from bot.settings import Settings, reveal
 
+from .api_keys import ApiKeys
 from .conversations import SqlConversations
 from .engine import database_url, make_engine
 from .erase import Erasure
@@ -49,6 +50,7 @@ class Storage:
         self.export = Export(self.engine, mask)
         self.erasure = Erasure(self.engine)
         self.sources = SourceStore(self.engine)
+        self.api_keys = ApiKeys(self.engine)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Storage:
