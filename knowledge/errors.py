@@ -6,7 +6,10 @@
     │   ├── FileTooLarge          over the configured size limit (HTTP 413)
     │   │   └── LimitExceeded     knowledge/limits.py: more rows, pages, bytes or time than parsing may take
     │   ├── NotFound              a document, knowledge base or session that does not exist (HTTP 404)
+    │   │   └── ModelNotFound     ui/openai_shapes.py: a model (bot) that does not exist or the API key may not use
     │   ├── BadToken              ui/storage/site_keys.py: a widget token malformed, forged or expired (HTTP 401)
+    │   ├── BadApiKey             ui/storage/api_keys.py: an API key missing, unknown or revoked (HTTP 401)
+    │   ├── Unsupported           ui/openai_shapes.py: what the OpenAI API cannot do (tools, n > 1, images)
     │   └── Refused               knowledge/web/guard.py: a URL, address or redirect a crawl may not follow
     ├── StoreUnavailable          the vector store cannot be reached (HTTP 503)
     ├── ModelError                a model could not be loaded or failed while generating
