@@ -74,6 +74,12 @@ def parse(text: str) -> list[Block]:
         if kind in ("steps", "list") and prev is not None and prev.kind == kind and not prev.head:
             prev.items.extend(_items(lines))  # a loose list: items apart by blank lines
             continue
+        if kind == "code" and prev is not None and prev.kind == "steps":
+            # A command or address right under a step is part of that step ("1. Open the setup
+            # page:" and its URL): the procedure stays one block, indented as Markdown nests it.
+            code = "\n".join(lines).strip()
+            prev.items[-1] += "\n\n" + "\n".join(f"   {line}" if line.strip() else "" for line in code.split("\n"))
+            continue
         block = _block(kind, lines)
         if kind in ("steps", "list", "table", "code") and prev is not None and prev.kind == "prose" \
                 and _leads_in(prev.body):

@@ -63,6 +63,10 @@ _ASKS_CODE = re.compile(r"\b(?:code|command|snippet|script|config\w*|setting|var
                         r"|代码|命令|配置|脚本|变量", re.IGNORECASE)
 # "How do I ...?" is answered by a procedure: a numbered list scores this much more.
 STEPS_BONUS = 2.0
+# ... and a procedure about what it names leads the answer when it scores within this much of the
+# best block: an overview paragraph ("The chat bubble presents your app ...") often scores a little
+# higher than the steps, and quoted first it leaves the steps no room.
+PROCEDURE_MARGIN = 3.0
 # "How long / how much / when" is answered by a block with a number in it.
 CUE_BONUS = 2.0
 _WANTS_NUMBER = re.compile(r"^\s*(?:how (?:many|much|long|far|old|large|big|soon|often)|when|what year|which year|what time)\b"
@@ -95,6 +99,7 @@ class _Candidate:
     words: set[str]
     score: float
     sim: float = 0.0
+    procedure: bool = False  # a procedure about what a "how do I" question names
 
 
 def compose(question: str, hits: list[Hit], sections: list[list[Block]],
@@ -109,7 +114,8 @@ def compose(question: str, hits: list[Hit], sections: list[list[Block]],
     total = sum(weight(t) for t in q) or 1.0
     steps_bonus = STEPS_BONUS if _HOW_TO.search(question) else 0.0
     cue_bonus = CUE_BONUS if _WANTS_NUMBER.search(question) else 0.0
-    code_share = 1.0 if _ASKS_CODE.search(question) else CODE_SHARE
+    # A command or a config file is how many things are done: it answers "how do I" as well.
+    code_share = 1.0 if _ASKS_CODE.search(question) or steps_bonus else CODE_SHARE
     seen: set[str] = set()
     cands: list[_Candidate] = []
     for hi, (hit, blocks) in enumerate(zip(hits, sections)):
@@ -126,11 +132,12 @@ def compose(question: str, hits: list[Hit], sections: list[list[Block]],
                 continue
             words = q & set(tokenize(text))
             share = code_share if block.kind == "code" else 1.0
+            procedure = bool(steps_bonus) and block.kind == "steps" and _titled(block, leaf, q)
             score = (share * sum(weight(t) for t in words) + sum(weight(t) for t in words & focused)
                      + HEADING_SHARE * sum(weight(t) for t in heading - words)
-                     - HIT_PENALTY * hi + (steps_bonus if block.kind == "steps" and _titled(block, leaf, q) else 0.0)
+                     - HIT_PENALTY * hi + (steps_bonus if procedure else 0.0)
                      + (cue_bonus if _NUMBER.search(text) else 0.0))
-            cands.append(_Candidate(hi, block, text, words | heading, score))
+            cands.append(_Candidate(hi, block, text, words | heading, score, procedure=procedure))
     if not cands:
         return None
     cands.sort(key=lambda c: c.score, reverse=True)
@@ -141,6 +148,10 @@ def compose(question: str, hits: list[Hit], sections: list[list[Block]],
             c.sim = float(s)
             c.score += SIMILARITY_WEIGHT * c.sim
         cands.sort(key=lambda c: c.score, reverse=True)
+    lead = next((c for c in cands if c.procedure), None)
+    if lead is not None and lead is not cands[0] and lead.score >= cands[0].score - PROCEDURE_MARGIN:
+        cands.remove(lead)
+        cands.insert(0, lead)
     best = cands[0]
     budget = limit or ANSWER_CHARS.get(prose_language(best.text), ANSWER_CHARS["en"])
     chosen: list[tuple[_Candidate, str]] = [(best, best.text)]

@@ -119,7 +119,8 @@ class MemoryConversations:
 
 _FOLLOW_UP = re.compile(
     r"^(and|but|also|what about|how about|and what|so)\b|\b(it|its|it's|that|this|they|them|their|"
-    r"those|these|he|she|his|her|him|there)\b|^(那|还有|那么|另外|它|他|她)|它|他们|她们|这个|那个|其|该",
+    r"those|these|he|she|his|her|him|there)\b|^(那|还有|那么|另外|它|他|她)|它|他们|她们|这个|那个|其|该"
+    r"|呢\s*[？?]?\s*$",  # "用Visa呢？", "Windows 上呢？": Chinese asks "and X?" with a final 呢
     re.IGNORECASE,
 )
 

@@ -181,3 +181,10 @@ def test_ranking_keeps_the_order_beyond_the_calibrated_ends():
     # Relevance stays on the question/passage pair's own scale, within [0, 1].
     assert near.relevance == pytest.approx((0.74 - 0.72) / (0.80 - 0.72))
     assert 0.0 <= confirmed.relevance <= 1.0
+
+
+def test_a_chinese_question_ending_in_ne_follows_up():
+    zh = [Turn("用支付宝付款，退款多久到账？", "用支付宝付款，退款多久到账？", "1-3个工作日")]
+    assert "退款多久到账" in standalone_question("用Visa呢？", zh)
+    assert "退款多久到账" in standalone_question("Windows 上呢", zh)
+    assert standalone_question("退款多久到账？", zh) == "退款多久到账？"

@@ -140,3 +140,27 @@ def test_similarity_picks_the_block_words_cannot_rank():
     got = compose("Tell me about refunds.", hits, [parse(text)], lambda t: 1.0, similarity)
     assert got.parts[0].text == "退款会在5个工作日内到账。" and len(seen[0]) == 3
     assert "客服" not in "".join(p.text for p in got.parts)  # the next paragraph is further off
+
+
+def test_a_command_under_a_step_stays_in_the_procedure():
+    text = ("1. Open the setup page:\n\n```bash\nhttp://localhost/install\n```\n\n"
+            "2. Sign in at:\n\n```bash\nhttp://localhost\n```")
+    blocks = parse(text)
+    assert [b.kind for b in blocks] == ["steps"] and len(blocks[0].items) == 2
+    rendered = blocks[0].text
+    assert rendered.index("1. Open") < rendered.index("/install") < rendered.index("2. Sign in")
+    assert "   ```bash" in rendered  # indented, so Markdown keeps it inside its step
+
+
+def test_a_how_to_question_gets_the_procedure_before_a_closer_overview():
+    overview = "Returns are simple: most items come back to us within 30 days, and an item you return is refunded."
+    steps = STEPS.split("\n\nIf you ordered")[0]
+
+    def similarity(texts):  # the overview reads closer to the question than the steps do
+        return [0.92 if t.startswith("Returns are simple") else 0.88 for t in texts]
+
+    hits = [hit(overview, n=0), hit(steps, n=1)]
+    index = BM25Index({str(i): tokenize(b.text) for i, b in enumerate(parse(overview) + parse(steps))})
+    got = compose("How do I return an item?", hits, [parse(overview), parse(steps)],
+                  lambda t: index.idf(t) / 2, similarity)
+    assert got.parts[0].text.startswith("To return an item:") and "5. Follow" in got.parts[0].text
