@@ -1,4 +1,5 @@
-"""The admin console's "Website widget" tab: create and revoke site keys, copy the snippet.
+"""The admin console's "Website widget" tab: create and revoke site keys, copy the snippet, rotate
+the identity secret for signed-in customers, and set how the widget looks on the key's websites.
 
 Called inside the console's Blocks, within a ``gr.Tab``; it lays out the tab and wires its events.
 """
@@ -9,9 +10,14 @@ import gradio as gr
 
 from knowledge.errors import HelpdeskError
 
+from .widget_appearance import DEFAULT, clean_appearance
+
 __all__ = ["site_keys_tab", "snippet"]
 
-KEY_COLUMNS = ["id", "name", "site key", "allowed origins", "daily budget", "created (UTC)"]
+KEY_COLUMNS = ["id", "name", "site key", "allowed origins", "daily budget", "signed-in customers", "theme",
+               "created (UTC)"]
+_SECRET_NOTE = ("Identity secret (shown once; keep it on the website's server): `{secret}`. "
+                "See docs/widget.md, \"Signed-in customers\".")
 
 
 def snippet(base_url: str, key: str) -> str:
@@ -37,7 +43,9 @@ def site_keys_tab(service):
 
     def rows():
         return [[k["id"], k["name"], k["key"], " ".join(k["origins"]),
-                 "server default" if k["daily_budget"] is None else k["daily_budget"], k["created_at"]]
+                 "server default" if k["daily_budget"] is None else k["daily_budget"],
+                 "yes" if k["identity"] else "no (rotate a secret in)", k["appearance"].get("theme", DEFAULT["theme"]),
+                 k["created_at"]]
                 for k in keys.list()]
 
     def create(name: str, origins: str, budget, request: gr.Request):
@@ -47,12 +55,41 @@ def site_keys_tab(service):
         except HelpdeskError as exc:
             return f"⚠️ {exc}", gr.update(), gr.update()
         note = (f"Created site key **{made['id']}** for {', '.join(made['origins'])}. "
-                "Paste this snippet into the website's pages, before `</body>`:")
+                + _SECRET_NOTE.format(secret=made["identity_secret"])
+                + " Paste this snippet into the website's pages, before `</body>`:")
         return note, snippet(_base_url(request), made["key"]), rows()
 
     def pick(evt: gr.SelectData):
         row = evt.row_value or []
-        return row[0] if row else ""
+        key = keys.get(row[0]) if row else None
+        look = {**DEFAULT, **(key["appearance"] if key else {})}
+        return (row[0] if row else "", look["avatar"], look["launcher_label"].get("en", ""),
+                look["launcher_label"].get("zh", ""), look["theme"], look["color"], look["offset_x"],
+                look["offset_y"], look["z_index"])
+
+    def rotate(key_id: str):
+        if not (key_id or "").strip():
+            return "Choose a key first (click its row).", gr.update()
+        try:
+            made = keys.rotate_secret(key_id.strip())
+        except HelpdeskError as exc:
+            return f"⚠️ {exc}", gr.update()
+        return (f"New identity secret for **{made['id']}** (the old one no longer verifies). "
+                + _SECRET_NOTE.format(secret=made["identity_secret"])), rows()
+
+    def save_look(key_id: str, avatar, label_en, label_zh, theme, color, off_x, off_y, z):
+        if not (key_id or "").strip():
+            return "Choose a key first (click its row).", gr.update()
+        try:
+            look = clean_appearance({
+                "avatar": avatar or "", "launcher_label": {"en": label_en or "", "zh": label_zh or ""},
+                "theme": theme or "light", "color": color or "",
+                **{name: int(v) if isinstance(v, (int, float)) and float(v).is_integer() else v
+                   for name, v in (("offset_x", off_x), ("offset_y", off_y), ("z_index", z))}})
+            keys.set_appearance(key_id.strip(), look)
+        except HelpdeskError as exc:
+            return f"⚠️ {exc}", gr.update()
+        return f"Saved the widget's appearance for **{key_id.strip()}**: websites show it on their next page load.", rows()
 
     def revoke(key_id: str):
         if not (key_id or "").strip():
@@ -78,9 +115,29 @@ def site_keys_tab(service):
     code = gr.Code(label="Snippet", language="html", interactive=False, elem_id="key-snippet")
     with gr.Row():
         chosen = gr.Textbox(label="Chosen key id", elem_id="chosen-key", scale=3)
+        rotate_btn = gr.Button("Rotate identity secret", elem_id="rotate-secret", scale=1)
         revoke_btn = gr.Button("Revoke", variant="stop", elem_id="revoke-key", scale=1)
+    gr.Markdown("**Appearance** of the chosen key's widget (a page's `data-*` attributes still override it).")
+    with gr.Row():
+        avatar = gr.Textbox(label="Avatar: https:// image address or data:image/png;base64,… (48 KB)",
+                            elem_id="look-avatar", scale=3)
+        color = gr.Textbox(label="Colour (#rrggbb)", elem_id="look-color", scale=1)
+        theme = gr.Radio(["light", "dark", "auto"], value="light", label="Theme (auto follows the visitor's system)",
+                         elem_id="look-theme", scale=2)
+    with gr.Row():
+        label_en = gr.Textbox(label="Launcher label (English)", elem_id="look-label-en", max_length=40)
+        label_zh = gr.Textbox(label="Launcher label (Chinese)", elem_id="look-label-zh", max_length=40)
+        off_x = gr.Number(label="Offset from the side (px)", value=DEFAULT["offset_x"], precision=0,
+                          elem_id="look-x")
+        off_y = gr.Number(label="Offset from the bottom (px)", value=DEFAULT["offset_y"], precision=0,
+                          elem_id="look-y")
+        z_index = gr.Number(label="z-index", value=DEFAULT["z_index"], precision=0, elem_id="look-z")
+    look_btn = gr.Button("Save appearance", elem_id="save-look")
+    look = [avatar, label_en, label_zh, theme, color, off_x, off_y, z_index]
     create_btn.click(create, [name, origins, budget], [status, code, table], concurrency_limit=1,
                      concurrency_id="keys")
-    table.select(pick, None, [chosen])
+    table.select(pick, None, [chosen, *look])
+    rotate_btn.click(rotate, [chosen], [status, table], concurrency_limit=1, concurrency_id="keys")
+    look_btn.click(save_look, [chosen, *look], [status, table], concurrency_limit=1, concurrency_id="keys")
     revoke_btn.click(revoke, [chosen], [status, table], concurrency_limit=1, concurrency_id="keys")
     return table, rows

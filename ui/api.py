@@ -199,7 +199,8 @@ def conversation(session_id: str, service: ServiceDep) -> dict[str, Any]:
     turns = service.storage.feedback.transcript(session_id)
     if not turns:
         raise NotFound(f"no conversation {session_id!r}")
-    return {"session_id": session_id, "turns": turns}
+    return {"session_id": session_id, "user_id": service.storage.conversations.session_user(session_id),
+            "turns": turns}
 
 
 @_admin.get("/unanswered")

@@ -14,6 +14,13 @@ counters in the shared database.
 The Origin check stops other websites' pages, not scripts: anyone can read a public site key and
 send any Origin header. The per-address limits are what keep one script from using up a site's
 budget; many addresses at once can still do it (see docs/security.md).
+
+A website that knows who its customer is adds ``data-user-id`` and ``data-user-hash`` (the id's
+HMAC with the key's identity secret, made by its backend): the session call then resumes that
+customer's latest conversation on any device, and hand-offs and exports carry the id. A wrong or
+missing hash, or a key without a secret, is refused with 403 and the widget chats anonymously; an
+anonymous widget never resumes a signed-in customer's conversation. ``GET /api/v1/widget/config``
+gives the key's appearance (ui/widget_appearance.py) as the page loads. See docs/widget.md.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import anyio
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
@@ -40,6 +47,7 @@ from .gate import RateLimited
 from .inputs import SafeText
 from .storage import BadToken, SiteKeys
 from .turn import BudgetSpent, chat_turn
+from .widget_appearance import DEFAULT, Appearance
 
 __all__ = ["router", "WidgetCors", "WIDGET_JS"]
 
@@ -69,6 +77,10 @@ class SessionRequest(BaseModel):
     resume: str | None = Field(None, max_length=2000, description=(
         f"A token this widget got earlier for the same site key (expired too, up to {RESUME_DAYS} days): "
         "continues its conversation. Without it, or when it does not check out, a new conversation starts."))
+    user_id: SafeText | None = Field(None, min_length=1, max_length=200, description=(
+        "The website's signed-in customer (data-user-id): their conversation, on any device."))
+    user_hash: SafeText | None = Field(None, max_length=200, description=(
+        "Hex HMAC-SHA256 of user_id with the site key's identity secret, computed by the website's backend."))
 
 
 class WidgetChat(BaseModel):
@@ -126,6 +138,20 @@ def list_keys(service: ServiceDep, revoked: bool = False) -> dict[str, Any]:
     return {"site_keys": service.site_keys.list(include_revoked=revoked)}
 
 
+@_sites.post("/{key_id}/identity-secret")
+def rotate_secret(key_id: str, service: ServiceDep) -> dict[str, Any]:
+    """A new identity secret for signed-in customers (shown this once; the old one stops working)."""
+    return service.site_keys.rotate_secret(key_id)
+
+
+@_sites.put("/{key_id}/appearance")
+def set_appearance(key_id: str, body: Appearance, service: ServiceDep) -> dict[str, Any]:
+    """How the widget looks on the key's websites (every field checked; left out: its default)."""
+    appearance = body.model_dump()
+    service.site_keys.set_appearance(key_id, appearance)
+    return {"id": key_id, "appearance": appearance}
+
+
 @_sites.delete("/{key_id}")
 def revoke_key(key_id: str, service: ServiceDep) -> dict[str, Any]:
     """Revoke a site key: its tokens stop working at once."""
@@ -170,9 +196,27 @@ def session(body: SessionRequest, request: Request, service: ServiceDep) -> dict
         raise HTTPException(403, "unknown or revoked site key")
     _check_origin(keys, key, request)
     service.limiter.count(f"w-token:{client_of(request)}", service.settings.widget.tokens_per_minute)
-    sid = _resumed(service, body.resume, key) or service.storage.conversations.start_session(_owner(key))
+    talks, user = service.storage.conversations, _verified_user(keys, key, body)
+    if user is not None:  # the customer's own conversation, whatever device asks
+        sid = talks.user_session(_owner(key), user) or talks.start_session(_owner(key), user)
+    else:
+        sid = _resumed(service, body.resume, key) or talks.start_session(_owner(key))
     token, ttl = keys.mint(key, sid, service.settings.widget.token_ttl_s)
-    return {"token": token, "expires_in": ttl, "session_id": sid}
+    return {"token": token, "expires_in": ttl, "session_id": sid, "user_id": user}
+
+
+@router.get("/api/v1/widget/config", tags=["widget"], responses={403: ERR, 429: ERR})
+def config(site_key: Annotated[str, Query(max_length=100)], request: Request, service: ServiceDep,
+           response: Response) -> dict[str, Any]:
+    """The site key's appearance, read by widget.js as the page loads (403 unless the Origin is allowed)."""
+    key = service.site_keys.find(site_key)
+    if key is None:
+        raise HTTPException(403, "unknown or revoked site key")
+    _check_origin(service.site_keys, key, request)
+    # one call a page view: three times the tokens a client address may get
+    service.limiter.count(f"w-config:{client_of(request)}", 3 * service.settings.widget.tokens_per_minute)
+    response.headers["Cache-Control"] = "private, max-age=60"
+    return {"appearance": {**DEFAULT, **key["appearance"]}, "identity": key["identity"]}
 
 
 @router.post("/api/v1/widget/chat", tags=["widget"],
@@ -225,8 +269,26 @@ def history(service: ServiceDep, auth: Authorized) -> dict[str, Any]:
                       for t in turns]}
 
 
+def _verified_user(keys: SiteKeys, key: dict[str, Any], body: SessionRequest) -> str | None:
+    """The request's customer id when its hash checks out; None when it names none; 403 otherwise."""
+    if body.user_id is None and not body.user_hash:
+        return None
+    if not key["identity"]:
+        raise HTTPException(403, "this site key has no identity secret, so signed-in customers cannot be "
+                                 "verified: rotate one in (admin console, Website widget) or leave out "
+                                 "data-user-id")
+    if body.user_id is None or not body.user_hash:
+        raise HTTPException(403, "a signed-in customer needs both user_id and user_hash (the id's "
+                                 "HMAC-SHA256 with the site key's identity secret)")
+    if not keys.check_user(key, body.user_id, body.user_hash):
+        raise HTTPException(403, "user_hash does not match user_id: compute it on the website's server as "
+                                 "the hex HMAC-SHA256 of the id with the site key's identity secret")
+    return body.user_id
+
+
 def _resumed(service, token: str | None, key: dict[str, Any]) -> str | None:
-    """The conversation of an earlier token of ``key`` (expired too, within RESUME_DAYS), or None."""
+    """The anonymous conversation of an earlier token of ``key`` (expired too, within RESUME_DAYS),
+    or None (a signed-in customer's conversation is resumed only with their verified id)."""
     if not token:
         return None
     try:
@@ -234,8 +296,9 @@ def _resumed(service, token: str | None, key: dict[str, Any]) -> str | None:
     except BadToken:
         return None
     sid = claims["session_id"]
-    same = claims["key_id"] == key["id"] and service.storage.conversations.session_owner(sid) == _owner(key)
-    return sid if same else None
+    talks = service.storage.conversations
+    same = claims["key_id"] == key["id"] and talks.session_owner(sid) == _owner(key)
+    return sid if same and talks.session_user(sid) is None else None
 
 
 def _owner(key: dict[str, Any]) -> str:

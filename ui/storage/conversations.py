@@ -86,14 +86,29 @@ class SqlConversations:
 
     # -- owners --------------------------------------------------------------------------------
 
-    def start_session(self, owner: str) -> str:
-        """A new conversation owned by ``owner``, with a server-chosen id (192 random bits)."""
+    def start_session(self, owner: str, user_id: str | None = None) -> str:
+        """A new conversation owned by ``owner`` (for the website's verified customer ``user_id``,
+        if any), with a server-chosen id (192 random bits)."""
         sid = new_session_id()
         now = time.time()
         with self.engine.begin() as conn:
             conn.execute(insert(sessions).values(id=sid, created_at=now, meta={}))
-            conn.execute(insert(session_owners).values(session_id=sid, owner=owner[:80], created_at=now))
+            conn.execute(insert(session_owners).values(session_id=sid, owner=owner[:80], created_at=now,
+                                                       user_id=user_id))
         return sid
+
+    def user_session(self, owner: str, user_id: str) -> str | None:
+        """The latest conversation ``owner`` started for the verified customer ``user_id``, or None."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(session_owners.c.session_id)
+                                .where(session_owners.c.owner == owner, session_owners.c.user_id == user_id)
+                                .order_by(session_owners.c.created_at.desc()).limit(1)).scalar()
+
+    def session_user(self, session_id: str) -> str | None:
+        """The verified customer a conversation belongs to (None: an anonymous one)."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(session_owners.c.user_id)
+                                .where(session_owners.c.session_id == session_id)).scalar()
 
     def session_owner(self, session_id: str) -> str | None:
         """Who started a conversation (None for an unknown one, or one started outside the server)."""

@@ -1,4 +1,5 @@
-"""Every conversation with its turns, feedback and hand-offs, read in batches and written as JSON
+"""Every conversation with its turns, feedback and hand-offs (and the website's verified customer
+id, ``user_id``, for a signed-in widget customer), read in batches and written as JSON
 lines (one conversation a line) or CSV (one turn a row, the conversation's fields repeated).
 
 Conversations are read by keyset pages of ``batch`` sessions (ordered by start time and id), each
@@ -66,7 +67,8 @@ class Export:
             where.append(sessions.c.created_at < end)
         after: tuple[float, str] | None = None
         while True:
-            page = select(sessions.c.id, sessions.c.created_at, session_owners.c.owner).outerjoin(
+            page = select(sessions.c.id, sessions.c.created_at, session_owners.c.owner,
+                          session_owners.c.user_id).outerjoin(
                 session_owners, session_owners.c.session_id == sessions.c.id).where(*where)
             if after is not None:
                 page = page.where(or_(sessions.c.created_at > after[0],
@@ -85,7 +87,7 @@ class Export:
                                       .where(handoffs.c.session_id.in_(ids))
                                       .order_by(handoffs.c.id)).mappings().all()
             out = {h.id: {"session_id": h.id, "started_at": iso(h.created_at), "channel": h.owner or "",
-                          "turns": [], "feedback": [], "handoffs": []} for h in heads}
+                          "user_id": h.user_id, "turns": [], "feedback": [], "handoffs": []} for h in heads}
             for r in said:
                 out[r["session_id"]]["turns"].append(self._turn(r))
             for r in rated:
@@ -126,7 +128,7 @@ class Export:
             for i, t in enumerate(c["turns"]):
                 mark = rating.get(t["id"], {})
                 row = {"session_id": c["session_id"], "started_at": c["started_at"], "channel": c["channel"],
-                       "turn": i, **{("turn_id" if k == "id" else k): v for k, v in t.items()},
+                       "user_id": c["user_id"], "turn": i, **{("turn_id" if k == "id" else k): v for k, v in t.items()},
                        "rating": mark.get("rating", ""), "feedback_comment": mark.get("comment", ""),
                        "handoffs": handed}
                 yield _csv_line([row[name] for name in columns])
@@ -135,7 +137,7 @@ class Export:
 def csv_columns() -> list[str]:
     """The CSV export's header: conversation fields, every turn column, feedback, hand-offs."""
     turn = ["turn_id" if n == "id" else "at" if n == "created_at" else n for n in _TURN_COLUMNS]
-    return ["session_id", "started_at", "channel", "turn", *turn, "rating", "feedback_comment", "handoffs"]
+    return ["session_id", "started_at", "channel", "user_id", "turn", *turn, "rating", "feedback_comment", "handoffs"]
 
 
 def _cell(value: Any) -> str:

@@ -1,4 +1,5 @@
-"""Requests to talk to a person, each with the conversation's transcript as it was then."""
+"""Requests to talk to a person, each with the conversation's transcript as it was then, and the
+website's verified customer id when the widget knew who the customer was (``session_owners.user_id``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy import Engine, insert, select, update
 
 from ._time import iso
 from .feedback import Feedback
-from .schema import handoffs
+from .schema import handoffs, session_owners
 
 __all__ = ["Handoffs", "transcript_text"]
 
@@ -35,7 +36,9 @@ class Handoffs:
                 message=self.mask(message.strip()[:4000]),
                 transcript=kept, webhook="off", webhook_error="", created_at=now,
             )).inserted_primary_key[0]
-        return {"id": hid, "session_id": session_id, "contact": contact.strip()[:500],
+            user_id = conn.execute(select(session_owners.c.user_id)
+                                   .where(session_owners.c.session_id == session_id)).scalar()
+        return {"id": hid, "session_id": session_id, "user_id": user_id, "contact": contact.strip()[:500],
                 "message": message.strip()[:4000], "transcript": transcript, "created_at": iso(now)}
 
     def set_delivery(self, handoff_id: int, status: str, error: str = "") -> None:
@@ -47,8 +50,10 @@ class Handoffs:
     def latest(self, limit: int = 100) -> list[dict[str, Any]]:
         """The latest hand-offs, newest first."""
         with self.engine.connect() as conn:
-            rows = conn.execute(select(handoffs).order_by(handoffs.c.id.desc()).limit(limit)).mappings()
-            return [{**{k: r[k] for k in ("id", "session_id", "contact", "message", "webhook",
+            rows = conn.execute(select(handoffs, session_owners.c.user_id)
+                                .outerjoin(session_owners, session_owners.c.session_id == handoffs.c.session_id)
+                                .order_by(handoffs.c.id.desc()).limit(limit)).mappings()
+            return [{**{k: r[k] for k in ("id", "session_id", "user_id", "contact", "message", "webhook",
                                           "webhook_error")},
                      "turns": len(r["transcript"] or []), "created_at": iso(r["created_at"])}
                     for r in rows]

@@ -56,6 +56,9 @@ session_owners = Table(
     Column("session_id", String(64), primary_key=True),
     Column("owner", String(80), nullable=False),  # "api", "chat" or "widget:<site key id>"
     Column("created_at", Float, nullable=False),
+    # The website's signed-in customer, verified by the site key's identity secret (widget only):
+    # their conversation follows them across devices.
+    Column("user_id", String(200), nullable=True, index=True),
 )
 
 # -- what the admin reviews ------------------------------------------------------------------
@@ -127,6 +130,9 @@ site_keys = Table(
     Column("daily_budget", Integer, nullable=True),  # None: the server's default
     Column("created_at", Float, nullable=False),
     Column("revoked_at", Float, nullable=True),
+    # HMAC key of signed-in customers' ids (site_keys.py); None: identity not available.
+    Column("identity_secret", String(100), nullable=True),
+    Column("appearance", JSON, nullable=True),  # ui/widget_appearance.py; None: the defaults
 )
 
 originals = Table(

@@ -9,6 +9,12 @@ Tokens are signed, not stored: ``base64url(json).base64url(hmac)`` with a secret
 shared database, so every replica checks a token minted by any other one, and nothing needs
 sticky sessions.
 
+A key may also carry an *identity secret* (``ids_…``), shown once when it is made or rotated and
+never listed again: the website's backend signs its signed-in customer's id with it
+(``user_hash`` = hex HMAC-SHA256 of the id), so the widget can say who the customer is without
+anyone being able to claim another customer's id. Keys made before identity existed have none
+until the admin rotates one in.
+
     >>> keys = SiteKeys(engine, Secrets(engine))
     >>> made = keys.create("Shop", ["https://shop.example.com"])   # {"id", "key", ...}
     >>> token, ttl = keys.mint(keys.find(made["key"]), session_id="abc", ttl_s=3600)
@@ -34,13 +40,18 @@ from knowledge.errors import InputError, NotFound
 from .schema import site_keys
 from .secrets import Secrets
 
-__all__ = ["SiteKeys", "BadToken", "normalize_origin"]
+__all__ = ["SiteKeys", "BadToken", "normalize_origin", "identity_hash"]
 
 _SECRET = "widget_token_secret"
 
 
 class BadToken(InputError):
     """A widget token that is malformed, forged or expired."""
+
+
+def identity_hash(secret: str, user_id: str) -> str:
+    """The ``user_hash`` a website's backend computes for ``user_id``: hex HMAC-SHA256 with the secret."""
+    return hmac.new(secret.encode(), user_id.encode(), hashlib.sha256).hexdigest()
 
 
 def normalize_origin(origin: str) -> str:
@@ -75,7 +86,8 @@ class SiteKeys:
     # -- keys --------------------------------------------------------------------------------
 
     def create(self, name: str, origins: list[str], daily_budget: int | None = None) -> dict[str, Any]:
-        """A new active key for ``origins``; returns it with its public ``key``."""
+        """A new active key for ``origins``; returns it with its public ``key`` and, this once, its
+        ``identity_secret``."""
         name = (name or "").strip()
         if not name or len(name) > 200:
             raise InputError("a site key needs a name of 1-200 characters (e.g. the website's name)")
@@ -87,11 +99,40 @@ class SiteKeys:
         if daily_budget is not None and daily_budget < 0:
             raise InputError("daily_budget must be 0 or more messages a day")
         row = {"id": "sk_" + secrets.token_hex(6), "name": name, "key": "pk_" + secrets.token_urlsafe(24),
-               "origins": clean, "daily_budget": daily_budget, "created_at": time.time(), "revoked_at": None}
+               "origins": clean, "daily_budget": daily_budget, "created_at": time.time(), "revoked_at": None,
+               "identity_secret": _new_secret(), "appearance": None}
         with self.engine.begin() as conn:
             conn.execute(insert(site_keys).values(**row))
         self._origins = (0.0, frozenset())
-        return _public(row)
+        return {**_public(row), "identity_secret": row["identity_secret"]}
+
+    def rotate_secret(self, key_id: str) -> dict[str, Any]:
+        """A new identity secret for an active key (the old one stops verifying at once); returns
+        ``{"id", "identity_secret"}``, the only time it is shown."""
+        secret = _new_secret()
+        self._set(key_id, identity_secret=secret)
+        return {"id": key_id, "identity_secret": secret}
+
+    def set_appearance(self, key_id: str, appearance: dict[str, Any]) -> None:
+        """Store how the widget looks for an active key (checked by ui/widget_appearance.py first)."""
+        self._set(key_id, appearance=appearance)
+
+    def check_user(self, key: dict[str, Any], user_id: str, user_hash: str) -> bool:
+        """Whether ``user_hash`` is the key's HMAC of ``user_id`` (compared in constant time); False
+        for a key without an identity secret."""
+        with self.engine.connect() as conn:
+            secret = conn.execute(select(site_keys.c.identity_secret).where(site_keys.c.id == key["id"])).scalar()
+        if not secret:
+            return False
+        return hmac.compare_digest(identity_hash(secret, user_id).encode(),
+                                   (user_hash or "").strip().lower().encode("utf-8", "replace"))
+
+    def _set(self, key_id: str, **values: Any) -> None:
+        with self.engine.begin() as conn:
+            done = conn.execute(update(site_keys).where(site_keys.c.id == key_id)
+                                .where(site_keys.c.revoked_at.is_(None)).values(**values)).rowcount
+        if not done:
+            raise NotFound(f"no active site key {key_id!r}")
 
     def list(self, include_revoked: bool = False) -> list[dict[str, Any]]:
         """Keys, newest first (revoked ones only when asked)."""
@@ -175,9 +216,14 @@ class SiteKeys:
 
 def _public(row: dict[str, Any]) -> dict[str, Any]:
     return {"id": row["id"], "name": row["name"], "key": row["key"], "origins": list(row["origins"] or []),
-            "daily_budget": row["daily_budget"],
+            "daily_budget": row["daily_budget"], "identity": bool(row.get("identity_secret")),
+            "appearance": row.get("appearance") or {},
             "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(row["created_at"])),
             "revoked": row["revoked_at"] is not None}
+
+
+def _new_secret() -> str:
+    return "ids_" + secrets.token_urlsafe(32)
 
 
 def _origin_or_none(origin: str | None) -> str | None:
