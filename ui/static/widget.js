@@ -1,7 +1,10 @@
 /*! helpdesk support widget. One script tag on any website:
  *   <script src="https://support.example.com/widget.js" data-site-key="pk_..." defer></script>
  * Options (data attributes): data-color="#2563eb", data-title, data-greeting,
- * data-position="right|left", data-lang="auto|en|zh", data-open="true|false".
+ * data-position="right|left", data-lang="auto|en|zh", data-open="true|false"; and, overriding the
+ * site key's appearance set in the console: data-theme="light|dark|auto", data-offset-x,
+ * data-offset-y (px), data-z-index, data-avatar, data-label. A signed-in customer:
+ * data-user-id and data-user-hash (the id's HMAC from the website's server; see docs/widget.md).
  * Everything lives in a Shadow DOM; nothing is loaded from anywhere but this server.
  * Messages are rendered as text or a small, safe subset of Markdown, never as HTML. */
 (function () {
@@ -13,7 +16,9 @@
   var ds = script.dataset;
   var base = script.src.replace(/\/widget\.js(?:[?#].*)?$/, "");
   var siteKey = (ds.siteKey || "").trim();
-  var color = /^#[0-9a-f]{3,8}$/i.test(ds.color || "") ? ds.color : "#2563eb";
+  var COLOR = /^#[0-9a-f]{3,8}$/i;
+  // The website's signed-in customer; dropped (anonymous chat) when the server refuses the hash.
+  var identity = ds.userId ? { user_id: ds.userId, user_hash: ds.userHash || "" } : null;
   var position = ds.position === "left" ? "left" : "right";
   var lang = ds.lang === "en" || ds.lang === "zh" ? ds.lang
     : /^zh\b/i.test(navigator.language || "") ? "zh" : "en";
@@ -33,42 +38,46 @@
   var title = ds.title || TEXTS[lang].title;
   var greeting = ds.greeting || TEXTS[lang].greeting;
 
+  var DARK = "--bg:#1f2937;--fg:#f3f4f6;--log:#111827;--bubble:#374151;--line:#4b5563;--muted:#9ca3af";
   var CSS = [
     ":host{all:initial}",
     "*{box-sizing:border-box;font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Noto Sans','Noto Sans CJK SC','PingFang SC','Microsoft YaHei',sans-serif}",
-    ".launcher{position:fixed;bottom:20px;" + position + ":20px;width:56px;height:56px;border-radius:50%;border:0;margin:0;padding:0;",
+    ".wrap{--bg:#fff;--fg:#111827;--log:#f6f7f9;--bubble:#fff;--line:#e3e6ea;--muted:#6b7280;--ox:20px;--oy:20px}",
+    ".wrap.dark{" + DARK + "}@media (prefers-color-scheme:dark){.wrap.auto{" + DARK + "}}",
+    ".launcher{position:fixed;bottom:var(--oy);" + position + ":var(--ox);min-width:56px;height:56px;border-radius:28px;border:0;margin:0;padding:0 15px;gap:8px;font-size:15px;font-weight:600;",
     "background:var(--hd);color:#fff;cursor:pointer;display:flex;align-items:center;justify-content:center;box-shadow:0 6px 20px rgba(0,0,0,.25)}",
-    ".launcher svg{width:26px;height:26px;fill:currentColor}",
-    ".panel{position:fixed;bottom:88px;" + position + ":20px;width:370px;max-width:calc(100vw - 24px);height:600px;max-height:calc(100vh - 110px);",
-    "background:#fff;color:#111827;border-radius:14px;box-shadow:0 12px 40px rgba(0,0,0,.28);display:flex;flex-direction:column;overflow:hidden;font-size:14px;line-height:1.45}",
+    ".launcher svg{width:26px;height:26px;fill:currentColor;flex:none}.launcher span:empty{display:none}",
+    ".avatar{width:30px;height:30px;border-radius:50%;object-fit:cover;flex:none;background:#fff}",
+    ".panel{position:fixed;bottom:calc(var(--oy) + 68px);" + position + ":var(--ox);width:370px;max-width:calc(100vw - 24px);height:600px;max-height:calc(100vh - 110px);",
+    "background:var(--bg);color:var(--fg);border-radius:14px;box-shadow:0 12px 40px rgba(0,0,0,.28);display:flex;flex-direction:column;overflow:hidden;font-size:14px;line-height:1.45}",
     ".panel[hidden]{display:none}",
     "header{background:var(--hd);color:#fff;padding:10px 12px;display:flex;align-items:center;gap:8px}",
     "h2{font-size:16px;font-weight:600;margin:0;flex:1;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}",
     "button{font:inherit;cursor:pointer}",
     "header button{background:rgba(255,255,255,.18);color:#fff;border:0;border-radius:8px;padding:5px 9px;font-size:13px}",
     "header .close{font-size:18px;line-height:1;padding:4px 9px}",
-    ".log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:10px;background:#f6f7f9}",
+    ".log{flex:1;overflow-y:auto;padding:12px;display:flex;flex-direction:column;gap:10px;background:var(--log)}",
     ".msg{max-width:88%;padding:8px 11px;border-radius:12px;overflow-wrap:anywhere}",
     ".msg p{margin:0 0 6px}.msg p:last-child{margin:0}.msg ul,.msg ol{margin:2px 0 6px;padding-left:20px}",
     ".msg code{background:#eef0f3;border-radius:4px;padding:0 3px;font-family:ui-monospace,monospace;font-size:13px}",
     ".msg a{color:inherit;text-decoration:underline}",
     ".user{align-self:flex-end;background:var(--hd);color:#fff;border-bottom-right-radius:4px;white-space:pre-wrap}",
-    ".bot{align-self:flex-start;background:#fff;border:1px solid #e3e6ea;border-bottom-left-radius:4px}",
+    ".bot{align-self:flex-start;background:var(--bubble);border:1px solid var(--line);border-bottom-left-radius:4px}",
     ".bot.error{border-color:#f3b4b4;background:#fff5f5}",
-    ".note{font-size:12px;color:#6b7280;margin-top:4px}",
-    ".sources{margin-top:6px;border-top:1px solid #eceef1;padding-top:5px;font-size:12px;color:#374151}",
-    ".sources summary{cursor:pointer}.sources p{margin:3px 0 5px;color:#4b5563;white-space:pre-wrap}",
+    ".note{font-size:12px;color:var(--muted);margin-top:4px}",
+    ".sources{margin-top:6px;border-top:1px solid var(--line);padding-top:5px;font-size:12px}",
+    ".sources summary{cursor:pointer}.sources p{margin:3px 0 5px;color:var(--muted);white-space:pre-wrap}",
     ".sources a.page{display:block;margin:0 0 5px;color:inherit;word-break:break-all}",
     ".rate{display:flex;gap:6px;margin-top:6px;align-items:center}",
-    ".rate button{border:1px solid #d6d9de;background:#fff;color:#4b5563;border-radius:8px;padding:3px 8px;line-height:0}",
+    ".rate button{border:1px solid var(--line);background:var(--bubble);color:var(--muted);border-radius:8px;padding:3px 8px;line-height:0}",
     ".rate svg{width:15px;height:15px;fill:currentColor}",
     ".rate button[aria-pressed=true]{background:var(--hd);border-color:var(--hd);color:#fff}",
     ".rate button:disabled{cursor:default;opacity:.75}",
-    ".handoff{display:flex;gap:6px;padding:8px 10px;border-top:1px solid #e5e7eb;background:#fff}",
+    ".handoff{display:flex;gap:6px;padding:8px 10px;border-top:1px solid var(--line);background:var(--bg)}",
     ".handoff[hidden]{display:none}",
-    "input,textarea{font:inherit;font-size:14px;color:#111827;background:#fff;border:1px solid #cfd4da;border-radius:10px;padding:8px 10px;margin:0}",
+    "input,textarea{font:inherit;font-size:14px;color:var(--fg);background:var(--bg);border:1px solid var(--line);border-radius:10px;padding:8px 10px;margin:0}",
     ".handoff input{flex:1;min-width:0}",
-    "form{display:flex;gap:8px;padding:10px;border-top:1px solid #e5e7eb;background:#fff;margin:0}",
+    "form{display:flex;gap:8px;padding:10px;border-top:1px solid var(--line);background:var(--bg);margin:0}",
     "textarea{flex:1;resize:none;height:40px;max-height:120px;line-height:1.4}",
     ".send,.handoff button{background:var(--hd);color:#fff;border:0;border-radius:10px;padding:0 14px;min-height:40px}",
     ".send:disabled{opacity:.55;cursor:default}",
@@ -195,12 +204,15 @@
   var root = host.attachShadow({ mode: "open" });
   var style = el("style");
   style.textContent = CSS;
-  var wrap = el("div", { "class": "wrap", style: "--hd:" + color });
+  var wrap = el("div", { "class": "wrap" });
   var launcher = el("button", { "class": "launcher", type: "button", "aria-label": t("open"),
     "aria-expanded": "false", "aria-controls": "hd-panel", title: title });
   launcher.appendChild(icon("chat"));
+  var launcherLabel = launcher.appendChild(el("span"));
   var panel = el("div", { "class": "panel", id: "hd-panel", role: "dialog", "aria-label": title, hidden: "" });
   var header = el("header");
+  var avatar = el("img", { "class": "avatar", alt: "", hidden: "" });
+  header.appendChild(avatar);
   var humanBtn = el("button", { type: "button", "class": "human" }, t("human"));
   var closeBtn = el("button", { type: "button", "class": "close", "aria-label": t("close") }, "\u00d7");
   header.appendChild(el("h2", null, title));
@@ -223,6 +235,30 @@
   root.appendChild(style);
   root.appendChild(wrap);
 
+  // -- appearance: the site key's (console) under the page's data-* attributes, each checked ----
+  var AVATAR = /^(?:https:\/\/[^\s"'<>()\\]+|data:image\/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+\/]+=*)$/;
+  function given(v) { return v != null && v !== ""; }
+  function whole(v, fallback, max) { return /^\d{1,10}$/.test(String(v)) && +v <= max ? +v : fallback; }
+  function appear(server) {
+    var s = server || {}, pick = function (d, sv) { return given(d) ? d : sv; };
+    var theme = pick(ds.theme, s.theme);
+    wrap.classList.add(/^(?:light|dark|auto)$/.test(theme || "") ? theme : "light");
+    wrap.style.setProperty("--hd", COLOR.test(ds.color || "") ? ds.color : COLOR.test(s.color || "") ? s.color : "#2563eb");
+    wrap.style.setProperty("--ox", whole(pick(ds.offsetX, s.offset_x), 20, 400) + "px");
+    wrap.style.setProperty("--oy", whole(pick(ds.offsetY, s.offset_y), 20, 400) + "px");
+    host.style.setProperty("z-index", String(whole(pick(ds.zIndex, s.z_index), 2147483000, 2147483647)), "important");
+    var picture = pick(ds.avatar, s.avatar);
+    if (given(picture) && AVATAR.test(picture)) { avatar.src = picture; avatar.hidden = false; }
+    var label = pick(ds.label, (s.launcher_label || {})[lang]);
+    if (given(label)) launcherLabel.textContent = String(label).slice(0, 40);
+  }
+  async function settings() {  // the site key's appearance; the widget works without it
+    try {
+      var r = await fetch(base + "/api/v1/widget/config?site_key=" + encodeURIComponent(siteKey));
+      return r.ok ? (await r.json()).appearance : null;
+    } catch (e) { return null; }
+  }
+
   // -- state --------------------------------------------------------------------------------
   var storeKey = "helpdesk:" + base + ":" + siteKey;
   var state = {};
@@ -234,18 +270,27 @@
 
   async function getToken(force) {
     if (token && !force && Date.now() < tokenUntil) return token;
+    // The earlier token (expired or not) continues this browser's conversation; an id alone would
+    // not. A signed-in customer's conversation is found by their verified id instead, on any device.
+    var payload = { site_key: siteKey, resume: identity ? null : state.resume || null };
+    if (identity) { payload.user_id = identity.user_id; payload.user_hash = identity.user_hash; }
     var r = await fetch(base + "/api/v1/widget/session", {
-      method: "POST", headers: { "Content-Type": "application/json" },
-      // The earlier token (expired or not) continues this browser's conversation; an id alone would not.
-      body: JSON.stringify({ site_key: siteKey, resume: state.resume || null })
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(payload)
     });
     var body = await r.json().catch(function () { return {}; });
+    if (!r.ok && identity && (r.status === 403 || r.status === 400)) {
+      if (window.console) console.warn("helpdesk widget: signed-in customer refused (" + (body.error || r.status) + "); chatting anonymously");
+      identity = null;
+      return getToken(true);
+    }
     if (!r.ok) throw new HttpError(r.status, body.error);
     token = body.token;
     tokenUntil = Date.now() + (body.expires_in - 30) * 1000;
-    state.session_id = body.session_id;
-    state.resume = body.token;
-    save();
+    if (!identity) {  // a signed-in customer's token is not kept in this browser
+      state.session_id = body.session_id;
+      state.resume = body.token;
+      save();
+    }
     return token;
   }
 
@@ -390,7 +435,7 @@
     if (restored) return;
     restored = true;
     addMessage("bot", greeting).classList.add("greeting");
-    if (!state.session_id) return;
+    if (!state.session_id && !identity) return;
     try {
       var r = await call("/api/v1/widget/history", "GET");
       if (!r.ok) return;
@@ -459,5 +504,8 @@
     try { wasOpen = sessionStorage.getItem(storeKey + ":open") === "1"; } catch (e) { /* ignore */ }
     if (openOnLoad || wasOpen) openPanel();
   }
-  if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
+  settings().then(function (server) {
+    appear(server);
+    if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
+  });
 })();
