@@ -237,20 +237,21 @@
 
   // -- appearance: the site key's (console) under the page's data-* attributes, each checked ----
   var AVATAR = /^(?:https:\/\/[^\s"'<>()\\]+|data:image\/(?:png|jpeg|gif|webp);base64,[A-Za-z0-9+\/]+=*)$/;
-  function given(v) { return v != null && v !== ""; }
-  function whole(v, fallback, max) { return /^\d{1,10}$/.test(String(v)) && +v <= max ? +v : fallback; }
+  // The first of the page's value and the key's that passes ``ok``, else the default.
+  function first(ok, page, key, fallback) { return ok(page) ? page : ok(key) ? key : fallback; }
+  function upTo(max) { return function (v) { return /^\d{1,10}$/.test(String(v)) && +v <= max; }; }
   function appear(server) {
-    var s = server || {}, pick = function (d, sv) { return given(d) ? d : sv; };
-    var theme = pick(ds.theme, s.theme);
-    wrap.classList.add(/^(?:light|dark|auto)$/.test(theme || "") ? theme : "light");
-    wrap.style.setProperty("--hd", COLOR.test(ds.color || "") ? ds.color : COLOR.test(s.color || "") ? s.color : "#2563eb");
-    wrap.style.setProperty("--ox", whole(pick(ds.offsetX, s.offset_x), 20, 400) + "px");
-    wrap.style.setProperty("--oy", whole(pick(ds.offsetY, s.offset_y), 20, 400) + "px");
-    host.style.setProperty("z-index", String(whole(pick(ds.zIndex, s.z_index), 2147483000, 2147483647)), "important");
-    var picture = pick(ds.avatar, s.avatar);
-    if (given(picture) && AVATAR.test(picture)) { avatar.src = picture; avatar.hidden = false; }
-    var label = pick(ds.label, (s.launcher_label || {})[lang]);
-    if (given(label)) launcherLabel.textContent = String(label).slice(0, 40);
+    var s = server || {};
+    wrap.classList.add(first(function (v) { return /^(?:light|dark|auto)$/.test(v || ""); }, ds.theme, s.theme, "light"));
+    wrap.style.setProperty("--hd", first(function (v) { return COLOR.test(v || ""); }, ds.color, s.color, "#2563eb"));
+    wrap.style.setProperty("--ox", +first(upTo(400), ds.offsetX, s.offset_x, 20) + "px");
+    wrap.style.setProperty("--oy", +first(upTo(400), ds.offsetY, s.offset_y, 20) + "px");
+    host.style.setProperty("z-index", String(+first(upTo(2147483647), ds.zIndex, s.z_index, 2147483000)), "important");
+    var picture = first(function (v) { return AVATAR.test(v || ""); }, ds.avatar, s.avatar, "");
+    if (picture) { avatar.src = picture; avatar.hidden = false; }
+    var label = first(function (v) { return typeof v === "string" && v.trim() !== ""; }, ds.label,
+      (s.launcher_label || {})[lang], "");
+    launcherLabel.textContent = label.slice(0, 40);
   }
   async function settings() {  // the site key's appearance; the widget works without it
     try {
