@@ -312,3 +312,48 @@ def test_a_signed_in_customer_continues_on_another_device_and_a_wrong_hash_chats
     assert admin.get(f"/conversations/{mine['session_id']}").json()["user_id"] == user
     other = next(c for c in talks if c["last_question"] == elsewhere)
     assert admin.get(f"/conversations/{other['session_id']}").json()["user_id"] is None
+
+
+@pytest.mark.browser
+def test_admin_sets_the_appearance_and_rotates_the_secret_in_the_console(server, admin, browser, screenshots):
+    import re
+
+    from playwright.sync_api import expect
+
+    from tests.ui.helpers import admin_login
+
+    made = _key(admin, "https://console.example.com")
+    password = re.search(r"password (\S+)\n", server.log_text()).group(1)
+    context = _context(browser)
+    page = context.new_page()
+    admin_login(page, server, password)
+    page.get_by_role("tab", name="Website widget").click()
+    page.locator("#site-keys [role=gridcell]").filter(has_text=made["id"]).first.click()
+    expect(page.locator("#chosen-key textarea, #chosen-key input").first).to_have_value(made["id"])
+
+    def field(elem: str):
+        return page.locator(f"#{elem} textarea, #{elem} input").first
+
+    field("look-label-en").fill("Ask us")
+    page.locator("#look-theme").get_by_label("dark").check()
+    field("look-x").fill("64")
+    field("look-z").fill("900")
+    field("look-avatar").fill("javascript:alert(1)")
+    page.locator("#save-look").click()
+    expect(page.locator("#key-status")).to_contain_text("avatar")  # refused, nothing saved
+    assert admin.get("/site-keys").json()["site_keys"][0]["appearance"] == {}
+    field("look-avatar").fill("")
+    page.locator("#save-look").click()
+    expect(page.locator("#key-status")).to_contain_text("Saved the widget's appearance")
+    stored = next(k for k in admin.get("/site-keys").json()["site_keys"] if k["id"] == made["id"])["appearance"]
+    assert (stored["theme"], stored["offset_x"], stored["z_index"], stored["launcher_label"]) == (
+        "dark", 64, 900, {"en": "Ask us"})
+    page.screenshot(path=str(screenshots / "admin-widget-appearance.png"), full_page=True)
+
+    page.locator("#rotate-secret").click()
+    expect(page.locator("#key-status")).to_contain_text("ids_")
+    secret = re.search(r"ids_[\w-]+", page.locator("#key-status").inner_text()).group(0)
+    assert secret != made["identity_secret"]
+    user = {"user_id": "u-console", "user_hash": identity_hash(secret, "u-console")}
+    assert _session(server, made["key"], "https://console.example.com", **user).status_code == 200
+    context.close()
