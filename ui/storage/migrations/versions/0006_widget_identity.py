@@ -1,8 +1,8 @@
 """Signed-in widget customers (session_owners.user_id, site_keys.identity_secret) and widget
 appearance per site key (site_keys.appearance).
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-30 17:18:24.620384
 """
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0005'
-down_revision = '0004'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
