@@ -127,7 +127,8 @@ def compose(question: str, hits: list[Hit], sections: list[list[Block]],
                 continue
             seen.add(key)
             # What would be quoted is what is scored: a long list by the items the question names.
-            text = _fit(block, q, weight, limit or ANSWER_CHARS.get(prose_language(key), ANSWER_CHARS["en"]))
+            text = _fit(block, q, weight, limit or ANSWER_CHARS.get(prose_language(key), ANSWER_CHARS["en"]),
+                        focused)
             if not text:
                 continue
             words = q & set(tokenize(text))
@@ -226,8 +227,9 @@ def _says_something(block: Block) -> bool:
     return bool(re.search(r"[^\W_]", text))
 
 
-def _fit(block: Block, q: set[str], weight, budget: int) -> str:
-    """The block in at most ``budget`` characters, keeping what the question names."""
+def _fit(block: Block, q: set[str], weight, budget: int, focused: set[str] | frozenset = frozenset()) -> str:
+    """The block in at most ``budget`` characters, keeping what the question names (``focused``:
+    the words that matter most, a follow-up's own)."""
     whole = block.render()
     if block.kind == "prose":
         if len(whole) <= budget:
@@ -239,7 +241,7 @@ def _fit(block: Block, q: set[str], weight, budget: int) -> str:
     items = block.items
     if block.kind in ("list", "table"):
         # Only the items the question names, when it names some but not all of them.
-        named = _named(items, q, weight)
+        named = _named(items, q, weight, focused)
         if named and len(named) < len(items) and not _names_all(block, q):
             items = named
     kept: list[str] = []
@@ -257,9 +259,18 @@ def _fit(block: Block, q: set[str], weight, budget: int) -> str:
 _LABEL = re.compile(r"^\s*(?:[-*+•]\s+)?(?:\*\*|__)?([^:：*_|\n]{1,60}?)(?:\*\*|__)?\s*[:：]|^\s*[-*+•]\s+\*\*([^*\n]{1,60})\*\*")
 
 
-def _named(items: list[str], q: set[str], weight) -> list[str]:
+def _named(items: list[str], q: set[str], weight, focused: set[str] | frozenset = frozenset()) -> list[str]:
     """The items the question names: by their label ("**Tea:** ...") when labels name any, else
-    those sharing nearly as much of the question as the best item."""
+    those sharing nearly as much of the question as the best item; and those naming a ``focused``
+    word ("用Visa呢？" after a question about Alipay refunds: the Visa row too)."""
+    named = _by_words(items, q, weight)
+    if focused:
+        named = [it for it in items if it in named or focused & set(tokenize(it))]
+    return named
+
+
+def _by_words(items: list[str], q: set[str], weight) -> list[str]:
+    """The items whose label names a question word, else those sharing the most question words."""
     labels = []
     for it in items:
         m = _LABEL.match(it)

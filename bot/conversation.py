@@ -21,6 +21,7 @@ from typing import Any, Protocol
 
 from knowledge.errors import InputError
 from knowledge.keyword import tokenize
+from knowledge.lang import detect_language
 
 __all__ = ["Conversations", "MemoryConversations", "Turn", "check_session_id", "new_session_id",
            "short_id", "standalone_question"]
@@ -129,7 +130,10 @@ def standalone_question(question: str, history: list[Turn]) -> str:
     """The question to search with: the question itself, or, for a follow-up, with context added."""
     if not history:
         return question
-    if len(tokenize(question)) > 8 or not _FOLLOW_UP.search(question.strip()):
+    words = tokenize(question)
+    # Chinese leaves out what it refers to: "多久能到？" ("how long to arrive?") after a shipping question.
+    elliptical = len(words) <= 2 and detect_language(question) == "zh"
+    if len(words) > 8 or not (elliptical or _FOLLOW_UP.search(question.strip())):
         return question
     previous = history[-1].standalone or history[-1].question
     # Content words of the previous question carry the topic the follow-up refers to.

@@ -188,3 +188,5 @@ def test_a_chinese_question_ending_in_ne_follows_up():
     assert "退款多久到账" in standalone_question("用Visa呢？", zh)
     assert "退款多久到账" in standalone_question("Windows 上呢", zh)
     assert standalone_question("退款多久到账？", zh) == "退款多久到账？"
+    shipping = [Turn("寄到德国的标准运费是多少？", "寄到德国的标准运费是多少？", "14.95欧元")]
+    assert "寄到德国" in standalone_question("多久能到？", shipping)  # nothing named: it refers back

@@ -164,3 +164,11 @@ def test_a_how_to_question_gets_the_procedure_before_a_closer_overview():
     got = compose("How do I return an item?", hits, [parse(overview), parse(steps)],
                   lambda t: index.idf(t) / 2, similarity)
     assert got.parts[0].text.startswith("To return an item:") and "5. Follow" in got.parts[0].text
+
+
+def test_a_follow_up_gets_the_row_it_names_not_the_one_asked_before():
+    zh = ("款项原路退回：\n\n| 支付方式 | 到账时间 |\n|---|---|\n| Visa、Mastercard | 3-5个工作日 |\n"
+          "| 支付宝、微信支付 | 1-3个工作日 |")
+    got = compose("用Visa呢？ (用支付宝付款，退款多久到账？)", [hit(zh)], [parse(zh)], lambda t: 1.0, focus="用Visa呢？")
+    text = got.parts[0].text
+    assert "3-5个工作日" in text and "| 支付方式" in text
