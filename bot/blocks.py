@@ -77,16 +77,56 @@ def parse(text: str) -> list[Block]:
         if kind == "code" and prev is not None and prev.kind == "steps":
             # A command or address right under a step is part of that step ("1. Open the setup
             # page:" and its URL): the procedure stays one block, indented as Markdown nests it.
-            code = "\n".join(lines).strip()
-            prev.items[-1] += "\n\n" + "\n".join(f"   {line}" if line.strip() else "" for line in code.split("\n"))
+            prev.items[-1] += "\n\n" + _indent("\n".join(lines).strip())
             continue
         block = _block(kind, lines)
+        if kind == "steps" and _continues(out, block):
+            # "3. Start the containers" after steps 1-2 and a note between them: one procedure,
+            # commands kept in the step they follow, the notes after the procedure.
+            between: list[Block] = []
+            while out[-1].kind != "steps":
+                between.insert(0, out.pop())
+            steps = out[-1]
+            steps.items[-1] += "".join("\n\n" + _indent(b.text) for b in between if b.kind == "code")
+            steps.items.extend(block.items)
+            out.extend(b for b in between if b.kind != "code")
+            continue
         if kind in ("steps", "list", "table", "code") and prev is not None and prev.kind == "prose" \
                 and _leads_in(prev.body):
             out.pop()
             block.lead = prev.body
         out.append(block)
     return out
+
+
+_NUMBER = re.compile(r"^\s{0,3}(?:(\d{1,3})[.)、]|(?:\*\*)?(?:step|步骤|第)\s*(\d{1,2}))", re.IGNORECASE)
+# Blocks that may stand between two parts of one numbered procedure (a note, a command).
+_BETWEEN = 2
+
+
+def _step_number(item: str) -> int | None:
+    m = _NUMBER.match(item)
+    return int(m.group(1) or m.group(2)) if m else None
+
+
+def _continues(out: list[Block], block: Block) -> bool:
+    """Whether ``block``'s numbering carries on the last procedure in ``out``, with at most a few
+    paragraphs or commands between them and no other list."""
+    back = 0
+    while back < len(out) and out[-1 - back].kind in ("prose", "code") and not out[-1 - back].lead:
+        back += 1
+    if back == 0 or back > _BETWEEN or back == len(out):
+        return False
+    steps = out[-1 - back]
+    if steps.kind != "steps" or not steps.items or not block.items:
+        return False
+    last = _step_number(steps.items[-1].split("\n\n   ")[0])
+    return last is not None and _step_number(block.items[0]) == last + 1
+
+
+def _indent(text: str) -> str:
+    """``text`` indented as Markdown nests it in a list item."""
+    return "\n".join(f"   {line}" if line.strip() else "" for line in text.split("\n"))
 
 
 _FOLLOWING = re.compile(r"\b(?:the following|as follows|below)\b|如下|以下", re.IGNORECASE)
@@ -167,6 +207,10 @@ def _block(kind: str, lines: list[str]) -> Block:
 _NUMBERED_HEADING = re.compile(r"^\s*(?:\d{1,2}[.)、]\s*|step\s*\d{1,2}\s*[:.：-]?\s*|步骤\s*\d{1,2}\s*[:：.]?\s*"
                                r"|第\s*[\d一二三四五六七八九十]{1,3}\s*步\s*[:：]?\s*)", re.IGNORECASE)
 _CODE = re.compile(r"(`{3,}|~{3,})[\s\S]*?(?:\1|\Z)")
+# A section shorter than this that only leads in ("meet the following requirements.") is read
+# with its first few subsections.
+_LEAD_ONLY = 300
+_CHILDREN = 3
 # Characters of each step when a procedure is gathered from its numbered sections.
 STEP_CHARS = {"en": 180, "zh": 90}
 
@@ -180,6 +224,9 @@ def section_blocks(chunks: list[Chunk], chunk: Chunk) -> list[Block]:
     """
     same = [c for c in chunks if c.section == chunk.section] or [chunk]
     blocks = parse("\n\n".join(c.text for c in same))
+    if blocks and all(b.kind == "prose" for b in blocks) and _leads_in(blocks[-1].body) \
+            and sum(len(b.body) for b in blocks) < _LEAD_ONLY:
+        blocks += _children(chunks, chunk.section)
     parent, _, leaf = chunk.section.rpartition(" > ")
     if not _NUMBERED_HEADING.match(leaf):
         return blocks
@@ -196,6 +243,24 @@ def section_blocks(chunks: list[Chunk], chunk: Chunk) -> list[Block]:
         items.append(f"{i}. **{title}**: {_opening(' '.join(texts))}")
     lead = parent.rsplit(" > ", 1)[-1]
     return [Block("steps", lead=f"{lead}:" if lead else "", items=items)] + blocks
+
+
+def _children(chunks: list[Chunk], section: str) -> list[Block]:
+    """The blocks of the first few sections under ``section``, each led by its heading: a section
+    that only says "meet the following requirements" has them in its subsections (Hardware,
+    Software)."""
+    names: dict[str, list[str]] = {}
+    for c in chunks:
+        parent, _, name = c.section.rpartition(" > ")
+        if parent == section and (name in names or len(names) < _CHILDREN):
+            names.setdefault(name, []).append(c.text)
+    out: list[Block] = []
+    for name, texts in names.items():
+        blocks = parse("\n\n".join(texts))
+        if blocks and blocks[0].kind != "prose" and not blocks[0].lead:
+            blocks[0].lead = f"{name}:"
+        out += blocks
+    return out
 
 
 def _opening(text: str) -> str:

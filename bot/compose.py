@@ -57,6 +57,9 @@ FAR = 0.06
 FOLLOW = 0.04
 MIN_GAIN = 0.2
 MAX_PARTS = 4
+# A list or table this short is quoted whole: thinning it saves nothing ("CPU >= 2 Core" without
+# "RAM >= 4 GiB").
+SHORT_LIST = 100
 # A code block answers a question about code or commands; for others its words count this much.
 CODE_SHARE = 0.5
 _ASKS_CODE = re.compile(r"\b(?:code|command|snippet|script|config\w*|setting|variable|env|css|html|json|yaml|cli)\b"
@@ -242,7 +245,7 @@ def _fit(block: Block, q: set[str], weight, budget: int, focused: set[str] | fro
     if block.kind in ("list", "table"):
         # Only the items the question names, when it names some but not all of them.
         named = _named(items, q, weight, focused)
-        if named and len(named) < len(items) and not _names_all(block, q):
+        if named and len(named) < len(items) and not _names_all(block, q) and len(whole) > SHORT_LIST:
             items = named
     kept: list[str] = []
     for item in items:

@@ -172,3 +172,29 @@ def test_a_follow_up_gets_the_row_it_names_not_the_one_asked_before():
     got = compose("用Visa呢？ (用支付宝付款，退款多久到账？)", [hit(zh)], [parse(zh)], lambda t: 1.0, focus="用Visa呢？")
     text = got.parts[0].text
     assert "3-5个工作日" in text and "| 支付方式" in text
+
+
+def test_a_note_between_steps_does_not_split_the_procedure():
+    text = ("1. Find the model.\n2. Click **Add credential**.\n\nTip: Add a faster key more than once.\n\n"
+            "3. Turn on at least two keys.\n\n```bash\nhelpdesk serve\n```\n\n4. Click **Save**.")
+    blocks = parse(text)
+    assert [b.kind for b in blocks] == ["steps", "prose"]
+    assert [i.split(".")[0] for i in blocks[0].items] == ["1", "2", "3", "4"]
+    assert "helpdesk serve" in blocks[0].items[2] and blocks[1].text.startswith("Tip:")
+    # a list that starts again at 1 is another procedure
+    assert [b.kind for b in parse("1. A.\n2. B.\n\nThen:\n\n1. C.\n2. D.")] == ["steps", "steps"]
+
+
+def test_a_section_that_only_leads_in_brings_its_subsections():
+    from bot.blocks import section_blocks
+
+    doc = [Chunk(id="d-h-0", text="Make sure your machine meets the following minimum requirements.",
+                 source="a.md", section="Before you start"),
+           Chunk(id="d-h-1", text="- CPU >= 2 cores\n- RAM >= 4 GiB", source="a.md",
+                 section="Before you start > Hardware"),
+           Chunk(id="d-h-2", text="Run it anywhere.", source="a.md", section="Deploy")]
+    blocks = section_blocks(doc, doc[0])
+    assert [b.kind for b in blocks] == ["prose", "list"] and blocks[1].lead == "Hardware:"
+    got = compose("What are the minimum CPU requirements?", [hit(doc[0].text, "Before you start")],
+                  [blocks], lambda t: 1.0)
+    assert "RAM >= 4 GiB" in " ".join(p.text for p in got.parts)  # a short list is quoted whole
