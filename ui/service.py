@@ -57,6 +57,7 @@ class Service:
                               backoff_s=s.login_backoff_s)
         self.knowledge_admin = KnowledgeAdmin(self)
         self.site_keys = storage.site_keys
+        self.audit = storage.audit  # record(actor, action, target="", detail=None)
         self.webhook = (WebhookSender(reveal(s.handoff_webhook_url), reveal(s.handoff_webhook_secret),
                                       storage.handoffs)
                         if s.handoff_webhook_url else None)

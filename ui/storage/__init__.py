@@ -5,6 +5,7 @@ SQLite in the data dir by default; PostgreSQL when several replicas share it. ``
 of this: the Bot gets :class:`SqlConversations` through the ``Conversations`` protocol.
 """
 
+from .audit import AuditLog
 from .conversations import SqlConversations
 from .engine import database_url, make_engine
 from .faq import FaqEntries
@@ -19,4 +20,4 @@ from .stores import Storage
 
 __all__ = ["Storage", "SqlConversations", "Feedback", "Handoffs", "FaqEntries", "Secrets", "RateCounters",
            "LoginFailures", "SiteKeys", "SourceStore", "BadToken", "Originals", "database_url", "make_engine",
-           "normalize_origin", "transcript_text"]
+           "normalize_origin", "transcript_text", "AuditLog"]

@@ -12,7 +12,7 @@ from sqlalchemy import (JSON, Boolean, Column, Float, ForeignKey, Integer, Large
 
 __all__ = ["metadata", "sessions", "turns", "session_owners", "feedback", "handoffs", "faq_entries",
            "server_secrets", "rate_counters", "login_failures", "site_keys", "originals", "jobs",
-           "citations", "sources", "api_keys"]
+           "citations", "sources", "api_keys", "staff_users", "audit_log"]
 
 metadata = MetaData()
 
@@ -182,4 +182,28 @@ api_keys = Table(
     Column("created_at", Float, nullable=False),
     Column("last_used_at", Float, nullable=True),
     Column("revoked_at", Float, nullable=True),
+)
+
+# -- staff accounts and what they did ---------------------------------------------------------
+
+staff_users = Table(
+    "staff_users", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("role", String(8), nullable=False),  # "admin" or "agent"
+    Column("password_hash", Text, nullable=False),  # scrypt$n$r$p$salt$hash (ui/auth.py)
+    Column("language", String(8), nullable=False, default=""),  # "en", "zh", or "" for the browser's
+    Column("token_sha256", String(64), nullable=True, unique=True),  # the personal API token's SHA-256
+    Column("signed_in_at", Float, nullable=True),  # the console sign-in; sessions expire after it
+    Column("created_at", Float, nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+)
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", Float, nullable=False, index=True),
+    Column("actor", String(64), nullable=False, index=True),  # a staff name, or "system"
+    Column("action", String(40), nullable=False, index=True),  # e.g. "sign-in", "faq.save", "user.add"
+    Column("target", String(500), nullable=False, default=""),
+    Column("detail", JSON, nullable=False, default=dict),
 )

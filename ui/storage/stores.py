@@ -11,6 +11,7 @@ from __future__ import annotations
 from bot.settings import Settings, reveal
 
 from .api_keys import ApiKeys
+from .audit import AuditLog
 from .conversations import SqlConversations
 from .engine import database_url, make_engine
 from .erase import Erasure
@@ -51,6 +52,7 @@ class Storage:
         self.erasure = Erasure(self.engine)
         self.sources = SourceStore(self.engine)
         self.api_keys = ApiKeys(self.engine)
+        self.audit = AuditLog(self.engine)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Storage:
