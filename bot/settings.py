@@ -138,7 +138,10 @@ class ServerSettings(BaseModel):
     handoffs_per_hour: int = Field(
         5, ge=0, description="Hand-offs per client address and per conversation an hour (0 turns the limit off).",
     )
-    admin_user: str = Field("admin", description="User name of the admin console login.")
+    admin_user: str = Field("admin", description="User name of the bootstrap admin's console login.")
+    session_hours: float = Field(
+        12.0, gt=0, le=720, description="Hours a console sign-in lasts before the staff member signs in again.",
+    )
     login_attempts: int = Field(
         5, ge=1, description="Failed console logins per client address (four times as many for the account) "
                              "before each further attempt must wait out a back-off.",

@@ -22,7 +22,7 @@ from starlette.datastructures import UploadFile
 from bot.conversation import check_session_id
 from knowledge.errors import InputError, NotFound
 
-from .deps import ERR, ServiceDep, client_of, require_admin
+from .deps import ERR, ServiceDep, StaffDep, client_of, require_admin, require_staff
 from .inputs import SafeText
 from .turn import chat_turn
 
@@ -93,7 +93,8 @@ _UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-da
 }}}}}
 
 router = APIRouter(prefix="/api/v1")
-_admin = APIRouter(dependencies=[Depends(require_admin)], tags=["admin"], responses={401: ERR, 404: ERR})
+_admin = APIRouter(dependencies=[Depends(require_admin)], tags=["admin"], responses={401: ERR, 403: ERR, 404: ERR})
+_staff = APIRouter(dependencies=[Depends(require_staff)], tags=["staff"], responses={401: ERR, 404: ERR})  # agents too
 
 
 # -- public ----------------------------------------------------------------------------------
@@ -144,7 +145,7 @@ def documents(service: ServiceDep) -> dict[str, Any]:
 
 
 @_admin.post("/documents", openapi_extra=_UPLOAD_BODY, responses={413: ERR, 415: ERR})
-async def upload(request: Request, service: ServiceDep) -> JSONResponse:
+async def upload(request: Request, service: ServiceDep, staff: StaffDep) -> JSONResponse:
     """Upload one or many files (multipart field ``files``); each is ingested on its own."""
     service.require_bot()
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
@@ -152,7 +153,7 @@ async def upload(request: Request, service: ServiceDep) -> JSONResponse:
     form = await request.form(max_files=service.settings.server.upload_max_files, max_fields=20)
     try:
         files = [(v.filename or "", v.file) for _, v in form.multi_items() if isinstance(v, UploadFile)]
-        rows = await run_in_threadpool(lambda: _last(service.knowledge_admin.upload(files)))
+        rows = await run_in_threadpool(lambda: _last(service.knowledge_admin.upload(files, actor=staff.name)))
     finally:
         await form.close()
     body: dict[str, Any] = {"documents": [{k: r[k] for k in ("file", "source", "status", "chunks", "error")}
@@ -174,25 +175,25 @@ def document(doc_id: str, service: ServiceDep) -> dict[str, Any]:
 
 
 @_admin.delete("/documents/{doc_id}")
-def delete_document(doc_id: str, service: ServiceDep) -> dict[str, Any]:
+def delete_document(doc_id: str, service: ServiceDep, staff: StaffDep) -> dict[str, Any]:
     """Remove a document and every chunk of it."""
-    return service.knowledge_admin.delete(doc_id)
+    return service.knowledge_admin.delete(doc_id, actor=staff.name)
 
 
 @_admin.post("/documents/{doc_id}/reingest")
-def reingest(doc_id: str, service: ServiceDep) -> dict[str, Any]:
+def reingest(doc_id: str, service: ServiceDep, staff: StaffDep) -> dict[str, Any]:
     """Ingest a document's kept original file again."""
-    return service.knowledge_admin.reingest(doc_id)
+    return service.knowledge_admin.reingest(doc_id, actor=staff.name)
 
 
-@_admin.get("/conversations")
+@_staff.get("/conversations")
 def conversations(service: ServiceDep, limit: int = Query(50, ge=1, le=500),
                   offset: int = Query(0, ge=0)) -> dict[str, Any]:
     """Conversations, latest first, with turn counts, refusals, feedback and hand-offs."""
     return {"conversations": service.storage.feedback.conversations(limit, offset)}
 
 
-@_admin.get("/conversations/{session_id}")
+@_staff.get("/conversations/{session_id}")
 def conversation(session_id: str, service: ServiceDep) -> dict[str, Any]:
     """Every turn of one conversation with its sources and feedback."""
     check_session_id(session_id)
@@ -203,44 +204,45 @@ def conversation(session_id: str, service: ServiceDep) -> dict[str, Any]:
             "turns": turns}
 
 
-@_admin.get("/unanswered")
+@_staff.get("/unanswered")
 def unanswered(service: ServiceDep, limit: int = Query(100, ge=1, le=1000)) -> dict[str, Any]:
     """Refused and thumbs-down questions that no FAQ entry covers yet."""
     return {"questions": service.storage.feedback.unanswered(limit)}
 
 
-@_admin.get("/handoffs")
+@_staff.get("/handoffs")
 def handoffs(service: ServiceDep, limit: int = Query(100, ge=1, le=1000)) -> dict[str, Any]:
     """The latest hand-offs and whether the webhook accepted them."""
     return {"handoffs": service.storage.handoffs.latest(limit)}
 
 
-@_admin.get("/faq")
+@_staff.get("/faq")
 def faq(service: ServiceDep) -> dict[str, Any]:
     """FAQ entries managed in the admin console."""
     return {"faq": service.storage.faq.entries()}
 
 
-@_admin.post("/faq", status_code=201)
-def add_faq(body: FaqRequest, service: ServiceDep) -> dict[str, Any]:
-    """Add an FAQ entry (published at once as part of admin-faq.json)."""
-    return {"id": service.knowledge_admin.save_faq(body.question, body.answer)}
+@_staff.post("/faq", status_code=201)
+def add_faq(body: FaqRequest, service: ServiceDep, staff: StaffDep) -> dict[str, Any]:
+    """Add an FAQ entry (published at once as part of admin-faq.json); agents may, to keep a reply."""
+    return {"id": service.knowledge_admin.save_faq(body.question, body.answer, actor=staff.name)}
 
 
 @_admin.put("/faq/{entry_id}")
-def change_faq(entry_id: int, body: FaqRequest, service: ServiceDep) -> dict[str, Any]:
+def change_faq(entry_id: int, body: FaqRequest, service: ServiceDep, staff: StaffDep) -> dict[str, Any]:
     """Change an FAQ entry."""
-    return {"id": service.knowledge_admin.save_faq(body.question, body.answer, entry_id)}
+    return {"id": service.knowledge_admin.save_faq(body.question, body.answer, entry_id, actor=staff.name)}
 
 
 @_admin.delete("/faq/{entry_id}")
-def delete_faq(entry_id: int, service: ServiceDep) -> dict[str, Any]:
+def delete_faq(entry_id: int, service: ServiceDep, staff: StaffDep) -> dict[str, Any]:
     """Remove an FAQ entry."""
-    service.knowledge_admin.delete_faq(entry_id)
+    service.knowledge_admin.delete_faq(entry_id, actor=staff.name)
     return {"id": entry_id, "status": "deleted"}
 
 
 router.include_router(_admin)
+router.include_router(_staff)
 
 
 @router.api_route("/{path:path}", methods=["GET", "POST", "PUT", "DELETE", "PATCH"], include_in_schema=False)

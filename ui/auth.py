@@ -1,5 +1,6 @@
-"""Admin credentials: the console password (from settings, or generated once and kept hashed)
-and the bearer key of the admin API. Comparisons take constant time.
+"""Staff credentials: the bootstrap admin's console password (from settings, or generated once and
+kept hashed) and admin API key, and the staff accounts' passwords (``ui/storage/users.py``).
+Comparisons take constant time; an unknown name costs as much as a known one.
 
 Guessing the console password is slowed per client address and for the account, in the shared
 database (so every replica sees the same count): after a few failed logins each further attempt
@@ -12,6 +13,7 @@ takes one core at most from the answers.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import math
@@ -22,13 +24,14 @@ from contextvars import ContextVar
 import anyio
 from fastapi import HTTPException
 
-__all__ = ["AdminAuth", "LoginClient", "hash_password", "verify_password"]
+__all__ = ["AdminAuth", "LoginClient", "hash_password", "verify_password", "login_client", "MAX_PASSWORD"]
 
 _login_client: ContextVar[str] = ContextVar("login_client", default="unknown")
 _one_hash_at_a_time = threading.Lock()  # scrypt is made to be costly: a login flood gets one core
 
 _SECRET = "admin_password"
 _N, _R, _P = 2**14, 8, 1
+MAX_PASSWORD = 1024  # characters: a longer one is refused before it is hashed
 
 
 def hash_password(password: str) -> str:
@@ -37,6 +40,12 @@ def hash_password(password: str) -> str:
     digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
     b64 = base64.b64encode
     return f"scrypt${_N}${_R}${_P}${b64(salt).decode()}${b64(digest).decode()}"
+
+
+@functools.cache
+def _decoy() -> str:
+    """A hash to check unknown names against, so that they take as long as known ones."""
+    return hash_password(secrets.token_urlsafe(12))
 
 
 def verify_password(password: str, stored: str) -> bool:
@@ -52,13 +61,18 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(got, base64.b64decode(digest))
 
 
-class AdminAuth:
-    """Checks the admin console login and the admin API key."""
+def login_client() -> str:
+    """The address of the client whose console login is being checked (see :class:`LoginClient`)."""
+    return _login_client.get()
 
-    def __init__(self, stored_secrets, logins, *, user: str = "admin", password: str | None = None,
+
+class AdminAuth:
+    """Checks console logins (the bootstrap admin and staff accounts) and the admin API key."""
+
+    def __init__(self, stored_secrets, logins, *, users=None, user: str = "admin", password: str | None = None,
                  api_key: str | None = None, free_attempts: int = 5, backoff_s: float = 1.0,
                  backoff_max_s: float = 900.0):
-        self.secrets, self.logins, self.user = stored_secrets, logins, user
+        self.secrets, self.logins, self.users, self.user = stored_secrets, logins, users, user
         self._password, self._api_key = password, api_key
         self.free_attempts, self.backoff_s, self.backoff_max_s = free_attempts, backoff_s, backoff_max_s
 
@@ -73,13 +87,20 @@ class AdminAuth:
         return password if stored else None
 
     async def login(self, user: str, password: str) -> bool:
-        """Gradio's login check for the admin console (429 while the address or account backs off)."""
+        """:meth:`check_login` on a worker thread, for the client :class:`LoginClient` saw."""
         return await anyio.to_thread.run_sync(self.check_login, user, password, _login_client.get())
 
+    def is_bootstrap(self, user: str | None) -> bool:
+        """Whether ``user`` names the bootstrap admin (``HELPDESK_SERVER__ADMIN_USER``)."""
+        return hmac.compare_digest((user or "").strip().encode(), self.user.encode())
+
     def check_login(self, user: str, password: str, client: str) -> bool:
-        """Whether ``user``/``password`` is right; HTTPException 429 while ``client`` or the account
-        must wait. Each attempt counts before the password is checked; a success forgets them."""
-        keys = (f"addr:{client}", f"account:{self.user}")
+        """Whether ``user``/``password`` is right, for the bootstrap admin or a staff account;
+        HTTPException 429 while ``client`` or the account must wait. Each attempt counts before
+        the password is checked; a success forgets them."""
+        name = (user or "").strip()
+        bootstrap = self.is_bootstrap(name)
+        keys = (f"addr:{client}"[:200], f"account:{self.user if bootstrap else name.lower()}"[:200])
         free = (self.free_attempts, self.free_attempts * 4)  # many addresses share one account
         for key, n in zip(keys, free):
             wait = self.logins.attempt(key, n, self.backoff_s, self.backoff_max_s)
@@ -87,14 +108,21 @@ class AdminAuth:
                 seconds = math.ceil(wait)
                 raise HTTPException(429, f"too many failed logins: try again in {seconds} s",
                                     headers={"Retry-After": str(seconds)})
-        ok_user = hmac.compare_digest((user or "").strip().encode(), self.user.encode())
-        if self._password:
-            ok = hmac.compare_digest((password or "").encode(), self._password.encode())
-        else:
+        password = password or ""
+        if len(password) > MAX_PASSWORD:
+            return False
+        if bootstrap and self._password:
+            ok = hmac.compare_digest(password.encode(), self._password.encode())
+        elif bootstrap:
             stored = self.secrets.get(_SECRET)
             with _one_hash_at_a_time:
-                ok = bool(stored) and verify_password(password or "", stored)
-        if ok and ok_user:
+                ok = bool(stored) and verify_password(password, stored)
+        else:
+            account = self.users.get(name) if self.users is not None else None
+            usable = account is not None and not account["disabled"]
+            with _one_hash_at_a_time:
+                ok = verify_password(password, account["password_hash"] if usable else _decoy()) and usable
+        if ok:
             self.logins.succeeded(*keys)
             return True
         return False

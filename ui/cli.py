@@ -18,6 +18,7 @@ from knowledge.errors import MissingExtra
 
 from .cli_keys import keys
 from .cli_sources import sources, sync
+from .cli_users import users
 
 __all__ = ["main"]
 
@@ -30,6 +31,7 @@ def main(args: list[str] | None = None) -> None:
 commands.add_command(sources)
 commands.add_command(sync)
 commands.add_command(keys)
+commands.add_command(users)
 
 
 def _conversations(settings):

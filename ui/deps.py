@@ -3,19 +3,20 @@ staff member a request acts for (admin or agent), and the error shape their Open
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from .service import Service
+from .staff import Staff
 
 __all__ = ["service_of", "ServiceDep", "client_of", "Staff", "require_staff", "StaffDep", "require_admin", "ERR"]
 
 ERR: dict[str, Any] = {"model": dict[str, str]}  # an error response in OpenAPI: {"error": "..."}
 
-_bearer = HTTPBearer(auto_error=False, description="The admin API key (HELPDESK_ADMIN_API_KEY).")
+_bearer = HTTPBearer(auto_error=False, description="A staff member's personal token (`helpdesk users token NAME`) "
+                                                   "or the admin API key (HELPDESK_ADMIN_API_KEY).")
 
 
 def service_of(request: Request) -> Service:
@@ -31,23 +32,18 @@ def client_of(request: Any) -> str:
     return request.client.host if request.client else "unknown"
 
 
-@dataclass(frozen=True)
-class Staff:
-    """Who a staff request acts for: ``admin`` does everything, ``agent`` answers conversations."""
-
-    name: str
-    role: Literal["admin", "agent"]
-
-
 def require_staff(service: ServiceDep,
                   credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Staff:
-    """The staff member behind the request's bearer token (401 without a valid one)."""
-    given = f"Bearer {credentials.credentials}" if credentials else None
-    if not service.auth.api_key_ok(given):
-        why = ("a valid admin API key is required (Authorization: Bearer <key>)" if service.auth.api_enabled
-               else "the admin API is off: set HELPDESK_ADMIN_API_KEY to turn it on")
-        raise HTTPException(401, why, headers={"WWW-Authenticate": "Bearer"})
-    return Staff(name=service.auth.user, role="admin")
+    """The staff member behind the request's bearer token: a personal token's account, or the
+    bootstrap admin for the admin API key (401 without a valid one)."""
+    token = credentials.credentials if credentials else None
+    if service.auth.api_key_ok(f"Bearer {token}" if token else None):
+        return Staff(name=service.auth.user, role="admin")
+    staff = service.staff.for_token(token)
+    if staff is None:
+        raise HTTPException(401, "a valid staff token is required (Authorization: Bearer <token>): "
+                                 "`helpdesk users token NAME` makes one", headers={"WWW-Authenticate": "Bearer"})
+    return staff
 
 
 StaffDep = Annotated[Staff, Depends(require_staff)]

@@ -80,8 +80,9 @@ class KnowledgeAdmin:
                 return d.source
         raise NotFound(f"no document {ident!r}")
 
-    def upload(self, files: list[tuple[str, BinaryIO]]) -> Iterator[list[dict[str, Any]]]:
-        """Ingest uploaded files one by one, yielding every file's row after each step.
+    def upload(self, files: list[tuple[str, BinaryIO]], *, actor: str = "system") -> Iterator[list[dict[str, Any]]]:
+        """Ingest uploaded files one by one, yielding every file's row after each step; each file
+        ingested or failed is written to the audit log as ``actor``'s.
 
         A row is ``{"file", "source", "status", "chunks", "error", "code"}``; status goes from
         ``waiting`` through ``ingesting`` to ``added``, ``updated``, ``unchanged`` or ``failed``
@@ -124,11 +125,13 @@ class KnowledgeAdmin:
                 rows[i].update(status=d.status, chunks=d.chunks, error=d.error or "",
                                code=(413 if d.too_large else 415) if d.status == "failed" else 200)
                 log.info("upload %s: %s %s", source, d.status, d.error or "")
+                self.service.audit.record(actor, "document.upload", source,
+                                          {"status": d.status, "chunks": d.chunks, "error": d.error or ""})
                 yield _copy(rows)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
-    def delete(self, ident: str) -> dict[str, Any]:
+    def delete(self, ident: str, *, actor: str = "system") -> dict[str, Any]:
         """Remove a document (by id or source name) and every chunk of it."""
         source = self.find(ident)
         if source == FAQ_SOURCE:
@@ -137,11 +140,13 @@ class KnowledgeAdmin:
             info = self.knowledge.delete(source)
             self.originals.forget(source)
         log.info("deleted %s (%d chunks)", source, info.chunks)
+        self.service.audit.record(actor, "document.delete", source, {"chunks": info.chunks})
         return {"source": info.source, "id": info.doc_id, "chunks": info.chunks, "status": "deleted"}
 
-    def reingest(self, ident: str) -> dict[str, Any]:
+    def reingest(self, ident: str, *, actor: str = "system") -> dict[str, Any]:
         """Ingest a document's kept original again (it changes nothing if nothing changed)."""
         source = self.find(ident)
+        self.service.audit.record(actor, "document.reingest", source)
         if source == FAQ_SOURCE:
             d = self.sync_faq()
             return {"source": source, "status": d.status if d else "deleted", "chunks": d.chunks if d else 0,
@@ -158,15 +163,19 @@ class KnowledgeAdmin:
 
     # -- FAQ ---------------------------------------------------------------------------------
 
-    def save_faq(self, question: str, answer: str, entry_id: int | None = None) -> int:
+    def save_faq(self, question: str, answer: str, entry_id: int | None = None, *, actor: str = "system") -> int:
         """Add or change an FAQ entry and publish the FAQ; returns the entry's id."""
+        added = entry_id is None
         entry_id = self.service.storage.faq.save(question, answer, entry_id)
+        self.service.audit.record(actor, "faq.add" if added else "faq.change", f"#{entry_id}",
+                                  {"question": question.strip()[:300]})
         self.sync_faq()
         return entry_id
 
-    def delete_faq(self, entry_id: int) -> None:
+    def delete_faq(self, entry_id: int, *, actor: str = "system") -> None:
         """Remove an FAQ entry and publish the FAQ."""
         self.service.storage.faq.delete(entry_id)
+        self.service.audit.record(actor, "faq.delete", f"#{entry_id}")
         self.sync_faq()
 
     def sync_faq(self):

@@ -36,6 +36,7 @@ from .knowledge_admin import KnowledgeAdmin
 from .metrics import Metrics
 from .scheduler import Scheduler
 from .sources import SourceSync
+from .staff import StaffAccounts
 from .storage import Storage
 
 __all__ = ["Service", "NotReady"]
@@ -51,10 +52,11 @@ class Service:
         s = settings.server
         self.gate = Gate(s.concurrency, s.queue_size, s.queue_timeout_s)
         self.limiter = RateLimiter(storage.counters, s.rate_limit_per_minute)
-        self.auth = AdminAuth(storage.secrets, storage.logins, user=s.admin_user,
+        self.auth = AdminAuth(storage.secrets, storage.logins, users=storage.users, user=s.admin_user,
                               password=reveal(settings.admin_password),
                               api_key=reveal(settings.admin_api_key), free_attempts=s.login_attempts,
                               backoff_s=s.login_backoff_s)
+        self.staff = StaffAccounts(storage.users, self.auth, storage.audit, session_s=s.session_hours * 3600)
         self.knowledge_admin = KnowledgeAdmin(self)
         self.site_keys = storage.site_keys
         self.audit = storage.audit  # record(actor, action, target="", detail=None)

@@ -17,7 +17,8 @@ from .secrets import Secrets
 from .site_keys import BadToken, SiteKeys, normalize_origin
 from .sources import SourceStore
 from .stores import Storage
+from .users import StaffUsers
 
 __all__ = ["Storage", "SqlConversations", "Feedback", "Handoffs", "FaqEntries", "Secrets", "RateCounters",
            "LoginFailures", "SiteKeys", "SourceStore", "BadToken", "Originals", "database_url", "make_engine",
-           "normalize_origin", "transcript_text", "AuditLog"]
+           "normalize_origin", "transcript_text", "AuditLog", "StaffUsers"]

@@ -27,6 +27,7 @@ from .originals import Originals
 from .secrets import Secrets
 from .site_keys import SiteKeys
 from .sources import SourceStore
+from .users import StaffUsers
 
 __all__ = ["Storage"]
 
@@ -53,6 +54,7 @@ class Storage:
         self.sources = SourceStore(self.engine)
         self.api_keys = ApiKeys(self.engine)
         self.audit = AuditLog(self.engine)
+        self.users = StaffUsers(self.engine)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Storage:
