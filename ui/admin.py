@@ -18,9 +18,10 @@ from knowledge.errors import HelpdeskError
 from knowledge.loaders import SUPPORTED_SUFFIXES
 
 from .admin_api_keys import api_keys_tab
-from .admin_insights import insights_tab
+from .admin_insights import console_i18n, insights_tab
 from .admin_keys import site_keys_tab
 from .admin_sources import sources_tab
+from .admin_staff import _APPLY_LANG, admin_only, audit_tab, console_actor, header, users_tab, whoami
 
 __all__ = ["admin_page", "Tab"]
 
@@ -50,52 +51,66 @@ class Tab(NamedTuple):
 
 
 def admin_page(service) -> gr.Blocks:
-    """The Gradio Blocks of the admin console over ``service``: one function lays out each tab."""
+    """The Gradio Blocks of the admin console over ``service``: one function lays out each tab.
+    Tabs for admins only are hidden from agents, and their actions refused (``ui/admin_staff.py``)."""
+    t = console_i18n()
     with gr.Blocks(title="helpdesk admin", analytics_enabled=False) as page:
-        with gr.Row():
-            gr.Markdown("# helpdesk admin")
-            gr.Button("Log out", link="/admin/logout", size="sm", scale=0)
+        who, language, apply_lang = header(service, t)
         with gr.Tabs():
-            with gr.Tab("Documents", id="documents"):
-                docs = documents_tab(service.knowledge_admin)
-            with gr.Tab("Test a question", id="test"):
+            with gr.Tab(t("tab_documents"), id="documents") as docs_tab, admin_only(page, service):
+                docs = documents_tab(service.knowledge_admin, service)
+            with gr.Tab(t("tab_test"), id="test") as testing_tab, admin_only(page, service):
                 test_tab(service.knowledge_admin)
-            with gr.Tab("FAQ", id="faq"):
-                faq = faq_tab(service.knowledge_admin, service.storage.faq)
-            with gr.Tab("Unanswered", id="unanswered"):
-                gaps = unanswered_tab(service.knowledge_admin, service.storage.feedback)
-            with gr.Tab("Conversations", id="conversations"):
+            with gr.Tab(t("tab_faq"), id="faq") as faqs_tab, admin_only(page, service):
+                faq = faq_tab(service.knowledge_admin, service.storage.faq, service)
+            with gr.Tab(t("tab_unanswered"), id="unanswered"):
+                gaps = unanswered_tab(service.knowledge_admin, service.storage.feedback, service)
+            with gr.Tab(t("tab_conversations"), id="conversations"):
                 talks = conversations_tab(service.storage.feedback)
-            with gr.Tab("Hand-offs", id="handoffs"):
+            with gr.Tab(t("tab_handoffs"), id="handoffs"):
                 handoffs = handoffs_tab(service.storage.handoffs)
-            with gr.Tab("Website widget", id="widget"):
+            with gr.Tab(t("tab_widget"), id="widget") as widget_tab, admin_only(page, service):
                 keys = Tab(*site_keys_tab(service))
-            with gr.Tab("Insights", id="insights") as insights:
+            with gr.Tab(t("tab_insights"), id="insights") as insights, admin_only(page, service):
                 insights_tab(service, insights)
-            with gr.Tab("Sources", id="sources"):
+            with gr.Tab(t("tab_sources"), id="sources") as sources_tab_, admin_only(page, service):
                 sources = Tab(*sources_tab(service))
-            with gr.Tab("API keys", id="api-keys"):
+            with gr.Tab("API keys", id="api-keys") as api_keys_tab_, admin_only(page, service):
                 api_keys = Tab(*api_keys_tab(service))
-        reload_all = gr.Button("Reload everything", size="sm")
+            with gr.Tab(t("tab_users"), id="users") as users_tab_, admin_only(page, service):
+                users = Tab(*users_tab(service, t))
+            with gr.Tab(t("tab_audit"), id="audit") as audit_tab_, admin_only(page, service):
+                audit = Tab(*audit_tab(service, t))
+        reload_all = gr.Button(t("reload"), size="sm")
+        admin_tabs = [docs_tab, testing_tab, faqs_tab, widget_tab, insights, sources_tab_, users_tab_, audit_tab_,
+                      api_keys_tab_]
 
         # The loop the console exists for: a saved FAQ entry leaves "Unanswered", an answered gap joins the FAQ.
         faq.changed.then(gaps.rows, outputs=[gaps.table])
         gaps.changed.then(faq.rows, outputs=[faq.table])
-        every = [docs, faq, gaps, talks, handoffs, keys, sources, api_keys]
+        every = [docs, faq, gaps, talks, handoffs, keys, sources, api_keys, users, audit]
+        for_admins = {id(tab) for tab in (docs, faq, keys, sources, api_keys, users, audit)}
 
-        def refresh_all():
-            return tuple(t.rows() for t in every)
+        def refresh_all(request: gr.Request):
+            admin = service.staff.role(request.username) == "admin"
+            return tuple(tab.rows() if admin or id(tab) not in for_admins else [] for tab in every)
 
-        tables = [t.table for t in every]
+        def signed_in(request: gr.Request):
+            admin = service.staff.role(request.username) == "admin"
+            return (*whoami(service, request), *(gr.update(visible=admin) for _ in admin_tabs))
+
+        tables = [tab.table for tab in every]
         # Refreshes and site-key changes run one after another in arrival order: a slow first
         # refresh must not land after a key was created and show the table without it.
+        page.load(signed_in, outputs=[who, language, apply_lang, *admin_tabs]).then(
+            None, [apply_lang], [apply_lang], js=_APPLY_LANG)
         page.load(refresh_all, outputs=tables, concurrency_limit=1, concurrency_id="keys")
         reload_all.click(refresh_all, outputs=tables, concurrency_limit=1, concurrency_id="keys")
     page.queue(default_concurrency_limit=4)
     return page
 
 
-def documents_tab(lib) -> Tab:
+def documents_tab(lib, service) -> Tab:
     """Upload, list, delete and re-ingest documents."""
 
     def rows():
@@ -116,7 +131,7 @@ def documents_tab(lib) -> Tab:
         try:
             names = [p.replace("\\", "/").rsplit("/", 1)[-1] for p in paths]
             done_rows: list[dict[str, Any]] = []
-            for done_rows in lib.upload(list(zip(names, handles))):
+            for done_rows in lib.upload(list(zip(names, handles)), actor=console_actor(service)):
                 done = sum(r["status"] not in ("waiting", "ingesting") for r in done_rows)
                 yield ([[r["file"], r["source"], r["status"] + ("…" if r["status"] == "ingesting" else ""),
                          r["chunks"], r["error"]] for r in done_rows],
@@ -138,7 +153,7 @@ def documents_tab(lib) -> Tab:
         if not (source or "").strip():
             return "Choose a document first (click its row).", gr.update(), gr.update()
         try:
-            info = lib.delete(source.strip())
+            info = lib.delete(source.strip(), actor=console_actor(service))
         except HelpdeskError as exc:
             return f"⚠️ {exc}", gr.update(), gr.update()
         return f"Deleted **{info['source']}** ({info['chunks']} chunks).", rows(), ""
@@ -147,7 +162,7 @@ def documents_tab(lib) -> Tab:
         if not (source or "").strip():
             return "Choose a document first (click its row).", gr.update()
         try:
-            d = lib.reingest(source.strip())
+            d = lib.reingest(source.strip(), actor=console_actor(service))
         except HelpdeskError as exc:
             return f"⚠️ {exc}", gr.update()
         if d["status"] == "failed":
@@ -206,7 +221,7 @@ def test_tab(lib) -> None:
     question.submit(test, [question], [hits, answer], concurrency_limit=None)
 
 
-def faq_tab(lib, faq) -> Tab:
+def faq_tab(lib, faq, service) -> Tab:
     """Add, change and delete FAQ entries; ``changed`` is the event of a saved entry."""
 
     def rows():
@@ -218,7 +233,8 @@ def faq_tab(lib, faq) -> Tab:
 
     def save(entry_id, question: str, answer: str):
         try:
-            eid = lib.save_faq(question or "", answer or "", int(entry_id) if entry_id else None)
+            eid = lib.save_faq(question or "", answer or "", int(entry_id) if entry_id else None,
+                               actor=console_actor(service))
         except HelpdeskError as exc:
             return f"⚠️ {exc}", entry_id, gr.update()
         return f"Saved FAQ entry #{eid}; the bot now answers it word for word.", eid, rows()
@@ -227,7 +243,7 @@ def faq_tab(lib, faq) -> Tab:
         if not entry_id:
             return "Choose an entry first (click its row).", gr.update(), None, "", ""
         try:
-            lib.delete_faq(int(entry_id))
+            lib.delete_faq(int(entry_id), actor=console_actor(service))
         except HelpdeskError as exc:
             return f"⚠️ {exc}", gr.update(), entry_id, gr.update(), gr.update()
         return f"Deleted FAQ entry #{int(entry_id)}.", rows(), None, "", ""
@@ -249,7 +265,7 @@ def faq_tab(lib, faq) -> Tab:
     return Tab(table, rows, saved)
 
 
-def unanswered_tab(lib, feedback) -> Tab:
+def unanswered_tab(lib, feedback, service) -> Tab:
     """Refused and disliked questions, each one click from an FAQ entry; ``changed`` is the event of an added entry."""
 
     def rows():
@@ -262,7 +278,7 @@ def unanswered_tab(lib, feedback) -> Tab:
 
     def add(question: str, answer: str):
         try:
-            eid = lib.save_faq(question or "", answer or "")
+            eid = lib.save_faq(question or "", answer or "", actor=console_actor(service))
         except HelpdeskError as exc:
             return f"⚠️ {exc}", gr.update(), gr.update(), gr.update()
         return f"Added FAQ entry #{eid}.", rows(), "", ""

@@ -16,6 +16,7 @@ import pandas as pd
 
 from knowledge.errors import HelpdeskError
 
+from .admin_staff import STAFF_TEXTS, console_actor
 from .insights import Insights, period
 
 __all__ = ["insights_tab", "console_i18n", "CONSOLE_TEXTS"]
@@ -56,8 +57,8 @@ GAP_COLUMNS = ["count", "question", "examples", "languages", "why", "last seen (
 
 def console_i18n() -> gr.I18n:
     """The console's translations, keyed by browser locale."""
-    zh = CONSOLE_TEXTS["zh"]
-    return gr.I18n(en=CONSOLE_TEXTS["en"], zh=zh, **{"zh-CN": zh, "zh-TW": zh, "zh-HK": zh})
+    en, zh = ({**CONSOLE_TEXTS[lang], **STAFF_TEXTS[lang]} for lang in ("en", "zh"))
+    return gr.I18n(en=en, zh=zh, **{"zh-CN": zh, "zh-TW": zh, "zh-HK": zh})
 
 
 def _lang(request: gr.Request | None) -> str:
@@ -145,7 +146,7 @@ def insights_tab(service, tab: gr.Tab) -> None:
         if not (question or "").strip() or not (answer or "").strip():
             return CONSOLE_TEXTS[lang]["need_both"], gr.update(), gr.update()
         try:
-            entry = service.knowledge_admin.save_faq(question.strip(), answer.strip())
+            entry = service.knowledge_admin.save_faq(question.strip(), answer.strip(), actor=console_actor(service))
         except HelpdeskError as exc:
             return f"⚠️ {exc}", gr.update(), gr.update()
         return CONSOLE_TEXTS[lang]["saved"].format(id=entry), "", ""

@@ -10,6 +10,7 @@ import gradio as gr
 
 from knowledge.errors import HelpdeskError
 
+from .admin_staff import console_actor
 from .widget_appearance import DEFAULT, clean_appearance
 
 __all__ = ["site_keys_tab", "snippet"]
@@ -54,6 +55,8 @@ def site_keys_tab(service):
                                int(budget) if budget else None)  # 0 or empty: the server's default
         except HelpdeskError as exc:
             return f"⚠️ {exc}", gr.update(), gr.update()
+        service.audit.record(console_actor(service), "site-key.create", made["id"],
+                             {"name": made["name"], "origins": made["origins"]})
         note = (f"Created site key **{made['id']}** for {', '.join(made['origins'])}. "
                 + _SECRET_NOTE.format(secret=made["identity_secret"])
                 + " Paste this snippet into the website's pages, before `</body>`:")
@@ -98,6 +101,7 @@ def site_keys_tab(service):
             keys.revoke(key_id.strip())
         except HelpdeskError as exc:
             return f"⚠️ {exc}", gr.update()
+        service.audit.record(console_actor(service), "site-key.revoke", key_id.strip())
         return f"Revoked **{key_id.strip()}**: widgets using it stop working now.", rows()
 
     gr.Markdown("Each website that embeds the chat gets a public site key, usable only from the origins "

@@ -28,6 +28,8 @@ def create_app(service) -> FastAPI:
 
     from .admin import admin_page
     from .admin_insights import console_i18n
+    from .admin_staff import HEAD
+    from .staff import ConsoleSessions
     from .chat import CHAT_CSS, chat_page
     from .texts import i18n
 
@@ -58,10 +60,12 @@ def create_app(service) -> FastAPI:
     app.add_middleware(LoginClient)
     app.add_middleware(RequestLog, count=service.metrics.responded)  # outermost: every response counts
     gr.mount_gradio_app(
-        app, admin_page(service), path="/admin", auth=service.auth.login, ssr_mode=False, footer_links=[],
-        auth_message=f"helpdesk admin console: sign in as '{s.admin_user}'.",
+        app, admin_page(service), path="/admin", auth=service.staff.login, ssr_mode=False, footer_links=[],
+        auth_message="helpdesk console: sign in with your staff account.", head=HEAD,
         max_file_size=int(s.upload_max_mb * 2**20), mcp_server=False, i18n=console_i18n(),
     )
+    console = next(r.app for r in app.routes if getattr(r, "path", None) == "/admin" and hasattr(r.app, "tokens"))
+    console.tokens = ConsoleSessions(service.staff, s.session_hours * 3600)  # sign-ins that expire
     gr.mount_gradio_app(
         app, chat_page(service), path="/", ssr_mode=False, footer_links=[], i18n=i18n(), css=CHAT_CSS,
         max_file_size=1, mcp_server=False,  # the chat takes no files

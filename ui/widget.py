@@ -42,7 +42,7 @@ from pydantic import BaseModel, Field
 from bot.texts import TEXTS
 from knowledge.lang import CJK_RANGES
 
-from .deps import ERR, ServiceDep, client_of, require_admin
+from .deps import ERR, ServiceDep, StaffDep, client_of, require_admin
 from .gate import RateLimited
 from .inputs import SafeText
 from .storage import BadToken, SiteKeys
@@ -127,9 +127,11 @@ def script(request: Request) -> Response:
 # -- admin: site keys ------------------------------------------------------------------------
 
 @_sites.post("", status_code=201)
-def create_key(body: SiteKeyRequest, service: ServiceDep) -> dict[str, Any]:
+def create_key(body: SiteKeyRequest, service: ServiceDep, staff: StaffDep) -> dict[str, Any]:
     """Create a public site key for a website, limited to its origins."""
-    return service.site_keys.create(body.name, body.origins, body.daily_budget)
+    made = service.site_keys.create(body.name, body.origins, body.daily_budget)
+    service.audit.record(staff.name, "site-key.create", made["id"], {"name": made["name"], "origins": made["origins"]})
+    return made
 
 
 @_sites.get("")
@@ -153,9 +155,10 @@ def set_appearance(key_id: str, body: Appearance, service: ServiceDep) -> dict[s
 
 
 @_sites.delete("/{key_id}")
-def revoke_key(key_id: str, service: ServiceDep) -> dict[str, Any]:
+def revoke_key(key_id: str, service: ServiceDep, staff: StaffDep) -> dict[str, Any]:
     """Revoke a site key: its tokens stop working at once."""
     service.site_keys.revoke(key_id)
+    service.audit.record(staff.name, "site-key.revoke", key_id)
     return {"id": key_id, "status": "revoked"}
 
 

@@ -63,9 +63,9 @@ def static_site(pages: dict[str, str]) -> Iterator[str]:
         yield url
 
 
-def admin_login(page, server, password: str) -> None:
+def admin_login(page, server, password: str, user: str = "admin") -> None:
     """Sign in to the admin console at ``server`` in a Playwright page."""
     page.goto(server.url + "/admin/")
-    page.get_by_label("username").fill("admin")
+    page.get_by_label("username").fill(user)
     page.get_by_label("password").fill(password)
     page.get_by_role("button", name="Login").click()

@@ -1,0 +1,264 @@
+"""The console's staff parts: the header (who is signed in, their language, sign out), which tabs
+a role sees, the server-side refusal of admin actions for agents, and the "Users" and "Audit" tabs.
+
+Roles are enforced where the work happens, not only by hiding tabs: every event handler wired
+inside :func:`admin_only` refuses a console user who is not an admin (``gr.Error``), whatever the
+browser sends. The console's language is the user's own setting when they chose one, else the
+browser's: a cookie the header sets makes the page's script report that language to Gradio's
+translations (``HEAD``), and texts written by handlers follow :func:`console_lang`.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import gradio as gr
+from gradio.context import LocalContext
+
+from knowledge.errors import HelpdeskError
+
+__all__ = ["STAFF_TEXTS", "HEAD", "admin_only", "console_actor", "console_lang", "header", "whoami", "users_tab",
+           "audit_tab"]
+
+STAFF_TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "tab_documents": "Documents", "tab_test": "Test a question", "tab_faq": "FAQ", "tab_unanswered": "Unanswered",
+        "tab_conversations": "Conversations", "tab_handoffs": "Hand-offs", "tab_widget": "Website widget",
+        "tab_insights": "Insights", "tab_sources": "Sources", "tab_users": "Users", "tab_audit": "Audit",
+        "sign_out": "Sign out", "my_language": "My console language",
+        "lang_browser": "The browser's", "reload": "Reload everything",
+        "signed_in": "Signed in as **{name}** ({role})", "admin": "admin", "agent": "agent",
+        "refused": "This needs an admin: agents may use the inbox, conversations and hand-offs.",
+        "users_intro": "Admins do everything; agents see the inbox and conversations, reply, and may add an FAQ "
+                       "entry, but change no knowledge, site keys or users. Passwords and tokens are shown once.",
+        "user_name": "Name", "user_role": "Role", "user_password": "Password (empty: generate one)",
+        "user_add": "Add user", "user_chosen": "Chosen user", "user_remove": "Remove",
+        "user_reset": "New password", "user_token": "New API token", "user_disable": "Disable", "user_enable": "Enable",
+        "user_added": "Added {role} **{name}**.", "user_removed": "Removed **{name}**: their token and sessions "
+                      "stopped working.", "user_secret": "Shown once, copy it now:", "choose_user": "Choose a user first "
+                      "(click its row).", "user_done": "Done: **{name}**.",
+        "audit_actor": "Who (empty: everyone)", "audit_action": "Action (e.g. sign-in, faq., user.)",
+        "audit_show": "Show",
+    },
+    "zh": {
+        "tab_documents": "文档", "tab_test": "测试问题", "tab_faq": "常见问题", "tab_unanswered": "未解答",
+        "tab_conversations": "会话", "tab_handoffs": "转人工", "tab_widget": "网站插件", "tab_insights": "数据洞察",
+        "tab_sources": "数据源", "tab_users": "用户", "tab_audit": "审计日志",
+        "sign_out": "退出登录", "my_language": "我的控制台语言", "lang_browser": "跟随浏览器",
+        "reload": "全部刷新",
+        "signed_in": "当前用户：**{name}**（{role}）", "admin": "管理员", "agent": "客服",
+        "refused": "此操作需要管理员权限：客服只能使用收件箱、会话和转人工。",
+        "users_intro": "管理员可以做所有事；客服可以查看收件箱和会话、回复客户、把回复添加为常见问题，"
+                       "但不能修改知识库、站点密钥或用户。密码和令牌只显示一次。",
+        "user_name": "用户名", "user_role": "角色", "user_password": "密码（留空则自动生成）",
+        "user_add": "添加用户", "user_chosen": "选中的用户", "user_remove": "删除",
+        "user_reset": "重设密码", "user_token": "新的 API 令牌", "user_disable": "停用", "user_enable": "启用",
+        "user_added": "已添加{role} **{name}**。", "user_removed": "已删除 **{name}**：其令牌和登录会话已失效。",
+        "user_secret": "只显示这一次，请立即复制：", "choose_user": "请先选择一个用户（点击所在行）。",
+        "user_done": "完成：**{name}**。",
+        "audit_actor": "操作人（留空：全部）", "audit_action": "操作（如 sign-in、faq.、user.）",
+        "audit_show": "查看",
+    },
+}
+
+USER_COLUMNS = ["name", "role", "language", "API token", "disabled", "created (UTC)", "last sign-in (UTC)"]
+AUDIT_COLUMNS = ["#", "when (UTC)", "who", "action", "target", "detail"]
+
+_COOKIE = "helpdesk_lang"
+# Runs before Gradio's scripts: the language the user chose (kept in a cookie by the header) is the
+# one Gradio's translations see as the browser's.
+HEAD = (f"<script>(function(){{var m=document.cookie.match(/(?:^|; ){_COOKIE}=(en|zh)/);if(m){{"
+        "Object.defineProperty(navigator,'language',{get:function(){return m[1]}});"
+        "Object.defineProperty(navigator,'languages',{get:function(){return [m[1]]}});}})();</script>")
+# After the header learns the user's language: keep it in the cookie and reload once if it changed.
+_APPLY_LANG = (f"(lang) => {{ const m = document.cookie.match(/(?:^|; ){_COOKIE}=(en|zh)/); const cur = m ? m[1] : '';"
+               " if (lang === cur || sessionStorage.getItem('helpdesk_lang_reload') === lang) return lang;"
+               " sessionStorage.setItem('helpdesk_lang_reload', lang);"
+               f" document.cookie = lang ? '{_COOKIE}=' + lang + '; path=/admin; SameSite=Lax; max-age=31536000'"
+               f" : '{_COOKIE}=; path=/admin; max-age=0'; location.reload(); return lang; }}")
+
+
+def _request() -> gr.Request | None:
+    return LocalContext.request.get(None)
+
+
+def console_actor(service) -> str:
+    """The name of the console user whose event is being handled, for the audit log."""
+    account = service.staff.console(getattr(_request(), "username", None))
+    return account["name"] if account else "unknown"
+
+
+def console_lang(service, request: gr.Request | None) -> str:
+    """The language of texts written for this console user: their own setting, else the browser's."""
+    account = service.staff.console(getattr(request, "username", None)) if request is not None else None
+    if account and account["language"]:
+        return account["language"]
+    accept = (request.headers.get("accept-language", "") if request is not None else "").lower()
+    return "zh" if accept.startswith("zh") else "en"
+
+
+def _text(service, key: str, **values) -> str:
+    return STAFF_TEXTS[console_lang(service, _request())][key].format(**values)
+
+
+def _refuse_agents(service, fn):
+    """``fn`` that first refuses anyone but an admin (kept a generator when ``fn`` is one)."""
+
+    def check() -> None:
+        request = _request()
+        if service.staff.role(getattr(request, "username", None)) != "admin":
+            raise gr.Error(_text(service, "refused"))
+
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def gen(*args, **kwargs):
+            check()
+            yield from fn(*args, **kwargs)
+        return gen
+    if inspect.iscoroutinefunction(fn):
+        @functools.wraps(fn)
+        async def coro(*args, **kwargs):
+            check()
+            return await fn(*args, **kwargs)
+        return coro
+
+    @functools.wraps(fn)
+    def plain(*args, **kwargs):
+        check()
+        return fn(*args, **kwargs)
+    return plain
+
+
+@contextmanager
+def admin_only(page: gr.Blocks, service) -> Iterator[None]:
+    """Every event handler wired inside refuses console users who are not admins."""
+    before = set(page.fns)
+    yield
+    for fn_id in set(page.fns) - before:
+        block_fn = page.fns[fn_id]
+        if block_fn.fn is not None:
+            block_fn.fn = _refuse_agents(service, block_fn.fn)
+
+
+def header(service, t) -> tuple[gr.Markdown, gr.Dropdown, gr.Textbox]:
+    """Who is signed in, their language, and the sign-out link; returns the name line, the
+    language choice and the hidden language to apply (the page fills them on load: :func:`whoami`)."""
+    with gr.Row(equal_height=True):
+        gr.Markdown("# helpdesk admin")
+        who = gr.Markdown(elem_id="signed-in")
+        language = gr.Dropdown(choices=[(t("lang_browser"), ""), ("English", "en"), ("中文", "zh")], value="",
+                               label=t("my_language"), elem_id="my-language", scale=0, min_width=160)
+        gr.Button(t("sign_out"), link="/admin/logout", size="sm", scale=0, elem_id="sign-out")
+    apply = gr.Textbox(visible=False)
+
+    def choose(lang: str, request: gr.Request):
+        account = service.staff.console(request.username)
+        if account and not service.auth.is_bootstrap(request.username):
+            service.staff.set_language(account["name"], lang or "", actor=account["name"])
+        return lang or ""
+
+    language.input(choose, [language], [apply]).then(None, [apply], [apply], js=_APPLY_LANG)
+    return who, language, apply
+
+
+def whoami(service, request: gr.Request | None) -> tuple[str, str, str]:
+    """The header's line, the user's language choice and the language to apply, for the page load."""
+    account = service.staff.console(getattr(request, "username", None)) or {"name": "?", "role": "agent",
+                                                                             "language": ""}
+    lang = console_lang(service, request)
+    line = STAFF_TEXTS[lang]["signed_in"].format(name=account["name"], role=STAFF_TEXTS[lang][account["role"]])
+    return line, account["language"], account["language"]
+
+
+def users_tab(service, t):
+    """Lay out the "Users" tab; returns its table and the function that gives the table's rows."""
+    staff = service.staff
+
+    def rows():
+        return [[u["name"], u["role"], u["language"] or "browser", "yes" if u["has_token"] else "",
+                 "yes" if u["disabled"] else "", u["created_at"], u["signed_in_at"]]
+                for u in service.storage.users.list()]
+
+    def actor() -> str:
+        return console_actor(service)
+
+    def add(name: str, role: str, password: str):
+        try:
+            account, generated = staff.add(name or "", role, password or None, actor=actor())
+        except HelpdeskError as exc:
+            return f"⚠️ {exc}", "", gr.update(), gr.update()
+        note = _text(service, "user_added", name=account["name"], role=account["role"])
+        if generated:
+            note += " " + _text(service, "user_secret")
+        return note, generated or "", rows(), ""
+
+    def act(kind: str):
+        def run(name: str):
+            name = (name or "").strip()
+            if not name:
+                return _text(service, "choose_user"), "", gr.update()
+            try:
+                secret = ""
+                if kind == "remove":
+                    staff.remove(name, actor=actor())
+                    return _text(service, "user_removed", name=name), "", rows()
+                if kind == "reset":
+                    secret = staff.reset_password(name, actor=actor()) or ""
+                elif kind == "token":
+                    secret = staff.issue_token(name, actor=actor())
+                else:
+                    staff.set_disabled(name, kind == "disable", actor=actor())
+            except HelpdeskError as exc:
+                return f"⚠️ {exc}", "", gr.update()
+            note = _text(service, "user_done", name=name) + (" " + _text(service, "user_secret") if secret else "")
+            return note, secret, rows()
+        return run
+
+    def pick(evt: gr.SelectData):
+        row = evt.row_value or []
+        return row[0] if row else ""
+
+    gr.Markdown(t("users_intro"))
+    table = gr.Dataframe(headers=USER_COLUMNS, interactive=False, wrap=True, elem_id="users")
+    with gr.Row():
+        name = gr.Textbox(label=t("user_name"), elem_id="user-name", scale=2)
+        role = gr.Radio(["agent", "admin"], value="agent", label=t("user_role"), elem_id="user-role", scale=1)
+        password = gr.Textbox(label=t("user_password"), type="password", elem_id="user-password", scale=2)
+    add_btn = gr.Button(t("user_add"), variant="primary", elem_id="user-add")
+    status = gr.Markdown(elem_id="user-status")
+    secret = gr.Textbox(label="", interactive=False, buttons=["copy"], elem_id="user-secret")
+    with gr.Row():
+        chosen = gr.Textbox(label=t("user_chosen"), elem_id="user-chosen", scale=2)
+        buttons = {kind: gr.Button(t(key), variant="stop" if kind == "remove" else "secondary", scale=1,
+                                   elem_id=f"user-{kind}")
+                   for kind, key in (("token", "user_token"), ("reset", "user_reset"), ("disable", "user_disable"),
+                                     ("enable", "user_enable"), ("remove", "user_remove"))}
+    add_btn.click(add, [name, role, password], [status, secret, table, password], concurrency_limit=1)
+    table.select(pick, None, [chosen])
+    for kind, button in buttons.items():
+        button.click(act(kind), [chosen], [status, secret, table], concurrency_limit=1)
+    return table, rows
+
+
+def audit_tab(service, t):
+    """Lay out the "Audit" tab; returns its table and the function that gives the table's rows."""
+
+    def rows(who: str = "", action: str = ""):
+        return [[e["id"], e["at"], e["actor"], e["action"], e["target"],
+                 json.dumps(e["detail"], ensure_ascii=False) if e["detail"] else ""]
+                for e in service.audit.entries(actor=(who or "").strip().lower() or None,
+                                               action=(action or "").strip() or None, limit=500)]
+
+    with gr.Row():
+        who = gr.Textbox(label=t("audit_actor"), elem_id="audit-actor", scale=2)
+        action = gr.Textbox(label=t("audit_action"), elem_id="audit-action", scale=2)
+        show = gr.Button(t("audit_show"), scale=1, elem_id="audit-show")
+    table = gr.Dataframe(headers=AUDIT_COLUMNS, interactive=False, wrap=True, elem_id="audit")
+    show.click(rows, [who, action], [table])
+    who.submit(rows, [who, action], [table])
+    action.submit(rows, [who, action], [table])
+    return table, rows
