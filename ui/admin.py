@@ -57,11 +57,11 @@ def admin_page(service) -> gr.Blocks:
     with gr.Blocks(title="helpdesk admin", analytics_enabled=False) as page:
         who, language, apply_lang = header(service, t)
         with gr.Tabs():
-            with gr.Tab(t("tab_documents"), id="documents") as docs_tab, admin_only(page, service):
+            with gr.Tab(t("tab_documents"), id="documents", visible=False) as docs_tab, admin_only(page, service):
                 docs = documents_tab(service.knowledge_admin, service)
-            with gr.Tab(t("tab_test"), id="test") as testing_tab, admin_only(page, service):
+            with gr.Tab(t("tab_test"), id="test", visible=False) as testing_tab, admin_only(page, service):
                 test_tab(service.knowledge_admin)
-            with gr.Tab(t("tab_faq"), id="faq") as faqs_tab, admin_only(page, service):
+            with gr.Tab(t("tab_faq"), id="faq", visible=False) as faqs_tab, admin_only(page, service):
                 faq = faq_tab(service.knowledge_admin, service.storage.faq, service)
             with gr.Tab(t("tab_unanswered"), id="unanswered"):
                 gaps = unanswered_tab(service.knowledge_admin, service.storage.feedback, service)
@@ -69,17 +69,17 @@ def admin_page(service) -> gr.Blocks:
                 talks = conversations_tab(service.storage.feedback)
             with gr.Tab(t("tab_handoffs"), id="handoffs"):
                 handoffs = handoffs_tab(service.storage.handoffs)
-            with gr.Tab(t("tab_widget"), id="widget") as widget_tab, admin_only(page, service):
+            with gr.Tab(t("tab_widget"), id="widget", visible=False) as widget_tab, admin_only(page, service):
                 keys = Tab(*site_keys_tab(service))
-            with gr.Tab(t("tab_insights"), id="insights") as insights, admin_only(page, service):
+            with gr.Tab(t("tab_insights"), id="insights", visible=False) as insights, admin_only(page, service):
                 insights_tab(service, insights)
-            with gr.Tab(t("tab_sources"), id="sources") as sources_tab_, admin_only(page, service):
+            with gr.Tab(t("tab_sources"), id="sources", visible=False) as sources_tab_, admin_only(page, service):
                 sources = Tab(*sources_tab(service))
-            with gr.Tab("API keys", id="api-keys") as api_keys_tab_, admin_only(page, service):
+            with gr.Tab("API keys", id="api-keys", visible=False) as api_keys_tab_, admin_only(page, service):
                 api_keys = Tab(*api_keys_tab(service))
-            with gr.Tab(t("tab_users"), id="users") as users_tab_, admin_only(page, service):
+            with gr.Tab(t("tab_users"), id="users", visible=False) as users_tab_, admin_only(page, service):
                 users = Tab(*users_tab(service, t))
-            with gr.Tab(t("tab_audit"), id="audit") as audit_tab_, admin_only(page, service):
+            with gr.Tab(t("tab_audit"), id="audit", visible=False) as audit_tab_, admin_only(page, service):
                 audit = Tab(*audit_tab(service, t))
         reload_all = gr.Button(t("reload"), size="sm")
         admin_tabs = [docs_tab, testing_tab, faqs_tab, widget_tab, insights, sources_tab_, users_tab_, audit_tab_,

@@ -5,7 +5,9 @@ Roles are enforced where the work happens, not only by hiding tabs: every event 
 inside :func:`admin_only` refuses a console user who is not an admin (``gr.Error``), whatever the
 browser sends. The console's language is the user's own setting when they chose one, else the
 browser's: a cookie the header sets makes the page's script report that language to Gradio's
-translations (``HEAD``), and texts written by handlers follow :func:`console_lang`.
+translations (``HEAD``, put first in the console page's ``<head>`` by :class:`ConsoleLanguage`, since
+Gradio adds its own ``head`` only after its translations started), and texts written by handlers
+follow :func:`console_lang`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from gradio.context import LocalContext
 
 from knowledge.errors import HelpdeskError
 
-__all__ = ["STAFF_TEXTS", "HEAD", "admin_only", "console_actor", "console_lang", "header", "whoami", "users_tab",
+__all__ = ["STAFF_TEXTS", "HEAD", "ConsoleLanguage", "admin_only", "console_actor", "console_lang", "header", "whoami", "users_tab",
            "audit_tab"]
 
 STAFF_TEXTS: dict[str, dict[str, str]] = {
@@ -72,14 +74,46 @@ _COOKIE = "helpdesk_lang"
 # Runs before Gradio's scripts: the language the user chose (kept in a cookie by the header) is the
 # one Gradio's translations see as the browser's.
 HEAD = (f"<script>(function(){{var m=document.cookie.match(/(?:^|; ){_COOKIE}=(en|zh)/);if(m){{"
-        "Object.defineProperty(navigator,'language',{get:function(){return m[1]}});"
-        "Object.defineProperty(navigator,'languages',{get:function(){return [m[1]]}});}})();</script>")
+        "var l=m[1]==='zh'?'zh-CN':'en';"  # Gradio knows zh-CN, not zh
+        "Object.defineProperty(navigator,'language',{get:function(){return l}});"
+        "Object.defineProperty(navigator,'languages',{get:function(){return [l]}});}})();</script>")
 # After the header learns the user's language: keep it in the cookie and reload once if it changed.
 _APPLY_LANG = (f"(lang) => {{ const m = document.cookie.match(/(?:^|; ){_COOKIE}=(en|zh)/); const cur = m ? m[1] : '';"
                " if (lang === cur || sessionStorage.getItem('helpdesk_lang_reload') === lang) return lang;"
                " sessionStorage.setItem('helpdesk_lang_reload', lang);"
                f" document.cookie = lang ? '{_COOKIE}=' + lang + '; path=/admin; SameSite=Lax; max-age=31536000'"
                f" : '{_COOKIE}=; path=/admin; max-age=0'; location.reload(); return lang; }}")
+
+
+class ConsoleLanguage:
+    """ASGI middleware that puts ``HEAD`` first in the console page's ``<head>`` (``GET /admin/``)."""
+
+    def __init__(self, app, path: str = "/admin/"):
+        self.app, self.path = app, path
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "GET" or scope["path"] != self.path:
+            return await self.app(scope, receive, send)
+        start: dict = {}
+        body = bytearray()
+
+        async def buffered(message):
+            if message["type"] == "http.response.start":
+                start.update(message)
+                return
+            if message["type"] != "http.response.body":
+                return await send(message)
+            body.extend(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+            html = bytes(body)
+            if any(k.lower() == b"content-type" and v.startswith(b"text/html") for k, v in headers):
+                html = html.replace(b"<head>", b"<head>" + HEAD.encode(), 1)
+            await send({**start, "headers": [*headers, (b"content-length", str(len(html)).encode())]})
+            await send({"type": "http.response.body", "body": html})
+
+        await self.app(scope, receive, buffered)
 
 
 def _request() -> gr.Request | None:

@@ -28,7 +28,7 @@ def create_app(service) -> FastAPI:
 
     from .admin import admin_page
     from .admin_insights import console_i18n
-    from .admin_staff import HEAD
+    from .admin_staff import ConsoleLanguage
     from .staff import ConsoleSessions
     from .chat import CHAT_CSS, chat_page
     from .texts import i18n
@@ -58,10 +58,11 @@ def create_app(service) -> FastAPI:
                        uploads=upload_limit, upload_paths=("/api/v1/documents", "/admin/gradio_api/upload"))
     app.add_middleware(WidgetCors, keys=service.site_keys)
     app.add_middleware(LoginClient)
+    app.add_middleware(ConsoleLanguage)  # the user's own console language, before Gradio's scripts run
     app.add_middleware(RequestLog, count=service.metrics.responded)  # outermost: every response counts
     gr.mount_gradio_app(
         app, admin_page(service), path="/admin", auth=service.staff.login, ssr_mode=False, footer_links=[],
-        auth_message="helpdesk console: sign in with your staff account.", head=HEAD,
+        auth_message="helpdesk console: sign in with your staff account.",
         max_file_size=int(s.upload_max_mb * 2**20), mcp_server=False, i18n=console_i18n(),
     )
     console = next(r.app for r in app.routes if getattr(r, "path", None) == "/admin" and hasattr(r.app, "tokens"))
