@@ -12,6 +12,7 @@ answer is built from these blocks instead (``bot/compose.py``).
 from __future__ import annotations
 
 import re
+import textwrap
 from dataclasses import dataclass, field
 
 from knowledge.lang import detect_language
@@ -77,7 +78,7 @@ def parse(text: str) -> list[Block]:
         if kind == "code" and prev is not None and prev.kind == "steps":
             # A command or address right under a step is part of that step ("1. Open the setup
             # page:" and its URL): the procedure stays one block, indented as Markdown nests it.
-            prev.items[-1] += "\n\n" + _indent("\n".join(lines).strip())
+            prev.items[-1] += "\n\n" + _indent(textwrap.dedent("\n".join(lines)).strip())
             continue
         block = _block(kind, lines)
         if kind == "steps" and _continues(out, block):
