@@ -79,6 +79,19 @@ _HOW_TO = re.compile(r"^\s*(?:how (?:do|can|should|would) (?:i|we|you)\b(?! (?:k
                      r"|what do i (?:need to )?do\b)|怎么(?!回事|样)|如何|怎样|步骤|流程", re.IGNORECASE)
 
 
+# A part of the question counts as answered when the chosen blocks hold this share of its words.
+PART_COVERED = 0.5
+_PARTS = re.compile(r"(?<=[?？])\s*|[,，;；]?\s+(?:and|also|plus)\s+(?=(?:who|what|when|where|which|how|why|can|could|is|are|do|does|"
+                    r"will|would|should|if)\b)|[，;；]\s*(?:还有|另外|以及|并且|而且)", re.IGNORECASE)
+
+
+def question_parts(question: str) -> list[set[str]]:
+    """The words of each part of a question asked in several: sentences ending in a question mark,
+    or clauses joined by "and who / and how ..." ("can I return it and who pays shipping?")."""
+    parts = [set(tokenize(p)) for p in _PARTS.split(question) if p and p.strip()]
+    return [p for p in parts if p]
+
+
 @dataclass
 class Part:
     """One cited piece of the answer: its Markdown text and the index of its hit."""
@@ -159,6 +172,7 @@ def compose(question: str, hits: list[Hit], sections: list[list[Block]],
     best = cands[0]
     budget = limit or ANSWER_CHARS.get(prose_language(best.text), ANSWER_CHARS["en"])
     chosen: list[tuple[_Candidate, str]] = [(best, best.text)]
+    quoted = {best.block.text.strip()}
     covered = set(best.words)
     used = len(best.text)
 
@@ -166,13 +180,26 @@ def compose(question: str, hits: list[Hit], sections: list[list[Block]],
         nonlocal used, covered
         room = budget - used - 2
         piece = c.text if len(c.text) <= room else _fit(c.block, scope, weight, room)
-        if room < 40 or not piece or len(piece) > room:
-            return False
+        if room < 40 or not piece or len(piece) > room or c.block.text.strip() in quoted:
+            return False  # no room, or the same words from another hit of the same section
+        quoted.add(c.block.text.strip())
         chosen.append((c, piece))
         covered |= c.words
         used += len(piece) + 2
         return True
 
+    # Each part of a question asked in several ("How long to Chengdu? And the shipping cost?")
+    # gets the block that answers it best, unless the blocks chosen already hold most of its words.
+    parts = question_parts(question)
+    for part in parts if len(parts) > 1 else []:
+        words = q & part
+        want = sum(weight(t) for t in words)
+        if not want or sum(weight(t) for t in words & covered) >= PART_COVERED * want:
+            continue
+        rest = [c for c in cands if all(c is not x for x, _ in chosen) and words & c.words]
+        if rest and len(chosen) < MAX_PARTS:
+            pick = max(rest, key=lambda c: sum(weight(t) for t in words & c.words) + SIMILARITY_WEIGHT * c.sim)
+            take(pick, words)
     # Another part of the question, answered elsewhere; or as close to the question in the same page.
     for c in cands[1:]:
         if len(chosen) >= MAX_PARTS:

@@ -198,3 +198,24 @@ def test_a_section_that_only_leads_in_brings_its_subsections():
     got = compose("What are the minimum CPU requirements?", [hit(doc[0].text, "Before you start")],
                   [blocks], lambda t: 1.0)
     assert "RAM >= 4 GiB" in " ".join(p.text for p in got.parts)  # a short list is quoted whole
+
+
+def test_each_part_of_a_question_asked_in_several_gets_its_block():
+    from bot.compose import question_parts
+
+    assert len(question_parts("寄到成都要多久？运费多少？")) == 2
+    assert len(question_parts("Can I return it and who pays shipping from Germany?")) == 2
+    assert len(question_parts("How do I return something?")) == 1
+    times = "配送时效：\n\n- 北京、上海、成都：发货后7-10个工作日送达\n- 新疆、西藏：发货后10-15个工作日送达"
+    prices = "运费：\n\n| 目的地 | 标准运费 |\n|---|---|\n| 中国大陆 | 14.95欧元 |"
+    faq = "Q: 寄到上海要多久？\nA: 寄往上海一般在发货后7-10个工作日送达。"
+    got = answer("寄到成都的包裹一般要多久才能送达签收？运费多少？", faq, times, prices)
+    text = " ".join(p.text for p in got.parts)
+    assert "14.95欧元" in text and "成都" in text
+
+
+def test_the_same_block_from_two_hits_is_quoted_once():
+    text = "Batch uploading is available on Professional and Team.\n\nEach file may be up to 15 MB."
+    got = answer("Can I batch upload files on Professional, and how big can each file be?", text, text)
+    quoted = [p.text for p in got.parts]
+    assert len(quoted) == len(set(quoted))
