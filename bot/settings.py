@@ -19,7 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from knowledge.limits import ParseLimits
 
 __all__ = ["Settings", "IngestSettings", "RetrievalSettings", "LlmSettings", "ServerSettings", "WidgetSettings",
-           "reveal", "SyncSettings", "PrivacySettings"]
+           "reveal", "SyncSettings", "PrivacySettings", "HandoffSettings"]
 
 
 def reveal(secret: SecretStr | None) -> str | None:
@@ -203,6 +203,26 @@ class WidgetSettings(BaseModel):
     )
 
 
+class HandoffSettings(BaseModel):
+    """Live hand-off to a person: when the team answers, and how the customer's screen follows (docs/handoff.md)."""
+
+    hours: str | None = Field(
+        None, description="When people answer, e.g. 'Mon-Fri 09:00-17:00 Europe/Amsterdam' (rules separated by "
+                          "commas, the IANA time zone last). Outside them a customer who asks for a person is "
+                          "told when one will reply. Unset: any time an agent is signed in.",
+    )
+    agent_idle_minutes: float = Field(
+        5.0, gt=0, description="An agent counts as available for this long after their last use of the inbox "
+                               "(API or console), on any replica.",
+    )
+    poll_seconds: float = Field(
+        0.5, gt=0, le=10, description="How often a customer's event stream looks for new messages in the database.",
+    )
+    stream_minutes: float = Field(
+        10.0, gt=0, description="An event stream with nothing to send for this long is closed (the page reconnects).",
+    )
+
+
 class SyncSettings(BaseModel):
     """Websites as knowledge: how far and how politely a crawl goes (knowledge/web)."""
 
@@ -305,6 +325,7 @@ class Settings(BaseSettings):
     widget: WidgetSettings = Field(default_factory=WidgetSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    handoff: HandoffSettings = Field(default_factory=HandoffSettings)
 
     @property
     def model_cache(self) -> Path:

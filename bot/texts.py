@@ -55,6 +55,16 @@ TEXTS: dict[str, dict[str, str]] = {
                         "A person will get back to you{contact}.",
         "handoff_contact": " at {contact}",
         "handoff_empty": "Please ask a question first, so our team can see what you need.",
+        # a person in the conversation
+        "live_waiting": "A person from our support team will join this chat shortly.",
+        "live_later": "Nobody from our team is available right now: a person will reply {when}. "
+                      "Please leave an e-mail address or phone number so we can get back to you.",
+        "live_when_open": "from {time}",
+        "live_when_soon": "as soon as someone is free",
+        "agent_joined": "{name} joined the chat.",
+        "agent_left": "{name} left: you're back to the assistant.",
+        "live_closed": "{name} closed this conversation. Thanks for contacting us!",
+        "back_to_bot": "You're back to the assistant.",
     },
     "zh": {
         "refusal": "抱歉，我不知道这个问题的答案：我们的帮助中心没有相关内容。",
@@ -94,6 +104,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "handoff_done": "好的，已将对话转交给客服团队（请求编号 #{id}），人工客服会尽快{contact}与您联系。",
         "handoff_contact": "通过 {contact} ",
         "handoff_empty": "请先提出您的问题，以便客服了解您的需求。",
+        "live_waiting": "人工客服即将加入对话，请稍候。",
+        "live_later": "目前没有客服在线：人工客服会{when}回复您。请留下您的邮箱或电话，以便我们与您联系。",
+        "live_when_open": "在 {time} 之后",
+        "live_when_soon": "尽快",
+        "agent_joined": "{name} 已加入对话。",
+        "agent_left": "{name} 已离开：现在由智能助手继续为您服务。",
+        "live_closed": "{name} 已结束本次对话。感谢您的咨询！",
+        "back_to_bot": "现在由智能助手继续为您服务。",
     },
 }
 

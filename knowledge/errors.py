@@ -10,6 +10,7 @@
     │   ├── BadToken              ui/storage/site_keys.py: a widget token malformed, forged or expired (HTTP 401)
     │   ├── BadApiKey             ui/storage/api_keys.py: an API key missing, unknown or revoked (HTTP 401)
     │   ├── Unsupported           ui/openai_shapes.py: what the OpenAI API cannot do (tools, n > 1, images)
+    │   ├── WrongState            ui/livechat.py: a hand-off move that does not fit the conversation's state (HTTP 409)
     │   └── Refused               knowledge/web/guard.py: a URL, address or redirect a crawl may not follow
     ├── StoreUnavailable          the vector store cannot be reached (HTTP 503)
     ├── ModelError                a model could not be loaded or failed while generating

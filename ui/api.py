@@ -61,6 +61,8 @@ class ChatResponse(BaseModel):
     sources: list[Source]
     timings_ms: dict[str, float]
     session_id: str
+    handoff: Literal["waiting", "agent"] | None = Field(
+        None, description="Set while a person has the conversation: the message went to them, the answer is empty.")
 
 
 class FeedbackRequest(BaseModel):

@@ -13,7 +13,8 @@ import os
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
-from . import api, api_keys, api_sources, api_users, errors, insights, metrics, openai_api, privacy, widget
+from . import (api, api_keys, api_sources, api_users, errors, inbox_api, insights, live_events, metrics,
+               openai_api, privacy, widget)
 from .auth import LoginClient
 from .logs import RequestLog
 from .widget import WidgetCors
@@ -50,6 +51,8 @@ def create_app(service) -> FastAPI:
     app.include_router(api_keys.router)
     app.include_router(openai_api.router)
     app.include_router(api_users.router)
+    app.include_router(inbox_api.router)
+    app.include_router(live_events.router)
     app.include_router(api.router)
     app.add_api_route("/admin", _admin_root, include_in_schema=False)
 

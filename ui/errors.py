@@ -19,6 +19,7 @@ from knowledge.errors import (FileTooLarge, HelpdeskError, InputError, NotFound,
                               UnsupportedFile)
 
 from .gate import Busy, RateLimited
+from .livechat import WrongState
 
 __all__ = ["NotReady", "STATUS", "status_of", "refusal", "error_response", "is_fault", "chat_message",
            "install"]
@@ -32,7 +33,7 @@ class NotReady(HelpdeskError):
 
 # The first row whose class the error is an instance of gives its status (children before parents).
 STATUS: list[tuple[type[BaseException], int]] = [
-    (NotFound, 404), (FileTooLarge, 413), (UnsupportedFile, 415), (InputError, 400), (RateLimited, 429),
+    (NotFound, 404), (WrongState, 409), (FileTooLarge, 413), (UnsupportedFile, 415), (InputError, 400), (RateLimited, 429),
     (Busy, 503), (NotReady, 503), (StoreUnavailable, 503), (HelpdeskError, 500),
 ]
 

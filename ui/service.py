@@ -33,6 +33,7 @@ from .errors import NotReady
 from .gate import Busy, Gate, RateLimiter
 from .handoff import WebhookSender, handoff_payload
 from .knowledge_admin import KnowledgeAdmin
+from .livechat import LiveChat
 from .metrics import Metrics
 from .scheduler import Scheduler
 from .sources import SourceSync
@@ -67,6 +68,7 @@ class Service:
         if days := settings.privacy.retention_days:  # one replica a day erases what is past the period
             self.scheduler.add("retention", every_s=86400, run=partial(storage.erasure.retain, days))
         self.metrics = Metrics(self.gate, enabled=s.metrics)
+        self.live = LiveChat(storage.live, settings.handoff, storage.feedback)
         self.sources = SourceSync(storage, settings, lambda: self.require_bot().knowledge, self.scheduler)
         self.bot = bot
         self.state, self.error = ("ready", None) if bot is not None else ("loading", None)
@@ -156,6 +158,8 @@ class Service:
                     self.metrics.answered(event.data)
                     if event.data.error:
                         self._record_error(question, event.data.session_id, event.data.timings_ms)
+                    else:
+                        self.live.bot_answered(event.data.session_id, event.data.answer)
                 yield event
                 if cancelled is not None and cancelled.is_set():
                     return
@@ -260,11 +264,17 @@ class Service:
         handoff = self.storage.handoffs.add(session_id, contact or "", message or "")
         self.metrics.handed_off()
         self.storage.conversations.mark_handoff(session_id)
+        last = handoff["transcript"][-1]
+        reason = ("refused" if last["refused"] else
+                  "thumbs_down" if (last["feedback"] or {}).get("rating") == -1 else "asked")
+        live = self.live.handed_off(session_id, reason, contact or "", detect_language(last["question"]),
+                                    message or "")
         status = "off"
         if self.webhook is not None:
             status = "pending"
             self.storage.handoffs.set_delivery(handoff["id"], status)
-            self.webhook.submit(handoff["id"], handoff_payload(handoff))
+            self.webhook.submit(handoff["id"], {**handoff_payload(handoff), "reason": reason,
+                                                "available": live["available"], "reply_at": live["reply_at"]})
         log.info("hand-off #%s session=%s webhook=%s", handoff["id"], short_id(session_id), status)
         return {"id": handoff["id"], "session_id": session_id, "status": "recorded", "webhook": status,
-                "turns": len(handoff["transcript"])}
+                "turns": len(handoff["transcript"]), "reason": reason, **live}

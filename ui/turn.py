@@ -31,18 +31,42 @@ class BudgetSpent(RateLimited):
     """A site key's messages for the day are used up."""
 
 
+class _Held(Exception):
+    """A person has the conversation (``ui/livechat.py``): the message went to them, not the bot."""
+
+    def __init__(self, session_id: str, state: str):
+        super().__init__(state)
+        self.session_id, self.state = session_id, state
+
+
 async def chat_turn(service, message: str, stream: bool, *, admit: Callable[[], None],
                     session: Callable[[], str]) -> Response | dict:
     """Answer ``message`` in the conversation ``session()`` opens, once ``admit()`` let it in.
 
     ``admit`` runs on a worker thread after the message is checked; it raises RateLimited (429,
     ``rate_limited``), BudgetSpent (429, ``budget_exhausted``) or any error of the tree. The answer
-    is the ask object, or server-sent events with ``stream``; 503 when every slot is busy."""
+    is the ask object, or server-sent events with ``stream``; 503 when every slot is busy. While a
+    person has the conversation the message goes to them and the answer is empty, with
+    ``handoff``: ``waiting`` or ``agent``."""
     service.require_bot()
     message = service.check_message(message)
     lang = detect_language(message)
+
+    def opened() -> str:
+        session_id = session()
+        if state := service.live.customer_message(session_id, message):
+            raise _Held(session_id, state)
+        return session_id
+
     try:
-        _, first, events = await start_answer(service, message, admit=admit, session=session)
+        _, first, events = await start_answer(service, message, admit=admit, session=opened)
+    except _Held as held:
+        body = {"answer": "", "refused": False, "canned": False, "sources": [], "timings_ms": {},
+                "session_id": held.session_id, "handoff": held.state}
+        if stream:
+            return StreamingResponse(iter([sse("done", body)]), media_type="text/event-stream",
+                                     headers={"Cache-Control": "no-cache"})
+        return body
     except BudgetSpent as exc:
         return refusal(429, text("budget", lang), exc.retry_after, budget_exhausted=True)
     except RateLimited as exc:

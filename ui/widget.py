@@ -49,7 +49,7 @@ from .storage import BadToken, SiteKeys
 from .turn import BudgetSpent, chat_turn
 from .widget_appearance import DEFAULT, Appearance
 
-__all__ = ["router", "WidgetCors", "WIDGET_JS"]
+__all__ = ["router", "WidgetCors", "WIDGET_JS", "token_claims"]
 
 WIDGET_JS = Path(__file__).parent / "static" / "widget.js"
 # The catalogue's texts that the widget shows (bot/texts.py): served inside widget.js, in both
@@ -170,11 +170,16 @@ router.include_router(_sites)
 def authorized(request: Request, service: ServiceDep,
                credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> dict[str, Any]:
     """The token's claims and site key: 401 without a valid token, 403 for a revoked key or another origin."""
-    keys = service.site_keys
     if credentials is None:
         raise HTTPException(401, "a widget token is required (Authorization: Bearer <token>)")
+    return token_claims(request, service, credentials.credentials)
+
+
+def token_claims(request: Request, service, token: str) -> dict[str, Any]:
+    """The claims and site key of a widget ``token`` (from the header, or the event stream's query)."""
+    keys = service.site_keys
     try:
-        claims = keys.verify(credentials.credentials)
+        claims = keys.verify(token)
     except BadToken as exc:
         raise HTTPException(401, str(exc)) from exc
     key = keys.get(claims["key_id"])
@@ -265,11 +270,15 @@ def handoff(body: WidgetHandoff, request: Request, service: ServiceDep, auth: Au
 
 @router.get("/api/v1/widget/history", tags=["widget"], responses={401: ERR, 403: ERR})
 def history(service: ServiceDep, auth: Authorized) -> dict[str, Any]:
-    """The token's conversation so far, so that a reloaded page shows it again."""
-    turns = service.storage.feedback.transcript(auth["session_id"])
-    return {"session_id": auth["session_id"],
-            "turns": [{k: t[k] for k in ("question", "answer", "refused", "canned", "sources", "feedback")}
-                      for t in turns]}
+    """The token's conversation so far, so that a reloaded page shows it again: the bot's turns and
+    the live events (a person's messages, who joined and left), each with its time."""
+    sid = auth["session_id"]
+    turns = service.storage.feedback.transcript(sid)
+    events = [e for e in service.storage.live.events(sid) if e["kind"] != "bot_message"]
+    return {"session_id": sid, "state": service.storage.live.state(sid)["state"],
+            "turns": [{k: t[k] for k in ("question", "answer", "refused", "canned", "sources", "feedback", "at")}
+                      for t in turns],
+            "events": [{k: e[k] for k in ("id", "kind", "author", "name", "text", "at")} for e in events]}
 
 
 def _verified_user(keys: SiteKeys, key: dict[str, Any], body: SessionRequest) -> str | None:

@@ -12,7 +12,8 @@ from sqlalchemy import (JSON, Boolean, Column, Float, ForeignKey, Integer, Large
 
 __all__ = ["metadata", "sessions", "turns", "session_owners", "feedback", "handoffs", "faq_entries",
            "server_secrets", "rate_counters", "login_failures", "site_keys", "originals", "jobs",
-           "citations", "sources", "api_keys", "staff_users", "audit_log"]
+           "citations", "sources", "api_keys", "staff_users", "audit_log", "live_states", "live_events",
+           "staff_presence"]
 
 metadata = MetaData()
 
@@ -206,4 +207,34 @@ audit_log = Table(
     Column("action", String(40), nullable=False, index=True),  # e.g. "sign-in", "faq.save", "user.add"
     Column("target", String(500), nullable=False, default=""),
     Column("detail", JSON, nullable=False, default=dict),
+)
+
+# -- live hand-off: who has a conversation, what was said to and by a person ----------------
+
+live_states = Table(  # a row once a conversation was first handed off; none: the bot has it
+    "live_states", metadata,
+    Column("session_id", String(64), primary_key=True),
+    Column("state", String(16), nullable=False),  # bot | waiting | agent | closed
+    Column("reason", String(16), nullable=False, default=""),  # asked | refused | thumbs_down
+    Column("contact", Text, nullable=False, default=""),
+    Column("claimed_by", String(200), nullable=False, default=""),
+    Column("state_at", Float, nullable=False),  # when it entered this state
+    Column("created_at", Float, nullable=False),  # the first hand-off
+)
+
+live_events = Table(  # what a conversation's event stream carries, in order
+    "live_events", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("session_id", String(64), nullable=False, index=True),
+    Column("kind", String(24), nullable=False),  # customer_message | agent_joined | agent_message | ...
+    Column("author", String(16), nullable=False),  # customer | agent | bot
+    Column("name", String(200), nullable=False, default=""),
+    Column("text", Text, nullable=False, default=""),
+    Column("created_at", Float, nullable=False),
+)
+
+staff_presence = Table(  # when each staff member last used the inbox: who is available, on every replica
+    "staff_presence", metadata,
+    Column("name", String(200), primary_key=True),
+    Column("seen_at", Float, nullable=False),
 )

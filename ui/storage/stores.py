@@ -22,6 +22,7 @@ from .handoffs import Handoffs
 from .jobs import Jobs
 from .masking import masker
 from .limits import LoginFailures, RateCounters
+from .live import LiveStore
 from .migrate import upgrade
 from .originals import Originals
 from .secrets import Secrets
@@ -55,6 +56,7 @@ class Storage:
         self.api_keys = ApiKeys(self.engine)
         self.audit = AuditLog(self.engine)
         self.users = StaffUsers(self.engine)
+        self.live = LiveStore(self.engine, mask)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Storage:
