@@ -101,7 +101,7 @@ _staff = APIRouter(dependencies=[Depends(require_staff)], tags=["staff"], respon
 
 # -- public ----------------------------------------------------------------------------------
 
-@router.post("/chat", response_model=ChatResponse, tags=["chat"],
+@router.post("/chat", response_model=ChatResponse, response_model_exclude_none=True, tags=["chat"],
              responses={200: {"content": {"text/event-stream": {}}}, 400: ERR, 429: ERR, 503: ERR})
 async def chat(body: ChatRequest, request: Request, service: ServiceDep):
     """Answer a message; with ``stream`` the answer comes as server-sent events."""
