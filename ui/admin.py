@@ -1,6 +1,7 @@
 """The admin console at ``/admin`` (login required): documents, test questions, FAQ entries,
-unanswered questions, conversations, hand-offs, the website widget's site keys, insights
-(``ui/admin_insights.py``) and the websites and folders kept in step (``ui/admin_sources.py``).
+unanswered questions, conversations, the inbox of live hand-offs (``ui/admin_inbox.py``),
+hand-offs, the website widget's site keys, insights (``ui/admin_insights.py``) and the websites
+and folders kept in step (``ui/admin_sources.py``).
 
 The loop it exists for: a question the bot refused, or an answer that got a thumbs down, shows up
 under "Unanswered"; one click turns it into an FAQ entry, which the bot then answers word for word.
@@ -18,6 +19,7 @@ from knowledge.errors import HelpdeskError
 from knowledge.loaders import SUPPORTED_SUFFIXES
 
 from .admin_api_keys import api_keys_tab
+from .admin_inbox import inbox_tab
 from .admin_insights import console_i18n, insights_tab
 from .admin_keys import site_keys_tab
 from .admin_sources import sources_tab
@@ -67,6 +69,8 @@ def admin_page(service) -> gr.Blocks:
                 gaps = unanswered_tab(service.knowledge_admin, service.storage.feedback, service)
             with gr.Tab(t("tab_conversations"), id="conversations"):
                 talks = conversations_tab(service.storage.feedback)
+            with gr.Tab(t("tab_inbox"), id="inbox"):
+                inbox = Tab(*inbox_tab(service))
             with gr.Tab(t("tab_handoffs"), id="handoffs"):
                 handoffs = handoffs_tab(service.storage.handoffs)
             with gr.Tab(t("tab_widget"), id="widget", visible=False) as widget_tab, admin_only(page, service):
@@ -88,7 +92,7 @@ def admin_page(service) -> gr.Blocks:
         # The loop the console exists for: a saved FAQ entry leaves "Unanswered", an answered gap joins the FAQ.
         faq.changed.then(gaps.rows, outputs=[gaps.table])
         gaps.changed.then(faq.rows, outputs=[faq.table])
-        every = [docs, faq, gaps, talks, handoffs, keys, sources, api_keys, users, audit]
+        every = [docs, faq, gaps, talks, inbox, handoffs, keys, sources, api_keys, users, audit]
         for_admins = {id(tab) for tab in (docs, faq, keys, sources, api_keys, users, audit)}
 
         def refresh_all(request: gr.Request):

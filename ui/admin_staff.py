@@ -29,8 +29,9 @@ __all__ = ["STAFF_TEXTS", "HEAD", "ConsoleLanguage", "admin_only", "console_acto
 STAFF_TEXTS: dict[str, dict[str, str]] = {
     "en": {
         "tab_documents": "Documents", "tab_test": "Test a question", "tab_faq": "FAQ", "tab_unanswered": "Unanswered",
-        "tab_conversations": "Conversations", "tab_handoffs": "Hand-offs", "tab_widget": "Website widget",
-        "tab_insights": "Insights", "tab_sources": "Sources", "tab_users": "Users", "tab_audit": "Audit",
+        "tab_conversations": "Conversations", "tab_inbox": "Inbox", "tab_handoffs": "Hand-offs",
+        "tab_widget": "Website widget", "tab_insights": "Insights", "tab_sources": "Sources", "tab_users": "Users",
+        "tab_audit": "Audit",
         "sign_out": "Sign out", "my_language": "My console language",
         "lang_browser": "The browser's", "reload": "Reload everything",
         "signed_in": "Signed in as **{name}** ({role})", "admin": "admin", "agent": "agent",
@@ -48,8 +49,8 @@ STAFF_TEXTS: dict[str, dict[str, str]] = {
     },
     "zh": {
         "tab_documents": "文档", "tab_test": "测试问题", "tab_faq": "常见问题", "tab_unanswered": "未解答",
-        "tab_conversations": "会话", "tab_handoffs": "转人工", "tab_widget": "网站插件", "tab_insights": "数据洞察",
-        "tab_sources": "数据源", "tab_users": "用户", "tab_audit": "审计日志",
+        "tab_conversations": "会话", "tab_inbox": "收件箱", "tab_handoffs": "转人工", "tab_widget": "网站插件",
+        "tab_insights": "数据洞察", "tab_sources": "数据源", "tab_users": "用户", "tab_audit": "审计日志",
         "sign_out": "退出登录", "my_language": "我的控制台语言", "lang_browser": "跟随浏览器",
         "reload": "全部刷新",
         "signed_in": "当前用户：**{name}**（{role}）", "admin": "管理员", "agent": "客服",

@@ -33,7 +33,20 @@ CHAT = "chat"  # the owner of conversations started on this page
 
 
 def _fresh() -> dict[str, Any]:
-    return {"messages": [], "session": None, "turns": 0, "answers": {}, "lang": None, "feedback": None}
+    return {"messages": [], "session": None, "turns": 0, "answers": {}, "lang": None, "feedback": None,
+            "last_event": 0}
+
+
+def _live_message(event: dict[str, Any], lang: str) -> dict[str, Any] | None:
+    """What a person's event shows in the chat (None for events the page shows otherwise)."""
+    name = safe_markdown(event["name"])
+    if event["kind"] == "agent_message":
+        return {"role": "assistant", "content": f"**{name}**\n\n{safe_markdown(event['text'])}"}
+    if event["kind"] in ("agent_joined", "agent_left"):
+        return {"role": "assistant", "content": f"*{text(event['kind'], lang, name=name)}*"}
+    if event["kind"] == "closed":
+        return {"role": "assistant", "content": f"*{text('live_closed', lang, name=name)}*"}
+    return None
 
 
 def _browser_lang(request: gr.Request | None) -> str:
@@ -95,6 +108,10 @@ def chat_page(service) -> gr.Blocks:
         yield messages, state
         try:
             state["session"] = service.open_session(state.get("session"), CHAT)
+            if service.live.customer_message(state["session"], question):  # a person has it: no answer
+                messages.pop()
+                yield messages, state
+                return
             placeholder = True  # "…" or the queue position, replaced by the first words
             written = ""  # the answer as written; the chat shows it through safe_markdown
             for event in service.answer_stream(question, state["session"]):
@@ -169,13 +186,34 @@ def chat_page(service) -> gr.Blocks:
             try:
                 done = service.handoff(state["session"], contact, owner=CHAT, client=client_of(request))
                 shown = text("handoff_contact", lang, contact=contact.strip()) if contact.strip() else ""
-                note = text("handoff_done", lang, id=done["id"], contact=shown)
+                note = text("handoff_done", lang, id=done["id"], contact=shown) + "\n\n" + done["notice"]
+                state["last_event"] = max([e["id"] for e in service.storage.live.events(
+                    state["session"], state["last_event"])], default=state["last_event"])
+                state["live"] = True
             except HelpdeskError as exc:
                 if is_fault(exc):
                     log.exception("hand-off failed: %s", exc)
                 note = chat_message(exc, lang)
         state["messages"] = state["messages"] + [{"role": "assistant", "content": note}]
-        return state["messages"], state
+        return state["messages"], state, gr.Timer(active=bool(state.get("live")))
+
+    def follow(state: dict[str, Any], request: gr.Request):
+        """While a person may write, show their new messages (the timer stops when they leave)."""
+        if not state or not state.get("live") or not state.get("session"):
+            return gr.update(), state, gr.Timer(active=False)
+        lang = state.get("lang") or _browser_lang(request)
+        events = service.storage.live.events(state["session"], state["last_event"])
+        if not events:
+            return gr.update(), state, gr.Timer(active=True)
+        state = dict(state)
+        for event in events:
+            state["last_event"] = event["id"]
+            shown = _live_message(event, lang)
+            if shown is not None:
+                state["messages"] = state["messages"] + [shown]
+            if event["kind"] in ("agent_left", "closed"):
+                state["live"] = False
+        return state["messages"], state, gr.Timer(active=state["live"])
 
     with gr.Blocks(title=s.title, analytics_enabled=False) as page:
         with gr.Column(elem_id="helpdesk-chat"):
@@ -195,6 +233,7 @@ def chat_page(service) -> gr.Blocks:
             with gr.Row():
                 contact = gr.Textbox(placeholder=t("contact"), show_label=False, scale=3, elem_id="contact")
                 to_human = gr.Button(t("human"), scale=1, elem_id="human", variant="secondary")
+            live = gr.Timer(1.0, active=False)  # a person's messages, polled while they may write
 
         # The answer event needs no concurrency limit of Gradio's own: service.gate admits answers
         # for the chat and the API together.
@@ -206,6 +245,7 @@ def chat_page(service) -> gr.Blocks:
         chatbot.clear(_fresh, None, [state], queue=False)  # the trash icon starts a new conversation
         note_send.click(comment, [note, state], [note, comment_row, state], queue=False)
         note.submit(comment, [note, state], [note, comment_row, state], queue=False)
-        to_human.click(human, [contact, state], [chatbot, state], concurrency_limit=None)
+        to_human.click(human, [contact, state], [chatbot, state, live], concurrency_limit=None)
+        live.tick(follow, [state], [chatbot, state, live], queue=False, show_progress="hidden")
     page.queue(max_size=None, default_concurrency_limit=None)
     return page

@@ -56,7 +56,8 @@ WIDGET_JS = Path(__file__).parent / "static" / "widget.js"
 # languages, with the ranges of Chinese characters, in place of this mark.
 WIDGET_TEXTS = ("title", "greeting", "open", "close", "message", "placeholder", "send", "thinking", "waiting",
                 "sources", "faq", "helpful", "not_helpful", "thanks_up", "error", "unavailable", "human",
-                "contact", "handoff_send", "handoff_done", "handoff_contact", "handoff_empty")
+                "contact", "handoff_send", "handoff_done", "handoff_contact", "handoff_empty", "agent_joined",
+                "agent_left", "live_closed")
 _SERVED = b"/*served*/{}"
 _PREFIX = "/api/v1/widget/"
 RESUME_DAYS = 30  # how long a widget may come back to its conversation with an expired token

@@ -64,6 +64,9 @@
     ".user{align-self:flex-end;background:var(--hd);color:#fff;border-bottom-right-radius:4px;white-space:pre-wrap}",
     ".bot{align-self:flex-start;background:var(--bubble);border:1px solid var(--line);border-bottom-left-radius:4px}",
     ".bot.error{border-color:#f3b4b4;background:#fff5f5}",
+    ".agent{align-self:flex-start;background:var(--bubble);border:1px solid var(--hd);border-bottom-left-radius:4px;white-space:pre-wrap}",
+    ".agent .who{display:block;font-size:12px;font-weight:600;color:var(--hd);margin-bottom:2px}",
+    ".live{align-self:center;font-size:12px;color:var(--muted);text-align:center}",
     ".note{font-size:12px;color:var(--muted);margin-top:4px}",
     ".sources{margin-top:6px;border-top:1px solid var(--line);padding-top:5px;font-size:12px}",
     ".sources summary{cursor:pointer}.sources p{margin:3px 0 5px;color:var(--muted);white-space:pre-wrap}",
@@ -317,6 +320,15 @@
     scroll();
     return node;
   }
+  function addAgent(name, text) {
+    var node = el("div", { "class": "msg agent" });
+    node.appendChild(el("span", { "class": "who" }, name));
+    node.appendChild(el("span", { "class": "body" }, text));
+    log.appendChild(node);
+    scroll();
+    return node;
+  }
+  function addLive(text) { var n = el("div", { "class": "live" }, text); log.appendChild(n); scroll(); return n; }
   function note(node, text) { var n = el("div", { "class": "note" }, text); node.appendChild(n); return n; }
 
   function finish(node, answer, turn) {
@@ -418,7 +430,10 @@
           done = data;
         }
       });
-      if (done && !done.error) {
+      if (done && done.handoff) {  // a person has the conversation: the message went to them
+        node.remove();
+        listen();
+      } else if (done && !done.error) {
         finish(node, Object.assign({ question: question }, done), turns++);
       } else if (done) {
         failed(node, done.answer || t("error"));
@@ -432,6 +447,42 @@
     }
   }
 
+  // A person's messages arrive on an event stream (the token in the query: EventSource sends no
+  // headers); the stream is open only while a person has, or may take, the conversation.
+  var stream = null;
+  function showEvent(e) {
+    if (e.id) state.last_event = Math.max(state.last_event || 0, e.id);
+    if (e.kind === "customer_message") addMessage("user", e.text);
+    else if (e.kind === "waiting") addMessage("bot", e.text).classList.add("handoff-reply");
+    else if (e.kind === "agent_joined") addLive(t("agent_joined", { name: e.name }));
+    else if (e.kind === "agent_message") addAgent(e.name, e.text);
+    else if (e.kind === "agent_left") addLive(t("agent_left", { name: e.name }));
+    else if (e.kind === "closed") addLive(t("live_closed", { name: e.name }));
+  }
+  async function listen() {
+    if (stream) return;
+    var source;
+    try {
+      source = new EventSource(base + "/api/v1/widget/events?token=" + encodeURIComponent(await getToken())
+                               + "&after=" + (state.last_event || 0));
+    } catch (e) { return; }
+    stream = source;
+    ["agent_joined", "agent_message", "agent_left", "closed"].forEach(function (kind) {
+      source.addEventListener(kind, function (m) {
+        var e = JSON.parse(m.data);
+        if (e.id <= (state.last_event || 0)) return;
+        showEvent(e);
+        save();
+        if (kind === "agent_left" || kind === "closed") { source.close(); stream = null; }
+      });
+    });
+    source.onerror = function () {  // closed for good (an expired token): a fresh token, a new stream
+      if (source.readyState !== EventSource.CLOSED) return;
+      stream = null;
+      setTimeout(function () { getToken(true).then(listen, function () {}); }, 2000);
+    };
+  }
+
   async function restore() {
     if (restored) return;
     restored = true;
@@ -441,10 +492,18 @@
       var r = await call("/api/v1/widget/history", "GET");
       if (!r.ok) return;
       var body = await r.json();
-      (body.turns || []).forEach(function (turn) {
-        addMessage("user", turn.question);
-        finish(addMessage("bot", ""), turn, turns++);
+      var items = (body.turns || []).map(function (turn) { return { at: turn.at, turn: turn }; })
+        .concat((body.events || []).map(function (e) { return { at: e.at, event: e }; }));
+      items.sort(function (a, b) { return a.at < b.at ? -1 : a.at > b.at ? 1 : 0; });  // stable: turns first
+      items.forEach(function (item) {
+        if (item.turn) {
+          addMessage("user", item.turn.question);
+          finish(addMessage("bot", ""), item.turn, turns++);
+        } else {
+          showEvent(item.event);
+        }
       });
+      if (body.state === "waiting" || body.state === "agent") listen();
     } catch (e) { /* a fresh conversation starts on the next message */ }
   }
 
@@ -491,7 +550,12 @@
       var at = left ? t("handoff_contact", { contact: left }) : "";
       var node = addMessage("bot", r.ok ? t("handoff_done", { id: body.id, contact: at }) : body.error || t("error"));
       node.classList.add("handoff-reply");
-      if (r.ok) { handoff.hidden = true; contact.value = ""; }
+      if (r.ok) {
+        handoff.hidden = true;
+        contact.value = "";
+        if (body.notice) addMessage("bot", body.notice).classList.add("handoff-reply");
+        listen();
+      }
     } catch (e) {
       addMessage("bot", t("error"));
     } finally {
