@@ -121,7 +121,9 @@ def inbox_tab(service):
             return "Choose a conversation first (click its row)."
         try:
             items = live.conversation(session_id)["items"]
-            question = next((i["text"] for i in reversed(items) if i["author"] == "customer"), "")
+            asked = [i["text"] for i in items if i["kind"] == "question"]  # what the bot was asked
+            question = asked[-1] if asked else next((i["text"] for i in reversed(items)
+                                                     if i["author"] == "customer"), "")
             answer = (reply or "").strip() or next(
                 (i["text"] for i in reversed(items) if i["kind"] == "agent_message"), "")
             entry = service.knowledge_admin.save_faq(question, answer)
