@@ -60,7 +60,11 @@ def inbox_tab(service):
     live = service.live
 
     def staff_name(request: gr.Request | None) -> str:
-        return (getattr(request, "username", None) or service.auth.user) if request else service.auth.user
+        """The signed-in staff member (``ui/staff.py``'s console session): the name customers see."""
+        account = service.staff.console(getattr(request, "username", None))
+        if account is None:
+            raise gr.Error("Sign in again: this console session has ended.")
+        return account["name"]
 
     def rows():
         return [[c["session_id"], c["state"], c["reason"], _waited(c["waiting_s"]), c["claimed_by"],
@@ -84,7 +88,8 @@ def inbox_tab(service):
 
     def refresh(session_id: str, last: str, request: gr.Request):
         """The list and the open conversation, sent to the page only when they changed."""
-        live.seen(staff_name(request))
+        if account := service.staff.console(getattr(request, "username", None)):
+            live.seen(account["name"])  # a signed-in staff member watching the inbox is available
         table_rows = rows()
         about_text, messages = show(session_id)
         now = repr((table_rows, about_text, len(messages), messages[-1:] if messages else None))
@@ -116,7 +121,7 @@ def inbox_tab(service):
             return f"⚠️ {exc}", reply, *show(session_id)
         return "Sent.", "", *show(session_id)
 
-    def save_faq(session_id: str, reply: str):
+    def save_faq(session_id: str, reply: str, request: gr.Request):
         if not session_id:
             return "Choose a conversation first (click its row)."
         try:
@@ -126,7 +131,7 @@ def inbox_tab(service):
                                                      if i["author"] == "customer"), "")
             answer = (reply or "").strip() or next(
                 (i["text"] for i in reversed(items) if i["kind"] == "agent_message"), "")
-            entry = service.knowledge_admin.save_faq(question, answer)
+            entry = service.knowledge_admin.save_faq(question, answer, actor=staff_name(request))
         except HelpdeskError as exc:
             return f"⚠️ {exc}"
         return f"Saved FAQ entry #{entry}: the bot now answers “{safe_markdown(question[:80])}” with this reply."

@@ -196,6 +196,7 @@ class LiveChat:
         if record["claimed_by"] != name:
             raise WrongState(f"{record['claimed_by']} has this conversation")
         event = self.store.add_event(session_id, "agent_message", "agent", message, name=name)
+        self._audit(name, "reply", session_id, {"event": event, "chars": len(message)})  # no copy of the text
         return {"session_id": session_id, "id": event, "state": "agent"}
 
     def release(self, session_id: str, name: str) -> dict[str, Any]:
@@ -224,8 +225,7 @@ class LiveChat:
         record = self.store.state(session_id)
         return {"session_id": session_id, "state": record["state"], "claimed_by": record["claimed_by"]}
 
-    def _audit(self, actor: str, action: str, session_id: str) -> None:
-        # AUDIT: the one call site for claims, releases and closes; ``audit`` is the staff helper's
-        # ``service.audit`` (record(actor, action, target="", detail=None)) once it is on main.
+    def _audit(self, actor: str, action: str, session_id: str, detail: dict | None = None) -> None:
+        """Record an agent's move (``inbox.claim|release|close|reply``) in the audit log."""
         if self.audit is not None:
-            self.audit.record(actor, f"inbox.{action}", target=session_id)
+            self.audit.record(actor, f"inbox.{action}", target=session_id, detail=detail)

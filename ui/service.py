@@ -68,7 +68,7 @@ class Service:
         if days := settings.privacy.retention_days:  # one replica a day erases what is past the period
             self.scheduler.add("retention", every_s=86400, run=partial(storage.erasure.retain, days))
         self.metrics = Metrics(self.gate, enabled=s.metrics)
-        self.live = LiveChat(storage.live, settings.handoff, storage.feedback)
+        self.live = LiveChat(storage.live, settings.handoff, storage.feedback, audit=self.audit)
         self.sources = SourceSync(storage, settings, lambda: self.require_bot().knowledge, self.scheduler)
         self.bot = bot
         self.state, self.error = ("ready", None) if bot is not None else ("loading", None)

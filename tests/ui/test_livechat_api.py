@@ -6,6 +6,8 @@ conversation's events 403, hostile input 400."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -15,7 +17,7 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from tests.servers import free_port
-from tests.ui.conftest import API_KEY, helpdesk_server
+from tests.ui.conftest import API_KEY, ROOT, helpdesk_server
 from tests.ui.helpers import chat, sse_events
 
 pytestmark = pytest.mark.integration
@@ -158,6 +160,37 @@ def test_the_whole_cycle_customer_agent_and_back_to_the_bot(api, staff, server):
         assert listen.wait_for("bot_message")["text"] == back["answer"]
     finally:
         listen.close()
+    audited = staff.get("/audit", params={"actor": "admin", "action": "inbox."}).json()["entries"]
+    moves = [(e["action"], e["target"]) for e in audited if e["target"] == sid]
+    assert moves[::-1] == [("inbox.claim", sid), ("inbox.reply", sid), ("inbox.release", sid)]
+    assert "Hi, I can help." not in json.dumps(audited)  # the audit names the reply, it keeps no copy
+
+
+def test_an_agent_token_claims_and_replies_under_its_name_but_is_refused_admin_routes(api, staff, server):
+    assert staff.post("/users", json={"name": "tove", "role": "agent"}).status_code == 201
+    made = subprocess.run([sys.executable, "-c", "from ui.cli import main; main()", "--data-dir",
+                           str(server.data_dir), "users", "token", "tove"], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120, env={"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1"})
+    assert made.returncode == 0, made.stderr
+    agent = {"Authorization": f"Bearer {made.stdout.strip()}"}
+    sid = _handed_off(api)
+    listen = Listener(f"{server.api}/chat/events", {"session_id": sid})
+    try:
+        assert api.post(f"/inbox/{sid}/claim", headers=agent).json() == {
+            "session_id": sid, "state": "agent", "claimed_by": "tove"}
+        assert listen.wait_for("agent_joined")["name"] == "tove"  # the customer sees "tove joined"
+        assert api.post(f"/inbox/{sid}/messages", headers=agent, json={"text": "Tove here."}).status_code == 201
+        said = listen.wait_for("agent_message")
+        assert (said["name"], said["text"]) == ("tove", "Tove here.")
+        assert staff.post(f"/inbox/{sid}/messages", json={"text": "admin butting in"}).status_code == 409
+    finally:
+        listen.close()
+    for method, path in [("GET", "/audit"), ("GET", "/users"), ("POST", "/users/tove/token"), ("GET", "/site-keys"),
+                         ("GET", "/documents")]:
+        assert api.request(method, path, headers=agent).status_code == 403, path
+    audited = staff.get("/audit", params={"actor": "tove"}).json()["entries"]
+    assert [(e["action"], e["target"]) for e in audited][::-1] == [("inbox.claim", sid), ("inbox.reply", sid)]
+    assert api.post(f"/inbox/{sid}/close", headers=agent).json()["state"] == "closed"
 
 
 @pytest.mark.parametrize("move", ["claim", "release", "close"])
