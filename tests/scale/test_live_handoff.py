@@ -1,9 +1,10 @@
 """A live hand-off across two replicas on one PostgreSQL, in real Chromium: the customer on
 replica A (the widget on a page of another origin, then the web chat), the agent on replica B
-(the HTTP API, then the console's Inbox tab). The bot refuses, the customer asks for a person,
-the agent claims and writes, the reply shows on the customer's screen, the customer's answer
-shows in the inbox, the agent saves the reply as an FAQ answer and releases, and the bot answers
-the next question with it. Nothing is sticky: A and B share only the database and Chroma.
+(the HTTP API, then an agent signed in to the console's Inbox tab). The bot refuses, the customer
+asks for a person, the agent claims and writes, the reply shows on the customer's screen under the
+agent's name, the customer's answer shows in the inbox, the agent saves the reply as an FAQ
+answer and releases, and the bot answers the next question with it. Nothing is sticky: A and B
+share only the database and Chroma.
 """
 
 from __future__ import annotations
@@ -115,7 +116,11 @@ def test_web_chat_customer_on_a_and_console_agent_on_b(ab, browser, screenshots)
         customer.locator("#human").click()
         expect(chat).to_contain_text("passed our conversation")
 
-        admin_login(console, b, PASSWORD)
+        made = httpx.post(f"{b.api}/users", headers=ADMIN, json={"name": "anna", "role": "agent",
+                                                                  "password": "anna-password-1"})
+        assert made.status_code == 201, made.text
+        admin_login(console, b, "anna-password-1", user="anna")  # an agent: the Inbox tab is hers too
+        expect(console.get_by_role("tab", name="Sources", exact=True)).to_have_count(0)
         console.get_by_role("tab", name="Inbox").click()
         with httpx.Client(base_url=b.api, headers=ADMIN, timeout=60) as agent:
             sid = _waiting(agent, "chat")
@@ -126,7 +131,7 @@ def test_web_chat_customer_on_a_and_console_agent_on_b(ab, browser, screenshots)
         expect(transcript).to_contain_text(question)
         expect(console.locator("#inbox-about")).to_contain_text("the bot could not answer")
         console.locator("#inbox-claim").click()
-        expect(chat).to_contain_text("admin joined the chat.")
+        expect(chat).to_contain_text("anna joined the chat.")  # the signed-in agent's own name
         console.locator("#inbox-reply textarea").fill("Hello, Anna from the shop here.")
         console.locator("#inbox-send").click()
         expect(chat).to_contain_text("Hello, Anna from the shop here.")
