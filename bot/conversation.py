@@ -30,8 +30,12 @@ _SESSION_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 
 
 def new_session_id() -> str:
-    """An unguessable session id: 192 random bits, 32 URL-safe characters."""
-    return secrets.token_urlsafe(24)
+    """An unguessable session id: 192 random bits, 32 URL-safe characters, the first a letter or
+    digit (a spreadsheet reads a leading "-" as a formula, so the CSV export would have to quote it)."""
+    while True:
+        session_id = secrets.token_urlsafe(24)
+        if session_id[0].isalnum():
+            return session_id
 
 
 def short_id(session_id: str | None) -> str:

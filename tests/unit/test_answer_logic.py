@@ -190,3 +190,11 @@ def test_a_chinese_question_ending_in_ne_follows_up():
     assert standalone_question("退款多久到账？", zh) == "退款多久到账？"
     shipping = [Turn("寄到德国的标准运费是多少？", "寄到德国的标准运费是多少？", "14.95欧元")]
     assert "寄到德国" in standalone_question("多久能到？", shipping)  # nothing named: it refers back
+
+
+def test_new_session_ids_start_with_a_letter_or_digit():
+    from bot.conversation import check_session_id, new_session_id
+
+    ids = [new_session_id() for _ in range(3000)]  # a URL-safe id starts with - or _ one time in 32
+    assert all(i[0].isalnum() and len(i) == 32 and check_session_id(i) == i for i in ids)
+    assert len(set(ids)) == len(ids)
