@@ -189,7 +189,7 @@ def test_insights_are_admin_only(server, admin):
     for path in ("/insights", "/insights/gaps"):
         assert httpx.get(server.api + path, timeout=30).status_code == 401
         wrong = httpx.get(server.api + path, headers={"Authorization": "Bearer nope"}, timeout=30)
-        assert wrong.status_code == 401 and "admin API key" in wrong.json()["error"]
+        assert wrong.status_code == 401 and "staff token" in wrong.json()["error"]
     assert admin.get("/insights/gaps", params={"limit": 0}).status_code == 400
     assert admin.get("/insights/gaps", params={"limit": 10**9}).status_code == 400
 
