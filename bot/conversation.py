@@ -140,5 +140,7 @@ def standalone_question(question: str, history: list[Turn]) -> str:
     if len(words) > 8 or not (elliptical or _FOLLOW_UP.search(question.strip())):
         return question
     previous = history[-1].standalone or history[-1].question
+    if not previous:  # a person spoke last, unasked: nothing to carry over
+        return question
     # Content words of the previous question carry the topic the follow-up refers to.
     return f"{question} ({previous})"

@@ -137,3 +137,20 @@ def test_a_chinese_conversation_is_told_in_chinese_and_erasure_removes_live_rows
     assert "客服" in done["notice"]
     assert customer.storage.erasure.erase(sid)
     assert customer.storage.live.events(sid) == [] and customer.storage.live.state(sid)["state"] == "bot"
+
+
+def test_a_released_conversation_gives_the_bot_what_the_customer_and_the_person_said(replicas):
+    customer, agent = replicas
+    sid = _conversation(customer, "My kettle is broken, what now?")
+    customer.handoff(sid, "", "", owner="api", client="10.0.0.1")
+    customer.live.customer_message(sid, "It is the Lumen kettle, bought in March.")
+    agent.live.claim(sid, "Anna")
+    agent.live.reply(sid, "Anna", "That is covered by the 2-year warranty.")
+    agent.live.reply(sid, "Anna", "We will send a replacement.")
+    agent.live.release(sid, "Anna")
+    history = customer.storage.conversations.history(sid, limit=4)
+    assert history[0].question == "My kettle is broken, what now?"  # the bot's own turn first
+    last = history[-1]
+    assert last.question == "It is the Lumen kettle, bought in March."
+    assert last.answer == "That is covered by the 2-year warranty.\nWe will send a replacement."
+    assert len(customer.storage.conversations.history(sid, limit=1)) == 1

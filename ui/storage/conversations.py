@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.conversation import Turn, check_session_id, new_session_id
 
-from .schema import citations, session_owners, sessions, turns
+from .schema import citations, live_events, session_owners, sessions, turns
 
 __all__ = ["SqlConversations", "answered"]
 
@@ -52,14 +52,32 @@ class SqlConversations:
         return session_id
 
     def history(self, session_id: str, limit: int = 6) -> list[Turn]:
-        """The last ``limit`` turns of a session, oldest first."""
+        """The last ``limit`` turns of a session, oldest first: the bot's, and what the customer and
+        a person said while the conversation was handed off (each customer message with the
+        person's replies to it), so the bot takes up a released conversation where the person left it."""
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(turns).where(turns.c.session_id == session_id, answered())
                 .order_by(turns.c.id.desc()).limit(limit)
             ).mappings().all()
-        return [Turn(r["question"], r["standalone"], r["answer"], r["refused"], r["canned"], r["sources"])
-                for r in reversed(rows)]
+            said = conn.execute(
+                select(live_events.c.kind, live_events.c.text, live_events.c.created_at)
+                .where(live_events.c.session_id == session_id,
+                       live_events.c.kind.in_(("customer_message", "agent_message")))
+                .order_by(live_events.c.id.desc()).limit(limit * 4)
+            ).all()
+        timeline = [(r["created_at"], Turn(r["question"], r["standalone"], r["answer"], r["refused"], r["canned"],
+                                           r["sources"])) for r in rows]
+        live: list[tuple[float, Turn]] = []
+        for kind, text, at in reversed(said):
+            if kind == "customer_message":
+                live.append((at, Turn(text, text, "")))
+            elif live and live[-1][1].question:  # the person's reply to the last customer message
+                live[-1] = (live[-1][0], replace(live[-1][1], answer=f"{live[-1][1].answer}\n{text}".strip()))
+            else:
+                live.append((at, Turn("", "", text)))
+        merged = sorted(timeline + live, key=lambda x: x[0])
+        return [turn for _, turn in merged[-limit:]] if limit > 0 else []
 
     def add(self, session_id: str, turn: Turn) -> None:
         """Append a turn to a session, with its outcome, language, latencies and cited sources (its
