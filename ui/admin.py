@@ -9,6 +9,7 @@ under "Unanswered"; one click turns it into an FAQ entry, which the bot then ans
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -20,23 +21,25 @@ from knowledge.loaders import SUPPORTED_SUFFIXES
 
 from .admin_api_keys import api_keys_tab
 from .admin_inbox import inbox_tab
-from .admin_insights import console_i18n, insights_tab
+from .admin_insights import insights_tab
 from .admin_keys import site_keys_tab
 from .admin_sources import sources_tab
 from .admin_staff import _APPLY_LANG, admin_only, audit_tab, console_actor, header, users_tab, whoami
+from .console_texts import console_i18n, console_table, console_text, headers
 
 __all__ = ["admin_page", "Tab"]
 
 log = logging.getLogger("helpdesk.ui.admin")
 
-DOC_COLUMNS = ["source", "title", "chunks", "FAQ entries", "size", "ingested at (UTC)", "id"]
-UPLOAD_COLUMNS = ["file", "stored as", "status", "chunks", "message"]
-HIT_COLUMNS = ["relevance", "used", "source", "location", "text"]
-FAQ_COLUMNS = ["#", "question", "answer", "updated (UTC)"]
-GAP_COLUMNS = ["question", "why", "times", "last asked (UTC)", "bot's answer", "comment"]
-TALK_COLUMNS = ["session", "started (UTC)", "last (UTC)", "turns", "refused", "👍", "👎", "hand-offs",
-                "last question"]
-HANDOFF_COLUMNS = ["#", "when (UTC)", "session", "contact", "message", "turns", "webhook"]
+# Table columns as keys of the console's catalogue (ui/console_texts.py).
+DOC_COLUMNS = ["col_source", "col_title", "col_chunks", "col_faq", "col_size", "col_ingested", "col_id"]
+UPLOAD_COLUMNS = ["col_file", "col_stored", "col_status", "col_chunks", "col_message"]
+HIT_COLUMNS = ["col_relevance", "col_used", "col_source", "col_location", "col_text"]
+FAQ_COLUMNS = ["col_num", "col_question", "col_answer", "col_updated"]
+GAP_COLUMNS = ["col_question", "col_why", "col_times", "col_last_asked", "col_bot_answer", "col_comment"]
+TALK_COLUMNS = ["col_session", "col_started", "col_last", "col_turns", "col_refused", "col_up", "col_down",
+                "col_handoffs", "col_last_question"]
+HANDOFF_COLUMNS = ["col_num", "col_when", "col_session", "col_contact", "col_message", "col_turns", "col_webhook"]
 
 
 def _size(n: int) -> str:
@@ -48,7 +51,7 @@ class Tab(NamedTuple):
     event after which another tab's table changes too (None when no other tab depends on it)."""
 
     table: gr.Dataframe
-    rows: Callable[[], list]
+    rows: Callable[[], Any]
     changed: Any = None
 
 
@@ -62,24 +65,24 @@ def admin_page(service) -> gr.Blocks:
             with gr.Tab(t("tab_documents"), id="documents", visible=False) as docs_tab, admin_only(page, service):
                 docs = documents_tab(service.knowledge_admin, service)
             with gr.Tab(t("tab_test"), id="test", visible=False) as testing_tab, admin_only(page, service):
-                test_tab(service.knowledge_admin)
+                test_tab(service.knowledge_admin, service)
             with gr.Tab(t("tab_faq"), id="faq", visible=False) as faqs_tab, admin_only(page, service):
                 faq = faq_tab(service.knowledge_admin, service.storage.faq, service)
             with gr.Tab(t("tab_unanswered"), id="unanswered"):
                 gaps = unanswered_tab(service.knowledge_admin, service.storage.feedback, service)
             with gr.Tab(t("tab_conversations"), id="conversations"):
-                talks = conversations_tab(service.storage.feedback)
+                talks = conversations_tab(service.storage.feedback, service)
             with gr.Tab(t("tab_inbox"), id="inbox"):
                 inbox = Tab(*inbox_tab(service))
             with gr.Tab(t("tab_handoffs"), id="handoffs"):
-                handoffs = handoffs_tab(service.storage.handoffs)
+                handoffs = handoffs_tab(service.storage.handoffs, service)
             with gr.Tab(t("tab_widget"), id="widget", visible=False) as widget_tab, admin_only(page, service):
                 keys = Tab(*site_keys_tab(service))
             with gr.Tab(t("tab_insights"), id="insights", visible=False) as insights, admin_only(page, service):
                 insights_tab(service, insights)
             with gr.Tab(t("tab_sources"), id="sources", visible=False) as sources_tab_, admin_only(page, service):
                 sources = Tab(*sources_tab(service))
-            with gr.Tab("API keys", id="api-keys", visible=False) as api_keys_tab_, admin_only(page, service):
+            with gr.Tab(t("tab_api_keys"), id="api-keys", visible=False) as api_keys_tab_, admin_only(page, service):
                 api_keys = Tab(*api_keys_tab(service))
             with gr.Tab(t("tab_users"), id="users", visible=False) as users_tab_, admin_only(page, service):
                 users = Tab(*users_tab(service, t))
@@ -116,18 +119,20 @@ def admin_page(service) -> gr.Blocks:
 
 def documents_tab(lib, service) -> Tab:
     """Upload, list, delete and re-ingest documents."""
+    t, say = console_i18n(), functools.partial(console_text, service)
 
     def rows():
         try:
-            return [[d["source"], d["title"], d["chunks"], d["faq"], _size(d["bytes"]), d["ingested_at"], d["id"]]
-                    for d in lib.documents()]
+            return console_table(service, DOC_COLUMNS, [[d["source"], d["title"], d["chunks"], d["faq"],
+                                                          _size(d["bytes"]), d["ingested_at"], d["id"]]
+                                                         for d in lib.documents()])
         except HelpdeskError as exc:
             gr.Warning(str(exc))
             return []
 
     def upload(files):
         if not files:
-            gr.Warning("Choose one or more files first.")
+            gr.Warning(say("doc_choose_files"))
             yield gr.update(), "", rows()
             return
         paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in files]
@@ -137,11 +142,12 @@ def documents_tab(lib, service) -> Tab:
             done_rows: list[dict[str, Any]] = []
             for done_rows in lib.upload(list(zip(names, handles)), actor=console_actor(service)):
                 done = sum(r["status"] not in ("waiting", "ingesting") for r in done_rows)
-                yield ([[r["file"], r["source"], r["status"] + ("…" if r["status"] == "ingesting" else ""),
-                         r["chunks"], r["error"]] for r in done_rows],
-                       f"Processed {done} of {len(done_rows)} files.", gr.update())
+                yield (console_table(service, UPLOAD_COLUMNS,
+                                     [[r["file"], r["source"], r["status"] + ("…" if r["status"] == "ingesting" else ""),
+                                       r["chunks"], r["error"]] for r in done_rows]),
+                       say("doc_progress", done=done, total=len(done_rows)), gr.update())
             failed = sum(r["status"] == "failed" for r in done_rows)
-            summary = f"Done: {len(done_rows) - failed} ingested, {failed} failed." if done_rows else ""
+            summary = say("doc_done", ok=len(done_rows) - failed, failed=failed) if done_rows else ""
             yield gr.update(), summary, rows()
         except HelpdeskError as exc:
             yield gr.update(), f"⚠️ {exc}", rows()
@@ -155,39 +161,39 @@ def documents_tab(lib, service) -> Tab:
 
     def delete(source: str):
         if not (source or "").strip():
-            return "Choose a document first (click its row).", gr.update(), gr.update()
+            return say("doc_choose"), gr.update(), gr.update()
         try:
             info = lib.delete(source.strip(), actor=console_actor(service))
         except HelpdeskError as exc:
             return f"⚠️ {exc}", gr.update(), gr.update()
-        return f"Deleted **{info['source']}** ({info['chunks']} chunks).", rows(), ""
+        return say("doc_deleted", source=info["source"], chunks=info["chunks"]), rows(), ""
 
     def reingest(source: str):
         if not (source or "").strip():
-            return "Choose a document first (click its row).", gr.update()
+            return say("doc_choose"), gr.update()
         try:
             d = lib.reingest(source.strip(), actor=console_actor(service))
         except HelpdeskError as exc:
             return f"⚠️ {exc}", gr.update()
         if d["status"] == "failed":
             return f"⚠️ {d['error']}", rows()
-        note = " (already up to date)" if d["status"] == "unchanged" else ""
-        return f"Re-ingested **{d['source']}**: {d['status']}{note}, {d['chunks']} chunks.", rows()
+        note = say("doc_up_to_date") if d["status"] == "unchanged" else ""
+        return say("doc_reingested", source=d["source"], status=d["status"], note=note, chunks=d["chunks"]), rows()
 
-    files = gr.File(label="Upload files", file_count="multiple", elem_id="upload-files",
+    files = gr.File(label=t("doc_files"), file_count="multiple", elem_id="upload-files",
                     file_types=sorted(SUPPORTED_SUFFIXES))
-    upload_btn = gr.Button("Upload and ingest", variant="primary", elem_id="upload-button")
+    upload_btn = gr.Button(t("doc_upload"), variant="primary", elem_id="upload-button")
     upload_status = gr.Markdown(elem_id="upload-status")
-    upload_table = gr.Dataframe(headers=UPLOAD_COLUMNS, label="Upload results", interactive=False,
+    upload_table = gr.Dataframe(headers=headers(UPLOAD_COLUMNS), label=t("doc_results"), interactive=False,
                                 wrap=True, elem_id="upload-results")
-    docs = gr.Dataframe(headers=DOC_COLUMNS, label="Documents (click a row to choose it)",
+    docs = gr.Dataframe(headers=headers(DOC_COLUMNS), label=t("doc_table"),
                         interactive=False, wrap=True, elem_id="documents",
                         column_widths=["20%", "24%", "9%", "9%", "9%", "17%", "12%"])
     with gr.Row():
-        chosen = gr.Textbox(label="Chosen document", elem_id="chosen-document", scale=3)
-        delete_btn = gr.Button("Delete", variant="stop", elem_id="delete-button", scale=1)
-        reingest_btn = gr.Button("Re-ingest", elem_id="reingest-button", scale=1)
-        refresh_btn = gr.Button("Refresh", scale=1)
+        chosen = gr.Textbox(label=t("doc_chosen"), elem_id="chosen-document", scale=3)
+        delete_btn = gr.Button(t("delete"), variant="stop", elem_id="delete-button", scale=1)
+        reingest_btn = gr.Button(t("doc_reingest"), elem_id="reingest-button", scale=1)
+        refresh_btn = gr.Button(t("refresh"), scale=1)
     status = gr.Markdown(elem_id="document-status")
     upload_btn.click(upload, [files], [upload_table, upload_status, docs], concurrency_limit=1)
     docs.select(pick, None, [chosen])
@@ -197,29 +203,31 @@ def documents_tab(lib, service) -> Tab:
     return Tab(docs, rows)
 
 
-def test_tab(lib) -> None:
+def test_tab(lib, service) -> None:
     """Ask a question as a customer would and see the chunks it retrieves, with their scores."""
+    t, say = console_i18n(), functools.partial(console_text, service)
 
     def test(question: str):
         try:
             result = lib.test(question or "")
         except HelpdeskError as exc:
             return [], f"⚠️ {exc}"
-        hits = [[h["relevance"], "yes" if h["used"] else "no", h["source"], h["location"], h["text"]]
+        hits = [[h["relevance"], say("yes") if h["used"] else say("no"), h["source"], h["location"], h["text"]]
                 for h in result["hits"]]
         a = result["answer"]
-        flags = [f for f, on in (("refused", a.get("refused")), ("FAQ answer", a.get("canned")),
-                                 ("model error", result["error"])) if on]
-        cited = ", ".join(f"[{s['n']}] {s['source']}" for s in a.get("sources", [])) or "none"
+        flags = [say(f) for f, on in (("test_refused", a.get("refused")), ("test_canned", a.get("canned")),
+                                      ("test_error", result["error"])) if on]
+        cited = ", ".join(f"[{s['n']}] {s['source']}" for s in a.get("sources", [])) or say("none")
         timings = ", ".join(f"{k} {v:.0f} ms" for k, v in a.get("timings_ms", {}).items())
-        md = (f"**Answer**{' (' + ', '.join(flags) + ')' if flags else ''}:\n\n{a.get('answer', '')}\n\n"
-              f"Cited: {cited}  \nChunks with a relevance under {result['min_score']:.2f} are not used.  \n{timings}")
-        return hits, md
+        floor = say("test_min", min=f"{result['min_score']:.2f}")
+        md = (f"**{say('answer')}**{' (' + ', '.join(flags) + ')' if flags else ''}:\n\n{a.get('answer', '')}\n\n"
+              f"{say('test_cited')}: {cited}  \n{floor}  \n{timings}")
+        return console_table(service, HIT_COLUMNS, hits), md
 
-    question = gr.Textbox(label="Question", elem_id="test-question")
-    test_btn = gr.Button("Test", variant="primary")
+    question = gr.Textbox(label=t("question"), elem_id="test-question")
+    test_btn = gr.Button(t("test_run"), variant="primary")
     answer = gr.Markdown(elem_id="test-answer")
-    hits = gr.Dataframe(headers=HIT_COLUMNS, label="Retrieved chunks", interactive=False,
+    hits = gr.Dataframe(headers=headers(HIT_COLUMNS), label=t("test_hits"), interactive=False,
                         wrap=True, elem_id="test-hits")
     test_btn.click(test, [question], [hits, answer], concurrency_limit=None)
     question.submit(test, [question], [hits, answer], concurrency_limit=None)
@@ -227,9 +235,11 @@ def test_tab(lib) -> None:
 
 def faq_tab(lib, faq, service) -> Tab:
     """Add, change and delete FAQ entries; ``changed`` is the event of a saved entry."""
+    t = console_i18n()
 
     def rows():
-        return [[e["id"], e["question"], e["answer"], e["updated_at"]] for e in faq.entries()]
+        return console_table(service, FAQ_COLUMNS,
+                             [[e["id"], e["question"], e["answer"], e["updated_at"]] for e in faq.entries()])
 
     def pick(evt: gr.SelectData):
         row = evt.row_value or []
@@ -241,26 +251,25 @@ def faq_tab(lib, faq, service) -> Tab:
                                actor=console_actor(service))
         except HelpdeskError as exc:
             return f"⚠️ {exc}", entry_id, gr.update()
-        return f"Saved FAQ entry #{eid}; the bot now answers it word for word.", eid, rows()
+        return console_text(service, "faq_saved", id=eid), eid, rows()
 
     def delete(entry_id):
         if not entry_id:
-            return "Choose an entry first (click its row).", gr.update(), None, "", ""
+            return console_text(service, "faq_choose"), gr.update(), None, "", ""
         try:
             lib.delete_faq(int(entry_id), actor=console_actor(service))
         except HelpdeskError as exc:
             return f"⚠️ {exc}", gr.update(), entry_id, gr.update(), gr.update()
-        return f"Deleted FAQ entry #{int(entry_id)}.", rows(), None, "", ""
+        return console_text(service, "faq_deleted", id=int(entry_id)), rows(), None, "", ""
 
-    table = gr.Dataframe(headers=FAQ_COLUMNS, label="FAQ entries (click a row to edit it)",
-                         interactive=False, wrap=True)
-    entry = gr.Number(label="Entry #", precision=0, interactive=False)
-    question = gr.Textbox(label="Question")
-    answer = gr.Textbox(label="Answer (returned word for word)", lines=3)
+    table = gr.Dataframe(headers=headers(FAQ_COLUMNS), label=t("faq_table"), interactive=False, wrap=True)
+    entry = gr.Number(label=t("faq_entry"), precision=0, interactive=False)
+    question = gr.Textbox(label=t("question"))
+    answer = gr.Textbox(label=t("faq_answer"), lines=3)
     with gr.Row():
-        save_btn = gr.Button("Save", variant="primary")
-        new_btn = gr.Button("New entry")
-        delete_btn = gr.Button("Delete entry", variant="stop")
+        save_btn = gr.Button(t("save"), variant="primary")
+        new_btn = gr.Button(t("faq_new"))
+        delete_btn = gr.Button(t("faq_delete"), variant="stop")
     status = gr.Markdown()
     table.select(pick, None, [entry, question, answer])
     saved = save_btn.click(save, [entry, question, answer], [status, entry, table], concurrency_limit=1)
@@ -272,9 +281,11 @@ def faq_tab(lib, faq, service) -> Tab:
 def unanswered_tab(lib, feedback, service) -> Tab:
     """Refused and disliked questions, each one click from an FAQ entry; ``changed`` is the event of an added entry."""
 
+    t = console_i18n()
+
     def rows():
-        return [[g["question"], g["reason"], g["count"], g["last_at"], g["answer"], g["comment"]]
-                for g in feedback.unanswered()]
+        return console_table(service, GAP_COLUMNS, [[g["question"], g["reason"], g["count"], g["last_at"],
+                                                      g["answer"], g["comment"]] for g in feedback.unanswered()])
 
     def pick(evt: gr.SelectData):
         row = evt.row_value or []
@@ -285,28 +296,29 @@ def unanswered_tab(lib, feedback, service) -> Tab:
             eid = lib.save_faq(question or "", answer or "", actor=console_actor(service))
         except HelpdeskError as exc:
             return f"⚠️ {exc}", gr.update(), gr.update(), gr.update()
-        return f"Added FAQ entry #{eid}.", rows(), "", ""
+        return console_text(service, "gap_added", id=eid), rows(), "", ""
 
-    gr.Markdown("Questions the bot could not answer, and answers customers disliked. "
-                "Click one, write the answer, and add it as an FAQ entry.")
-    table = gr.Dataframe(headers=GAP_COLUMNS, interactive=False, wrap=True, elem_id="gaps",
+    gr.Markdown(t("gap_intro"))
+    table = gr.Dataframe(headers=headers(GAP_COLUMNS), interactive=False, wrap=True, elem_id="gaps",
                          column_widths=["30%", "12%", "8%", "16%", "22%", "12%"])
-    question = gr.Textbox(label="Question", elem_id="gap-question")
-    answer = gr.Textbox(label="Answer", lines=3, elem_id="gap-answer")
-    add_btn = gr.Button("Add as FAQ entry", variant="primary")
+    question = gr.Textbox(label=t("question"), elem_id="gap-question")
+    answer = gr.Textbox(label=t("answer"), lines=3, elem_id="gap-answer")
+    add_btn = gr.Button(t("gap_add"), variant="primary")
     status = gr.Markdown()
     table.select(pick, None, [question])
     added = add_btn.click(add, [question, answer], [status, table, question, answer], concurrency_limit=1)
     return Tab(table, rows, added)
 
 
-def conversations_tab(feedback) -> Tab:
+def conversations_tab(feedback, service) -> Tab:
     """Conversations, latest first; a click shows one as plain text."""
+    t, say = console_i18n(), functools.partial(console_text, service)
 
     def rows():
-        return [[c["session_id"], c["started_at"], c["last_at"], c["turns"], c["refused"],
-                 c["feedback"]["up"], c["feedback"]["down"], c["handoffs"], c["last_question"]]
-                for c in feedback.conversations(200)]
+        return console_table(service, TALK_COLUMNS,
+                             [[c["session_id"], c["started_at"], c["last_at"], c["turns"], c["refused"],
+                               c["feedback"]["up"], c["feedback"]["down"], c["handoffs"], c["last_question"]]
+                              for c in feedback.conversations(200)])
 
     def pick(evt: gr.SelectData):
         """The chosen conversation as plain text: customers wrote it, so nothing in it is rendered
@@ -314,35 +326,37 @@ def conversations_tab(feedback) -> Tab:
         row = evt.row_value or []
         if not row:
             return ""
-        lines = [f"Conversation {row[0]}", ""]
+        lines = [say("talk_title", id=row[0]), ""]
         for i, t in enumerate(feedback.transcript(row[0]), 1):
             mark = ""
             if t["feedback"]:
                 mark = " 👍" if t["feedback"]["rating"] > 0 else " 👎"
                 if t["feedback"]["comment"]:
                     mark += f" “{t['feedback']['comment']}”"
-            flags = " (refused)" if t["refused"] else (" (FAQ)" if t["canned"] else "")
+            flags = say("talk_refused") if t["refused"] else (say("talk_faq") if t["canned"] else "")
             cited = ", ".join(f"{s['source']}" for s in t["sources"])
-            lines += [f"{i}. Customer ({t['at']}): {t['question']}", f"   Bot{flags}{mark}: {t['answer']}"]
-            lines += [f"   sources: {cited}"] if cited else []
+            lines += [say("talk_customer", n=i, at=t["at"], question=t["question"]),
+                      say("talk_bot", flags=flags, mark=mark, answer=t["answer"])]
+            lines += [say("talk_sources", cited=cited)] if cited else []
             lines.append("")
         return "\n".join(lines)
 
-    table = gr.Dataframe(headers=TALK_COLUMNS, label="Conversations (click one to read it)",
+    table = gr.Dataframe(headers=headers(TALK_COLUMNS), label=t("talk_table"),
                          interactive=False, wrap=True, elem_id="conversations")
-    transcript = gr.Textbox(label="Conversation (as the customer wrote it, nothing rendered)",
+    transcript = gr.Textbox(label=t("talk_transcript"),
                             interactive=False, lines=12, max_lines=40, elem_id="transcript")
     table.select(pick, None, [transcript])
     return Tab(table, rows)
 
 
-def handoffs_tab(handoffs) -> Tab:
+def handoffs_tab(handoffs, service) -> Tab:
     """The latest hand-offs and whether the webhook took them."""
 
     def rows():
-        return [[h["id"], h["created_at"], h["session_id"], h["contact"], h["message"], h["turns"],
-                 h["webhook"] + (f" ({h['webhook_error']})" if h["webhook_error"] else "")]
-                for h in handoffs.latest()]
+        return console_table(service, HANDOFF_COLUMNS,
+                             [[h["id"], h["created_at"], h["session_id"], h["contact"], h["message"], h["turns"],
+                               h["webhook"] + (f" ({h['webhook_error']})" if h["webhook_error"] else "")]
+                              for h in handoffs.latest()])
 
-    table = gr.Dataframe(headers=HANDOFF_COLUMNS, interactive=False, wrap=True, elem_id="handoffs")
+    table = gr.Dataframe(headers=headers(HANDOFF_COLUMNS), interactive=False, wrap=True, elem_id="handoffs")
     return Tab(table, rows)

@@ -2,8 +2,8 @@
 "write the answer", and how the knowledge is used (the same figures as ``GET /api/v1/insights``).
 
 Called inside the console's Blocks, within the ``gr.Tab`` it is given; figures load when the tab is
-opened and when the period changes. Labels are in English and Chinese (``CONSOLE_TEXTS``, served
-to the console as Gradio translations); texts written here follow the browser's language too.
+opened and when the period changes. Labels are in English and Chinese (``ui/console_texts.py``, served
+to the console as Gradio translations); texts written here follow the console user's language too.
 """
 
 from __future__ import annotations
@@ -16,54 +16,15 @@ import pandas as pd
 
 from knowledge.errors import HelpdeskError
 
-from .admin_staff import STAFF_TEXTS, console_actor
+from .admin_staff import console_actor, console_lang
+from .console_texts import CONSOLE_TEXTS, console_i18n
 from .insights import Insights, period
 
-__all__ = ["insights_tab", "console_i18n", "CONSOLE_TEXTS"]
-
-CONSOLE_TEXTS: dict[str, dict[str, str]] = {
-    "en": {
-        "ins_from": "From (YYYY-MM-DD)", "ins_to": "To (YYYY-MM-DD, included)", "ins_show": "Show",
-        "ins_per_day": "Conversations per day", "ins_mix": "Outcome mix (answers)",
-        "ins_latency": "Latency per day, ms (p50)", "ins_by_language": "By language",
-        "ins_by_channel": "By channel (chat: the web chat; widget:<id>: a website's site key)",
-        "ins_gaps": "Knowledge gaps: refused and thumbs-down questions, grouped by meaning (click a row)",
-        "ins_question": "Question of the FAQ entry", "ins_answer": "Answer", "ins_write": "Write the answer",
-        "ins_cited": "Citations per document", "ins_never": "Documents never cited in the period",
-        "ins_down": "Documents whose answers got thumbs down",
-        "conversations": "conversations", "deflection": "deflection", "up": "thumbs up", "down": "thumbs down",
-        "first_token": "first token", "whole_answer": "whole answer", "no_gaps": "No gaps in this period.",
-        "saved": "Saved FAQ entry #{id}: the bot answers it word for word from now on.",
-        "need_both": "Write a question and an answer first.",
-    },
-    "zh": {
-        "ins_from": "开始日期（YYYY-MM-DD）", "ins_to": "结束日期（YYYY-MM-DD，含当天）", "ins_show": "查看",
-        "ins_per_day": "每日会话数", "ins_mix": "回答结果分布", "ins_latency": "每日延迟（毫秒，中位数）",
-        "ins_by_language": "按语言", "ins_by_channel": "按渠道（chat：网页聊天；widget:<id>：网站的站点密钥）",
-        "ins_gaps": "知识缺口：被拒答和点踩的问题，按含义分组（点击一行）",
-        "ins_question": "常见问题的问题", "ins_answer": "答案", "ins_write": "撰写答案",
-        "ins_cited": "各文档被引用次数", "ins_never": "本期从未被引用的文档", "ins_down": "回答被点踩最多的文档",
-        "conversations": "会话", "deflection": "自助解决率", "up": "点赞", "down": "点踩",
-        "first_token": "首字", "whole_answer": "完整回答", "no_gaps": "本期没有知识缺口。",
-        "saved": "已保存常见问题 #{id}：今后机器人将逐字回答。",
-        "need_both": "请先填写问题和答案。",
-    },
-}
+__all__ = ["insights_tab"]
 
 SPLIT_COLUMNS = ["key", "conversations", "answered", "canned", "refused", "handoff", "error", "deflection",
                  "thumbs up", "thumbs down", "first token p50", "first token p95", "total p50", "total p95"]
 GAP_COLUMNS = ["count", "question", "examples", "languages", "why", "last seen (UTC)"]
-
-
-def console_i18n() -> gr.I18n:
-    """The console's translations, keyed by browser locale."""
-    en, zh = ({**CONSOLE_TEXTS[lang], **STAFF_TEXTS[lang]} for lang in ("en", "zh"))
-    return gr.I18n(en=en, zh=zh, **{"zh-CN": zh, "zh-TW": zh, "zh-HK": zh})
-
-
-def _lang(request: gr.Request | None) -> str:
-    accept = (request.headers.get("accept-language", "") if request is not None else "").lower()
-    return "zh" if accept.startswith("zh") else "en"
 
 
 def _pct(share: float | None) -> str:
@@ -116,7 +77,7 @@ def insights_tab(service, tab: gr.Tab) -> None:
         return (datetime.now(UTC).date() - timedelta(days=days_back)).isoformat()
 
     def show(start: str, end: str, request: gr.Request):
-        lang = _lang(request)
+        lang = console_lang(service, request)
         try:
             first, last = period((start or "").strip() or None, (end or "").strip() or None)
             r = insights.report(first, last)
@@ -142,7 +103,7 @@ def insights_tab(service, tab: gr.Tab) -> None:
         return row[1] if len(row) > 1 else ""
 
     def write(question: str, answer: str, request: gr.Request):
-        lang = _lang(request)
+        lang = console_lang(service, request)
         if not (question or "").strip() or not (answer or "").strip():
             return CONSOLE_TEXTS[lang]["need_both"], gr.update(), gr.update()
         try:

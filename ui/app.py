@@ -28,7 +28,7 @@ def create_app(service) -> FastAPI:
     import gradio as gr
 
     from .admin import admin_page
-    from .admin_insights import console_i18n
+    from .console_texts import console_i18n
     from .admin_staff import ConsoleLanguage
     from .staff import ConsoleSessions
     from .chat import CHAT_CSS, chat_page
