@@ -198,6 +198,20 @@ def test_the_bootstrap_admin_sees_every_tab_and_a_chinese_console_by_choice(serv
         page.get_by_role("option", name="中文").click()
         expect(page.get_by_role("tab", name="用户", exact=True)).to_be_visible(timeout=60_000)  # after one reload
         expect(page.locator("#signed-in")).to_contain_text("当前用户")
+        # The older tabs follow too: labels, buttons, table headers, and (with an English browser)
+        # the messages handlers write, in the user's own language.
+        expect(page.locator("#upload-button")).to_have_text("上传并导入")
+        expect(page.get_by_label("选中的文档")).to_be_visible()
+        expect(page.locator("#documents")).to_contain_text("文本块")  # a header, set with the rows
+        expect(page.locator("#documents")).not_to_contain_text("ingested at")
+        expect(page.get_by_role("tab", name="API 密钥", exact=True)).to_be_visible()
+        page.get_by_role("tab", name="数据源", exact=True).click()
+        expect(page.locator("#add-source")).to_have_text("添加数据源")
+        page.locator("#sync-source").click()
+        expect(page.locator("#source-status")).to_contain_text("请先选择一个数据源")
+        page.get_by_role("tab", name="网站插件", exact=True).click()
+        expect(page.locator("#look-theme")).to_contain_text("深色")
+        expect(page.locator("#create-key")).to_have_text("创建站点密钥")
     finally:
         context.close()
         api.close()
