@@ -43,6 +43,7 @@ from .generators.base import Generator
 from .grounding import grounded
 from .messages import check_message
 from .options import STOP, STOP_ZH, BotOptions
+from .persona import Persona
 from .prompts import build_messages, compose_messages, translation_messages
 from .replies import CITATION, citations, is_refusal, tidy
 from .runnable import make_runnable
@@ -118,9 +119,10 @@ class Bot:
     """Answers customers from one knowledge base with one generator; safe to share across threads."""
 
     def __init__(self, knowledge: KnowledgeBase, generator: Generator, conversations: Conversations,
-                 options: BotOptions):
+                 options: BotOptions, persona: Persona | None = None):
         self.knowledge, self.generator, self.conversations = knowledge, generator, conversations
         self.options = options
+        self.persona = persona or Persona()  # its own refusal and hand-off texts, its tone
         self._documents: dict[str, list[Chunk]] = {}  # document version -> its chunks, instructions dropped
         self._documents_lock = threading.Lock()
 
@@ -172,7 +174,7 @@ class Bot:
         if hits and self._names_unknown(question):
             hits = []
         if not hits:
-            reply = f"{text('refusal', lang)} {text('handoff', lang)}"
+            reply = f"{self.persona.text('refusal', lang)} {self.persona.text('handoff', lang)}"
             timings.update(first_token=_ms(t0), total=_ms(t0))
             yield Event("token", reply)
             yield from self._finish(sid, question, standalone, reply, lang, [], timings, refused=True)
@@ -195,7 +197,7 @@ class Bot:
                 hits = [h for h, _ in kept]
                 sources = [(self._label(h), body) for h, body in kept]
                 prior = [(t.question, t.answer) for t in history[-1:]] if standalone != question else []
-                messages = build_messages(question, sources, lang, prior)
+                messages = build_messages(question, sources, lang, prior, tone=self.persona.tone)
                 answer = "" if _unpriced(standalone, sources) else (
                     yield from self._generate(messages, timings, t0, lang, slot))
         except Exception as exc:  # a backend failure must not break the session
@@ -212,7 +214,7 @@ class Bot:
         quoted = self.options.answer_style in ("extract", "compose")
         # A quote is the knowledge's own words: only the model's own answer can be its "I don't know".
         if not answer.strip() or (not quoted and is_refusal(answer)):
-            reply = f"{text('refusal', lang)} {text('handoff', lang)}"
+            reply = f"{self.persona.text('refusal', lang)} {self.persona.text('handoff', lang)}"
             yield from self._finish(sid, question, standalone, reply, lang, [], timings, refused=True,
                                     replace=True)
             return

@@ -26,9 +26,10 @@ def knowledge_from_settings(settings: Settings, kb_name: str | None = None, *, p
 
 
 def build_bot(settings: Settings | None = None, *, kb_name: str | None = None, progress: bool = True,
-              generator=None, conversations=None):
+              generator=None, conversations=None, persona=None):
     """A Bot over the configured knowledge base and generator; sessions go to ``conversations``
-    (a :class:`~bot.conversation.Conversations` store; kept in memory when None)."""
+    (a :class:`~bot.conversation.Conversations` store; kept in memory when None); ``persona``
+    (:class:`~bot.persona.Persona`) gives it its own texts and tone."""
     from .bot import Bot
     from .conversation import MemoryConversations
     from .generators import make_generator
@@ -41,7 +42,7 @@ def build_bot(settings: Settings | None = None, *, kb_name: str | None = None, p
                                         translator=question_translator(generator))
     conversations = conversations if conversations is not None else MemoryConversations()
     options = BotOptions.from_settings(settings)
-    return Bot(knowledge, generator, conversations, options)
+    return Bot(knowledge, generator, conversations, options, persona)
 
 
 def question_translator(generator):

@@ -26,14 +26,16 @@ _ANSWER_IN = {"en": "Answer in English.", "zh": "请用中文回答。"}
 
 
 def build_messages(question: str, sources: list[tuple[str, str]], lang: str,
-                   history: list[tuple[str, str]] | None = None) -> list[dict[str, str]]:
+                   history: list[tuple[str, str]] | None = None, tone: str = "") -> list[dict[str, str]]:
     """Chat messages for an answer: fixed system prompt, recent turns, sources and the question.
 
     ``sources`` are ``(label, text)`` pairs numbered from 1 in order; ``history`` holds
-    ``(question, answer)`` pairs of earlier turns, oldest first.
+    ``(question, answer)`` pairs of earlier turns, oldest first; ``tone`` (a bot's persona) is
+    added to the system prompt, after the fixed part so that its cached prefix is kept.
     """
     question = bounded(question, PROMPT_CHARS)
-    messages = [{"role": "system", "content": SYSTEM_PROMPT}]
+    system = f"{SYSTEM_PROMPT}\n{tone}" if tone else SYSTEM_PROMPT
+    messages = [{"role": "system", "content": system}]
     for q, a in history or []:
         messages.append({"role": "user", "content": q})
         messages.append({"role": "assistant", "content": a})

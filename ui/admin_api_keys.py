@@ -23,7 +23,7 @@ COLUMNS = ["col_id", "col_name", "col_bot", "col_prefix", "col_created", "col_la
 
 def api_keys_tab(service):
     """Lay out the tab; returns its table and the function that gives the table's rows."""
-    keys, bots = service.storage.api_keys, bot_names(service.settings)
+    keys = service.storage.api_keys
     t, say = console_i18n(), functools.partial(console_text, service)
 
     def rows():
@@ -31,6 +31,7 @@ def api_keys_tab(service):
                                                   k["last_used_at"] or say("never")] for k in keys.list()])
 
     def create(name: str, bot: str):
+        bots = bot_names(service.settings, service.storage.bots)
         try:
             made = keys.create(name or "", bot or bots[0], bots)
         except HelpdeskError as exc:
@@ -55,7 +56,9 @@ def api_keys_tab(service):
                          wrap=True, elem_id="api-keys")
     with gr.Row():
         name = gr.Textbox(label=t("api_name"), elem_id="api-key-name", scale=3)
-        bot = gr.Dropdown(bots, value=bots[0], label=t("api_bot"), elem_id="api-key-bot", scale=1)
+        names = bot_names(service.settings, service.storage.bots)  # bots added later: allow_custom_value
+        bot = gr.Dropdown(names, value=names[0], label=t("api_bot"), elem_id="api-key-bot", scale=1,
+                          allow_custom_value=True)
     create_btn = gr.Button(t("api_create"), variant="primary", elem_id="create-api-key")
     status = gr.Markdown(elem_id="api-key-status")
     secret = gr.Textbox(label=t("api_secret"), interactive=False, buttons=["copy"],

@@ -26,7 +26,7 @@ from .deps import ERR, ServiceDep, StaffDep, client_of, require_admin, require_s
 from .inputs import SafeText
 from .turn import chat_turn
 
-__all__ = ["router"]
+__all__ = ["router", "upload_into"]
 
 API = "api"  # the owner of conversations started through /api/v1/chat
 
@@ -150,12 +150,17 @@ def documents(service: ServiceDep) -> dict[str, Any]:
 async def upload(request: Request, service: ServiceDep, staff: StaffDep) -> JSONResponse:
     """Upload one or many files (multipart field ``files``); each is ingested on its own."""
     service.require_bot()
+    return await upload_into(service.knowledge_admin, request, service, staff.name)
+
+
+async def upload_into(admin, request: Request, service, actor: str) -> JSONResponse:
+    """Ingest the files of a multipart upload with ``admin`` (a bot's KnowledgeAdmin) for ``actor``."""
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise InputError("send the files as multipart/form-data in the field 'files'")
     form = await request.form(max_files=service.settings.server.upload_max_files, max_fields=20)
     try:
         files = [(v.filename or "", v.file) for _, v in form.multi_items() if isinstance(v, UploadFile)]
-        rows = await run_in_threadpool(lambda: _last(service.knowledge_admin.upload(files, actor=staff.name)))
+        rows = await run_in_threadpool(lambda: _last(admin.upload(files, actor=actor)))
     finally:
         await form.close()
     body: dict[str, Any] = {"documents": [{k: r[k] for k in ("file", "source", "status", "chunks", "error")}

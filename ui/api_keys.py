@@ -37,7 +37,7 @@ def list_keys(service: ServiceDep, include_revoked: bool = Query(False)) -> dict
 @router.post("", status_code=201)
 def create_key(body: ApiKeyRequest, service: ServiceDep) -> dict[str, Any]:
     """Make a key; ``api_key.key`` is the secret, shown this once."""
-    bots = bot_names(service.settings)
+    bots = bot_names(service.settings, service.storage.bots)
     return {"api_key": service.storage.api_keys.create(body.name, body.bot or bots[0], bots)}
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 
-from . import (api, api_keys, api_sources, api_users, errors, inbox_api, insights, live_events, metrics,
-               openai_api, privacy, widget)
+from . import (api, api_bots, api_keys, api_sources, api_users, errors, inbox_api, insights, live_events,
+               metrics, openai_api, privacy, widget)
 from .auth import LoginClient
 from .logs import RequestLog
 from .widget import WidgetCors
@@ -53,6 +54,7 @@ def create_app(service) -> FastAPI:
     app.include_router(api_users.router)
     app.include_router(inbox_api.router)
     app.include_router(live_events.router)
+    app.include_router(api_bots.router)
     app.include_router(api.router)
     app.add_api_route("/admin", _admin_root, include_in_schema=False)
 
@@ -113,6 +115,9 @@ class _TooLarge(Exception):
     pass
 
 
+_BOT_UPLOAD = re.compile(r"/api/v1/bots/[^/]+/documents")  # a bot's uploads (ui/api_bots.py)
+
+
 class BodyLimit:
     """Refuses requests whose body is over the limit (413), before reading all of it: every route,
     the API's and the Gradio pages' alike; only the admin's upload routes get the larger limit."""
@@ -123,7 +128,8 @@ class BodyLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        upload = scope["method"] == "POST" and scope["path"].rstrip("/") in self.upload_paths
+        path = scope["path"].rstrip("/")
+        upload = scope["method"] == "POST" and (path in self.upload_paths or _BOT_UPLOAD.fullmatch(path) is not None)
         limit = self.uploads if upload else self.default
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > limit:

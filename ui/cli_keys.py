@@ -15,7 +15,7 @@ def _store(ctx: click.Context):
 
     storage = Storage.from_settings(ctx.obj["settings"])
     ctx.call_on_close(storage.close)
-    return storage.api_keys
+    return storage
 
 
 @click.group()
@@ -33,8 +33,9 @@ def add(ctx, name: str, bot: str | None, as_json: bool) -> None:
     """Make a key named NAME; the key is printed this once (only its hash is kept)."""
     from .openai_api import bot_names
 
-    bots = bot_names(ctx.obj["settings"])
-    made = _store(ctx).create(name, bot or bots[0], bots)
+    storage = _store(ctx)
+    bots = bot_names(ctx.obj["settings"], storage.bots)
+    made = storage.api_keys.create(name, bot or bots[0], bots)
     if as_json:
         _emit({"api_key": made})
         return
@@ -50,7 +51,7 @@ def add(ctx, name: str, bot: str | None, as_json: bool) -> None:
 @_errors
 def list_(ctx, include_revoked: bool, as_json: bool) -> None:
     """Keys with their bot, first characters, creation and last use (never the secret)."""
-    items = _store(ctx).list(include_revoked)
+    items = _store(ctx).api_keys.list(include_revoked)
     if as_json:
         _emit({"api_keys": items})
         return
@@ -67,5 +68,5 @@ def list_(ctx, include_revoked: bool, as_json: bool) -> None:
 @_errors
 def revoke(ctx, key_id: str) -> None:
     """Revoke the key with id KEY_ID (ak_…): requests with it are refused from now on."""
-    gone = _store(ctx).revoke(key_id)
+    gone = _store(ctx).api_keys.revoke(key_id)
     click.echo(f"revoked API key {gone['id']} ({gone['name']})")

@@ -22,6 +22,7 @@ from typing import Any, BinaryIO
 from knowledge.errors import HelpdeskError, InputError, NotFound
 
 from .errors import status_of
+from .storage import DEFAULT_BOT
 from .uploads import check_count, copy_limited, safe_name
 
 __all__ = ["KnowledgeAdmin", "FAQ_SOURCE"]
@@ -32,17 +33,22 @@ FAQ_SOURCE = "admin-faq.json"
 
 
 class KnowledgeAdmin:
-    """Documents and FAQ entries of the Service's knowledge base, changed one at a time."""
+    """Documents and FAQ entries of one bot's knowledge base (the default bot's unless ``bot`` names
+    another, see ``ui/bots.py``), changed one at a time."""
 
-    def __init__(self, service):
-        self.service = service
-        self.originals = service.storage.originals  # in the shared database: any replica re-ingests
+    def __init__(self, service, bot: str = DEFAULT_BOT):
+        self.service, self.bot = service, bot
+        # in the shared database, so any replica re-ingests; another bot's under its own prefix
+        self.originals = (service.storage.originals if bot == DEFAULT_BOT
+                          else _BotOriginals(service.storage.originals, f"bot:{bot}/"))
         self.tmp = Path(service.settings.data_dir) / "tmp"
         self._lock = threading.RLock()  # one change at a time in this process
 
     @property
     def knowledge(self):
         """The Bot's KnowledgeBase (raises NotReady before the Bot is built)."""
+        if self.bot != DEFAULT_BOT:
+            return self.service.bots.get(self.bot).knowledge
         bot = self.service.bot if self.service.bot is not None else self.service.require_bot()
         return bot.knowledge
 
@@ -166,7 +172,7 @@ class KnowledgeAdmin:
     def save_faq(self, question: str, answer: str, entry_id: int | None = None, *, actor: str = "system") -> int:
         """Add or change an FAQ entry and publish the FAQ; returns the entry's id."""
         added = entry_id is None
-        entry_id = self.service.storage.faq.save(question, answer, entry_id)
+        entry_id = self.service.storage.faq.save(question, answer, entry_id, self.bot)
         self.service.audit.record(actor, "faq.add" if added else "faq.change", f"#{entry_id}",
                                   {"question": question.strip()[:300]})
         self.sync_faq()
@@ -174,13 +180,13 @@ class KnowledgeAdmin:
 
     def delete_faq(self, entry_id: int, *, actor: str = "system") -> None:
         """Remove an FAQ entry and publish the FAQ."""
-        self.service.storage.faq.delete(entry_id)
+        self.service.storage.faq.delete(entry_id, self.bot)
         self.service.audit.record(actor, "faq.delete", f"#{entry_id}")
         self.sync_faq()
 
     def sync_faq(self):
         """Publish the FAQ entries as the document ``admin-faq.json`` (removed when there are none)."""
-        entries = self.service.storage.faq.entries()
+        entries = self.service.storage.faq.entries(self.bot)
         knowledge = self.knowledge
         with self._lock:
             if not entries:
@@ -204,7 +210,7 @@ class KnowledgeAdmin:
 
     def test(self, question: str) -> dict[str, Any]:
         """The chunks a question retrieves, with scores, and the answer the bot would give."""
-        bot = self.service.require_bot()
+        bot = self.service.bots.get(self.bot)
         question = self.service.check_message(question)
         k = max(bot.options.top_k, 5)
         # A question searched in translation asks the model: it waits its turn like an answer.
@@ -219,7 +225,7 @@ class KnowledgeAdmin:
         sid = f"admin-test-{uuid.uuid4().hex[:16]}"
         answer = None
         try:
-            for event in self.service.answer_stream(question, sid):
+            for event in self.service.answer_stream(question, sid, bot=self.bot):
                 if event.kind == "done":
                     answer = event.data
         finally:
@@ -232,3 +238,23 @@ class KnowledgeAdmin:
 
 def _copy(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
+
+
+class _BotOriginals:
+    """The kept originals of another bot than the default, under a prefix of their source names
+    (``bot:NAME/``, which no uploaded file's name can take)."""
+
+    def __init__(self, originals, prefix: str):
+        self.originals, self.prefix = originals, prefix
+
+    def keep(self, source: str, path: Path) -> None:
+        self.originals.keep(self.prefix + source, path)
+
+    def sources(self) -> set[str]:
+        return {s[len(self.prefix):] for s in self.originals.sources() if s.startswith(self.prefix)}
+
+    def restore(self, source: str, folder: Path) -> Path | None:
+        return self.originals.restore(self.prefix + source, folder)
+
+    def forget(self, source: str) -> None:
+        self.originals.forget(self.prefix + source)

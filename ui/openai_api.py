@@ -98,13 +98,14 @@ KeyDep = Annotated[dict[str, Any], Depends(api_key)]
 router = APIRouter(prefix="/v1", route_class=_OpenAIRoute, tags=["openai"])
 
 
-def bot_names(settings) -> list[str]:
-    """The bots this server answers as, the models of /v1 (one today: ``HELPDESK_BOT_NAME``)."""
-    return [settings.bot_name]
+def bot_names(settings, bots) -> list[str]:
+    """The bots this server answers as, the models of /v1: the default (``HELPDESK_BOT_NAME``) and
+    every bot of ``bots`` (the BotStore, ``helpdesk bots``)."""
+    return [settings.bot_name] + [b["name"] for b in bots.list()]
 
 
 def _bots(service) -> list[str]:
-    return bot_names(service.settings)
+    return bot_names(service.settings, service.storage.bots)
 
 
 def _model(service, key: dict[str, Any], name: str) -> dict[str, Any]:
@@ -134,12 +135,13 @@ async def chat_completions(body: CompletionRequest, request: Request, service: S
     body.check_supported()
     name = _model(service, key, body.model)["id"]
     service.require_bot()
+    bot = service.bots.resolve(name)  # the bot the key belongs to: its knowledge, persona and sessions
     question, history = question_and_history(body.messages, service.settings.max_question_chars)
     question = service.check_message(question)
     client, owner = client_of(request), OWNER_PREFIX + key["id"]
     session_id, first, events = await start_answer(
         service, question, admit=lambda: service.limiter.check(client),
-        session=lambda: service.open_session(x_session_id, owner), history=history)
+        session=lambda: service.open_session(x_session_id, owner, bot), history=history, bot=bot)
     headers = {"X-Session-Id": session_id}
     cid = completion_id()
     if body.stream:

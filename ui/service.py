@@ -29,6 +29,7 @@ from knowledge.errors import HelpdeskError, InputError, NotFound
 from knowledge.lang import detect_language
 
 from .auth import AdminAuth
+from .bots import Bots
 from .errors import NotReady
 from .gate import Busy, Gate, RateLimiter
 from .handoff import WebhookSender, handoff_payload
@@ -38,7 +39,7 @@ from .metrics import Metrics
 from .scheduler import Scheduler
 from .sources import SourceSync
 from .staff import StaffAccounts
-from .storage import Storage
+from .storage import DEFAULT_BOT, Storage
 
 __all__ = ["Service", "NotReady"]
 
@@ -58,7 +59,8 @@ class Service:
                               api_key=reveal(settings.admin_api_key), free_attempts=s.login_attempts,
                               backoff_s=s.login_backoff_s)
         self.staff = StaffAccounts(storage.users, self.auth, storage.audit, session_s=s.session_hours * 3600)
-        self.knowledge_admin = KnowledgeAdmin(self)
+        self.knowledge_admin = KnowledgeAdmin(self)  # the default bot's; others': self.bots.admin(name)
+        self.bots = Bots(settings, storage, self)
         self.site_keys = storage.site_keys
         self.audit = storage.audit  # record(actor, action, target="", detail=None)
         self.webhook = (WebhookSender(reveal(s.handoff_webhook_url), reveal(s.handoff_webhook_secret),
@@ -136,8 +138,9 @@ class Service:
         return check_message(message, self.settings.max_question_chars)
 
     def answer_stream(self, question: str, session_id: str | None,
-                      cancelled: threading.Event | None = None, history: list[Turn] | None = None) -> Iterator[Event]:
-        """The Bot's events for one answer; its model calls go through the gate (:meth:`admission`).
+                      cancelled: threading.Event | None = None, history: list[Turn] | None = None,
+                      bot: str = DEFAULT_BOT) -> Iterator[Event]:
+        """Bot ``bot``'s events for one answer; its model calls go through the gate (:meth:`admission`).
         ``history`` (the caller's earlier turns, as the OpenAI API's messages give them) replaces the
         session's own.
 
@@ -145,7 +148,7 @@ class Service:
         answers are ahead, and Busy is raised at once when the queue is full, or after
         ``queue_timeout_s`` of waiting. Canned, refused and quoted answers never wait.
         """
-        bot = self.require_bot()
+        bot = self.bots.get(bot)
         if history is not None:
             from bot.runnable import with_history
 
@@ -211,11 +214,12 @@ class Service:
 
     # -- conversations, feedback and hand-offs ------------------------------------------------
 
-    def open_session(self, session_id: str | None, owner: str) -> str:
-        """The conversation to answer in: a new one for ``owner`` (None), else ``session_id`` if
-        ``owner`` started it. Ids are chosen by the server; any other id is NotFound."""
+    def open_session(self, session_id: str | None, owner: str, bot: str = DEFAULT_BOT) -> str:
+        """The conversation to answer in: a new one of ``bot`` for ``owner`` (None), else ``session_id``
+        if ``owner`` started it. Ids are chosen by the server; any other id is NotFound. Owners of
+        another bot's conversations carry its name (``api:acme``), so no bot reaches another's."""
         if session_id is None:
-            return self.storage.conversations.start_session(owner)
+            return self.storage.conversations.start_session(owner, bot=bot)
         return self.own(session_id, owner)
 
     def own(self, session_id: str, owner: str) -> str:

@@ -24,13 +24,14 @@ _END = object()
 class AnswerRun:
     """Runs ``service.answer_stream`` on a thread; iterate :meth:`events` to receive its events."""
 
-    def __init__(self, service, question: str, session_id: str | None, history: list | None = None):
+    def __init__(self, service, question: str, session_id: str | None, history: list | None = None,
+                 bot: str = "default"):
         self._loop = asyncio.get_running_loop()
         self._queue: asyncio.Queue = asyncio.Queue()
         self.cancelled = threading.Event()
         # The copied context carries the request id into the answer's log lines.
         self._thread = threading.Thread(target=contextvars.copy_context().run,
-                                        args=(self._work, service, question, session_id, history), name="answer",
+                                        args=(self._work, service, question, session_id, history, bot), name="answer",
                                         daemon=True)
         self._thread.start()
 
@@ -40,9 +41,9 @@ class AnswerRun:
         except RuntimeError:  # the event loop is gone (server shutting down)
             self.cancelled.set()
 
-    def _work(self, service, question: str, session_id: str | None, history: list | None) -> None:
+    def _work(self, service, question: str, session_id: str | None, history: list | None, bot: str) -> None:
         try:
-            for event in service.answer_stream(question, session_id, self.cancelled, history):
+            for event in service.answer_stream(question, session_id, self.cancelled, history, bot):
                 self._put(event)
         except BaseException as exc:  # handed to the consumer, which translates it
             self._put(exc)

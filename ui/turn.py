@@ -40,8 +40,9 @@ class _Held(Exception):
 
 
 async def chat_turn(service, message: str, stream: bool, *, admit: Callable[[], None],
-                    session: Callable[[], str]) -> Response | dict:
-    """Answer ``message`` in the conversation ``session()`` opens, once ``admit()`` let it in.
+                    session: Callable[[], str], bot: str = "default") -> Response | dict:
+    """Bot ``bot``'s answer to ``message`` in the conversation ``session()`` opens, once ``admit()``
+    let it in.
 
     ``admit`` runs on a worker thread after the message is checked; it raises RateLimited (429,
     ``rate_limited``), BudgetSpent (429, ``budget_exhausted``) or any error of the tree. The answer
@@ -59,7 +60,7 @@ async def chat_turn(service, message: str, stream: bool, *, admit: Callable[[], 
         return session_id
 
     try:
-        _, first, events = await start_answer(service, message, admit=admit, session=opened)
+        _, first, events = await start_answer(service, message, admit=admit, session=opened, bot=bot)
     except _Held as held:
         body = {"answer": "", "refused": False, "canned": False, "sources": [], "timings_ms": {},
                 "session_id": held.session_id, "handoff": held.state}
@@ -89,13 +90,14 @@ async def chat_turn(service, message: str, stream: bool, *, admit: Callable[[], 
 
 
 async def start_answer(service, message: str, *, admit: Callable[[], None], session: Callable[[], str],
-                       history: list | None = None) -> tuple[str, Event, AsyncIterator[Event]]:
+                       history: list | None = None, bot: str = "default") -> tuple[str, Event, AsyncIterator[Event]]:
     """Let a checked ``message`` in, open its conversation and start answering it on a thread:
     (session id, first event, the events after it). Raises what ``admit`` and ``session`` raise, and
-    Busy when every slot is taken; ``history`` replaces the session's own (``Service.answer_stream``)."""
+    Busy when every slot is taken; ``history`` replaces the session's own and ``bot`` names who
+    answers (``Service.answer_stream``)."""
     await run_in_threadpool(admit)
     session_id = await run_in_threadpool(session)
-    events = AnswerRun(service, message, session_id, history).events()
+    events = AnswerRun(service, message, session_id, history, bot).events()
     return session_id, await anext(events), events
 
 

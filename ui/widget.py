@@ -69,6 +69,7 @@ class SiteKeyRequest(BaseModel):
     name: SafeText = Field(..., max_length=200)
     origins: list[str] = Field(..., description="e.g. ['https://www.example.com', 'https://shop.example.com']")
     daily_budget: int | None = Field(None, ge=0, description="Messages a day; unset: HELPDESK_WIDGET__DAILY_MESSAGES.")
+    bot: str | None = Field(None, max_length=64, description="The bot the widget answers as; the default bot if unset.")
 
 
 class SessionRequest(BaseModel):
@@ -129,9 +130,11 @@ def script(request: Request) -> Response:
 
 @_sites.post("", status_code=201)
 def create_key(body: SiteKeyRequest, service: ServiceDep, staff: StaffDep) -> dict[str, Any]:
-    """Create a public site key for a website, limited to its origins."""
-    made = service.site_keys.create(body.name, body.origins, body.daily_budget)
-    service.audit.record(staff.name, "site-key.create", made["id"], {"name": made["name"], "origins": made["origins"]})
+    """Create a public site key for a website, limited to its origins, answering as one bot."""
+    bot = service.bots.resolve(body.bot) if body.bot else "default"
+    made = service.site_keys.create(body.name, body.origins, body.daily_budget, bot)
+    service.audit.record(staff.name, "site-key.create", made["id"], {"name": made["name"], "origins": made["origins"],
+                                                                    "bot": bot})
     return made
 
 
@@ -207,9 +210,9 @@ def session(body: SessionRequest, request: Request, service: ServiceDep) -> dict
     service.limiter.count(f"w-token:{client_of(request)}", service.settings.widget.tokens_per_minute)
     talks, user = service.storage.conversations, _verified_user(keys, key, body)
     if user is not None:  # the customer's own conversation, whatever device asks
-        sid = talks.user_session(_owner(key), user) or talks.start_session(_owner(key), user)
+        sid = talks.user_session(_owner(key), user) or talks.start_session(_owner(key), user, key["bot"])
     else:
-        sid = _resumed(service, body.resume, key) or talks.start_session(_owner(key))
+        sid = _resumed(service, body.resume, key) or talks.start_session(_owner(key), bot=key["bot"])
     token, ttl = keys.mint(key, sid, service.settings.widget.token_ttl_s)
     return {"token": token, "expires_in": ttl, "session_id": sid, "user_id": user}
 
@@ -249,7 +252,7 @@ async def chat(body: WidgetChat, request: Request, service: ServiceDep, auth: Au
         except RateLimited as exc:
             raise BudgetSpent(exc.retry_after) from exc
 
-    return await chat_turn(service, body.message, body.stream, admit=admit, session=lambda: sid)
+    return await chat_turn(service, body.message, body.stream, admit=admit, session=lambda: sid, bot=key["bot"])
 
 
 @router.post("/api/v1/widget/feedback", tags=["widget"], status_code=201,

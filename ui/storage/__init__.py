@@ -6,6 +6,7 @@ of this: the Bot gets :class:`SqlConversations` through the ``Conversations`` pr
 """
 
 from .audit import AuditLog
+from .bots import DEFAULT_BOT, BotStore, check_bot_name
 from .conversations import SqlConversations
 from .engine import database_url, make_engine
 from .faq import FaqEntries
@@ -21,4 +22,5 @@ from .users import StaffUsers
 
 __all__ = ["Storage", "SqlConversations", "Feedback", "Handoffs", "FaqEntries", "Secrets", "RateCounters",
            "LoginFailures", "SiteKeys", "SourceStore", "BadToken", "Originals", "database_url", "make_engine",
-           "normalize_origin", "transcript_text", "AuditLog", "StaffUsers"]
+           "normalize_origin", "transcript_text", "AuditLog", "StaffUsers", "BotStore", "DEFAULT_BOT",
+           "check_bot_name"]

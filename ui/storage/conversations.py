@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.conversation import Turn, check_session_id, new_session_id
 
-from .schema import citations, live_events, session_owners, sessions, turns
+from .schema import DEFAULT_BOT, citations, live_events, session_owners, sessions, turns
 
 __all__ = ["SqlConversations", "answered"]
 
@@ -104,13 +104,13 @@ class SqlConversations:
 
     # -- owners --------------------------------------------------------------------------------
 
-    def start_session(self, owner: str, user_id: str | None = None) -> str:
-        """A new conversation owned by ``owner`` (for the website's verified customer ``user_id``,
-        if any), with a server-chosen id (192 random bits)."""
+    def start_session(self, owner: str, user_id: str | None = None, bot: str = DEFAULT_BOT) -> str:
+        """A new conversation of ``bot`` owned by ``owner`` (for the website's verified customer
+        ``user_id``, if any), with a server-chosen id (192 random bits)."""
         sid = new_session_id()
         now = time.time()
         with self.engine.begin() as conn:
-            conn.execute(insert(sessions).values(id=sid, created_at=now, meta={}))
+            conn.execute(insert(sessions).values(id=sid, created_at=now, meta={}, bot=bot))
             conn.execute(insert(session_owners).values(session_id=sid, owner=owner[:80], created_at=now,
                                                        user_id=user_id))
         return sid
@@ -133,6 +133,11 @@ class SqlConversations:
         with self.engine.connect() as conn:
             return conn.execute(select(session_owners.c.owner)
                                 .where(session_owners.c.session_id == session_id)).scalar()
+
+    def session_bot(self, session_id: str) -> str | None:
+        """The bot a conversation belongs to (None for an unknown one)."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(sessions.c.bot).where(sessions.c.id == session_id)).scalar()
 
     def turn_count(self, session_id: str) -> int:
         """How many answers a conversation has."""

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, delete, insert, select, update
 from knowledge.errors import InputError, NotFound
 
 from ._time import iso
-from .schema import faq_entries
+from .schema import DEFAULT_BOT, faq_entries
 
 __all__ = ["FaqEntries"]
 
@@ -21,15 +21,16 @@ class FaqEntries:
     def __init__(self, engine: Engine):
         self.engine = engine
 
-    def entries(self) -> list[dict[str, Any]]:
-        """FAQ entries managed in the admin console, oldest first."""
+    def entries(self, bot: str = DEFAULT_BOT) -> list[dict[str, Any]]:
+        """``bot``'s FAQ entries managed in the admin console, oldest first."""
         with self.engine.connect() as conn:
-            rows = conn.execute(select(faq_entries).order_by(faq_entries.c.id)).mappings()
+            rows = conn.execute(select(faq_entries).where(faq_entries.c.bot == bot)
+                                .order_by(faq_entries.c.id)).mappings()
             return [{"id": r["id"], "question": r["question"], "answer": r["answer"],
                      "updated_at": iso(r["updated_at"])} for r in rows]
 
-    def save(self, question: str, answer: str, entry_id: int | None = None) -> int:
-        """Add an FAQ entry, or change entry ``entry_id``; returns its id."""
+    def save(self, question: str, answer: str, entry_id: int | None = None, bot: str = DEFAULT_BOT) -> int:
+        """Add an FAQ entry of ``bot``, or change its entry ``entry_id``; returns its id."""
         question, answer = question.strip(), answer.strip()
         if not question or not answer:
             raise InputError("an FAQ entry needs a question and an answer")
@@ -39,16 +40,17 @@ class FaqEntries:
         with self.engine.begin() as conn:
             if entry_id is None:
                 return conn.execute(insert(faq_entries).values(
-                    question=question, answer=answer, created_at=now, updated_at=now,
+                    question=question, answer=answer, created_at=now, updated_at=now, bot=bot,
                 )).inserted_primary_key[0]
-            done = conn.execute(update(faq_entries).where(faq_entries.c.id == entry_id)
+            done = conn.execute(update(faq_entries).where(faq_entries.c.id == entry_id, faq_entries.c.bot == bot)
                                 .values(question=question, answer=answer, updated_at=now)).rowcount
         if not done:
             raise NotFound(f"no FAQ entry #{entry_id}")
         return entry_id
 
-    def delete(self, entry_id: int) -> None:
-        """Remove FAQ entry ``entry_id``."""
+    def delete(self, entry_id: int, bot: str = DEFAULT_BOT) -> None:
+        """Remove ``bot``'s FAQ entry ``entry_id``."""
         with self.engine.begin() as conn:
-            if not conn.execute(delete(faq_entries).where(faq_entries.c.id == entry_id)).rowcount:
+            where = (faq_entries.c.id == entry_id, faq_entries.c.bot == bot)
+            if not conn.execute(delete(faq_entries).where(*where)).rowcount:
                 raise NotFound(f"no FAQ entry #{entry_id}")

@@ -17,7 +17,7 @@ from knowledge.errors import InputError, NotFound
 
 from ._time import iso
 from .conversations import answered
-from .schema import faq_entries, feedback, handoffs, sessions, turns
+from .schema import DEFAULT_BOT, faq_entries, feedback, handoffs, sessions, turns
 
 __all__ = ["Feedback"]
 
@@ -72,8 +72,9 @@ class Feedback:
                  "canned": r["canned"], "sources": r["sources"] or [], "at": iso(r["created_at"]),
                  "feedback": marks.get(r["id"])} for r in rows]
 
-    def conversations(self, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
-        """Sessions with at least one turn, latest activity first, with feedback counts."""
+    def conversations(self, limit: int = 50, offset: int = 0, bot: str | None = None) -> list[dict[str, Any]]:
+        """Sessions (of ``bot``, or every bot's) with at least one turn, latest activity first, with
+        feedback counts."""
         per = (select(turns.c.session_id.label("sid"), func.count(turns.c.id).label("n"),
                       func.max(turns.c.id).label("last_id"), func.max(turns.c.created_at).label("last_at"),
                       func.sum(turns.c.refused.cast(Integer)).label("refused"))
@@ -82,6 +83,8 @@ class Feedback:
                  .join(sessions, sessions.c.id == per.c.sid)
                  .join(turns, turns.c.id == per.c.last_id)
                  .order_by(per.c.last_at.desc()).limit(limit).offset(offset))
+        if bot is not None:
+            query = query.where(sessions.c.bot == bot)
         with self.engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
             ids = [r["sid"] for r in rows]
@@ -99,17 +102,18 @@ class Feedback:
                  "last_question": r["question"], "feedback": tally[r["sid"]],
                  "handoffs": handed.get(r["sid"], 0)} for r in rows]
 
-    def unanswered(self, limit: int = 100) -> list[dict[str, Any]]:
-        """Questions the bot refused or that got a thumbs down, not yet covered by an FAQ entry."""
+    def unanswered(self, limit: int = 100, bot: str = DEFAULT_BOT) -> list[dict[str, Any]]:
+        """Questions ``bot`` refused or that got a thumbs down, not yet covered by its FAQ entries."""
+        of_bot = select(sessions.c.id).where(sessions.c.bot == bot)
         with self.engine.connect() as conn:
             refused = conn.execute(select(turns.c.question, turns.c.answer, turns.c.created_at)
-                                   .where(turns.c.refused.is_(True))
+                                   .where(turns.c.refused.is_(True), turns.c.session_id.in_(of_bot))
                                    .order_by(turns.c.id.desc()).limit(1000)).all()
             down = conn.execute(select(feedback.c.question, feedback.c.answer, feedback.c.created_at,
                                        feedback.c.comment)
-                                .where(feedback.c.rating < 0)
+                                .where(feedback.c.rating < 0, feedback.c.session_id.in_(of_bot))
                                 .order_by(feedback.c.id.desc()).limit(1000)).all()
-            covered = {_key(q) for q in conn.execute(select(faq_entries.c.question)).scalars()}
+            covered = {_key(q) for q in conn.execute(select(faq_entries.c.question).where(faq_entries.c.bot == bot)).scalars()}
         out: dict[str, dict[str, Any]] = {}
         for kind, rows in (("thumbs down", down), ("refused", refused)):
             for row in rows:

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, insert, select, update
 
 from ._time import iso
 from .feedback import Feedback
-from .schema import handoffs, session_owners
+from .schema import handoffs, session_owners, sessions
 
 __all__ = ["Handoffs", "transcript_text"]
 
@@ -47,12 +47,15 @@ class Handoffs:
             conn.execute(update(handoffs).where(handoffs.c.id == handoff_id)
                          .values(webhook=status, webhook_error=error[:2000]))
 
-    def latest(self, limit: int = 100) -> list[dict[str, Any]]:
-        """The latest hand-offs, newest first."""
+    def latest(self, limit: int = 100, bot: str | None = None) -> list[dict[str, Any]]:
+        """The latest hand-offs (of ``bot``'s conversations, or every bot's), newest first."""
+        query = (select(handoffs, session_owners.c.user_id)
+                 .outerjoin(session_owners, session_owners.c.session_id == handoffs.c.session_id)
+                 .order_by(handoffs.c.id.desc()).limit(limit))
+        if bot is not None:
+            query = query.where(handoffs.c.session_id.in_(select(sessions.c.id).where(sessions.c.bot == bot)))
         with self.engine.connect() as conn:
-            rows = conn.execute(select(handoffs, session_owners.c.user_id)
-                                .outerjoin(session_owners, session_owners.c.session_id == handoffs.c.session_id)
-                                .order_by(handoffs.c.id.desc()).limit(limit)).mappings()
+            rows = conn.execute(query).mappings()
             return [{**{k: r[k] for k in ("id", "session_id", "user_id", "contact", "message", "webhook",
                                           "webhook_error")},
                      "turns": len(r["transcript"] or []), "created_at": iso(r["created_at"])}

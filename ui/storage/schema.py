@@ -13,9 +13,11 @@ from sqlalchemy import (JSON, Boolean, Column, Float, ForeignKey, Integer, Large
 __all__ = ["metadata", "sessions", "turns", "session_owners", "feedback", "handoffs", "faq_entries",
            "server_secrets", "rate_counters", "login_failures", "site_keys", "originals", "jobs",
            "citations", "sources", "api_keys", "staff_users", "audit_log", "live_states", "live_events",
-           "staff_presence"]
+           "staff_presence", "bots", "DEFAULT_BOT"]
 
 metadata = MetaData()
+
+DEFAULT_BOT = "default"  # the bot of rows written before there were several (ui/bots.py)
 
 # -- conversations ---------------------------------------------------------------------------
 
@@ -24,6 +26,7 @@ sessions = Table(
     Column("id", String(64), primary_key=True),
     Column("created_at", Float, nullable=False),
     Column("meta", JSON, nullable=False, default=dict),
+    Column("bot", String(64), nullable=False, default=DEFAULT_BOT, server_default=DEFAULT_BOT, index=True),
 )
 
 turns = Table(
@@ -95,6 +98,7 @@ faq_entries = Table(
     Column("answer", Text, nullable=False),
     Column("created_at", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
+    Column("bot", String(64), nullable=False, default=DEFAULT_BOT, server_default=DEFAULT_BOT, index=True),
 )
 
 # -- the server's own state ------------------------------------------------------------------
@@ -134,6 +138,7 @@ site_keys = Table(
     # HMAC key of signed-in customers' ids (site_keys.py); None: identity not available.
     Column("identity_secret", String(100), nullable=True),
     Column("appearance", JSON, nullable=True),  # ui/widget_appearance.py; None: the defaults
+    Column("bot", String(64), nullable=False, default=DEFAULT_BOT, server_default=DEFAULT_BOT),
 )
 
 originals = Table(
@@ -237,4 +242,15 @@ staff_presence = Table(  # when each staff member last used the inbox: who is av
     "staff_presence", metadata,
     Column("name", String(200), primary_key=True),
     Column("seen_at", Float, nullable=False),
+)
+
+# -- bots: several assistants in one install (ui/bots.py) -------------------------------------
+
+bots = Table(
+    "bots", metadata,
+    Column("name", String(64), primary_key=True),  # also its knowledge base's name
+    Column("display_name", String(200), nullable=False),
+    Column("persona", JSON, nullable=False, default=dict),  # greeting, tone, texts: {lang: {key: text}}
+    Column("model", JSON, nullable=False, default=dict),  # settings overrides: generator, model, ...
+    Column("created_at", Float, nullable=False),
 )

@@ -37,7 +37,7 @@ from sqlalchemy import Engine, insert, select, update
 
 from knowledge.errors import InputError, NotFound
 
-from .schema import site_keys
+from .schema import DEFAULT_BOT, site_keys
 from .secrets import Secrets
 
 __all__ = ["SiteKeys", "BadToken", "normalize_origin", "identity_hash"]
@@ -85,9 +85,10 @@ class SiteKeys:
 
     # -- keys --------------------------------------------------------------------------------
 
-    def create(self, name: str, origins: list[str], daily_budget: int | None = None) -> dict[str, Any]:
-        """A new active key for ``origins``; returns it with its public ``key`` and, this once, its
-        ``identity_secret``."""
+    def create(self, name: str, origins: list[str], daily_budget: int | None = None,
+               bot: str = DEFAULT_BOT) -> dict[str, Any]:
+        """A new active key of ``bot`` for ``origins``; returns it with its public ``key`` and, this
+        once, its ``identity_secret``."""
         name = (name or "").strip()
         if not name or len(name) > 200:
             raise InputError("a site key needs a name of 1-200 characters (e.g. the website's name)")
@@ -100,7 +101,7 @@ class SiteKeys:
             raise InputError("daily_budget must be 0 or more messages a day")
         row = {"id": "sk_" + secrets.token_hex(6), "name": name, "key": "pk_" + secrets.token_urlsafe(24),
                "origins": clean, "daily_budget": daily_budget, "created_at": time.time(), "revoked_at": None,
-               "identity_secret": _new_secret(), "appearance": None}
+               "identity_secret": _new_secret(), "appearance": None, "bot": bot}
         with self.engine.begin() as conn:
             conn.execute(insert(site_keys).values(**row))
         self._origins = (0.0, frozenset())
@@ -217,7 +218,7 @@ class SiteKeys:
 def _public(row: dict[str, Any]) -> dict[str, Any]:
     return {"id": row["id"], "name": row["name"], "key": row["key"], "origins": list(row["origins"] or []),
             "daily_budget": row["daily_budget"], "identity": bool(row.get("identity_secret")),
-            "appearance": row.get("appearance") or {},
+            "appearance": row.get("appearance") or {}, "bot": row.get("bot") or DEFAULT_BOT,
             "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(row["created_at"])),
             "revoked": row["revoked_at"] is not None}
 

@@ -12,6 +12,7 @@ from bot.settings import Settings, reveal
 
 from .api_keys import ApiKeys
 from .audit import AuditLog
+from .bots import BotStore
 from .conversations import SqlConversations
 from .engine import database_url, make_engine
 from .erase import Erasure
@@ -57,6 +58,7 @@ class Storage:
         self.audit = AuditLog(self.engine)
         self.users = StaffUsers(self.engine)
         self.live = LiveStore(self.engine, mask)
+        self.bots = BotStore(self.engine)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Storage:
