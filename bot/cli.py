@@ -57,10 +57,40 @@ def _settings(ctx: click.Context) -> Settings:
 def _knowledge(ctx: click.Context, kb: str | None):
     from .factory import knowledge_from_settings
 
-    return knowledge_from_settings(_settings(ctx), kb, progress=True)
+    settings, kb, _ = _chosen(ctx, kb)
+    return knowledge_from_settings(settings, kb, progress=True)
 
 
-kb_option = click.option("--kb", default=None, help="Knowledge base name (default: settings.kb).")
+def _chosen(ctx: click.Context, kb: str | None):
+    """(settings, knowledge base name, persona) of the bot ``--bot`` names, or of the default bot.
+
+    Bots live in the server's database: the full command (``ui/cli.py``) gives
+    ``obj["bot_profile"](settings, name)``, which answers that triple or raises InputError."""
+    name = ctx.obj.get("bot")
+    if name is None:
+        return _settings(ctx), kb, None
+    if kb is not None:
+        raise InputError("give either --bot or --kb: a bot's knowledge base is the one named after it")
+    profile = ctx.obj.get("bot_profile")
+    if profile is None:
+        raise InputError("--bot needs the bots of the server's database: run the full `helpdesk` command")
+    return profile(_settings(ctx), name)
+
+
+def _choose_bot(ctx: click.Context, _param, value: str | None) -> str | None:
+    if value is not None:
+        ctx.obj["bot"] = value
+    return value
+
+
+def kb_option(fn: Callable) -> Callable:
+    """``--kb NAME`` and ``--bot NAME``: which knowledge base, or which bot (its knowledge base, model
+    settings and persona), a command works with."""
+    fn = click.option("--bot", default=None, expose_value=False, callback=_choose_bot,
+                      help="The bot (helpdesk bots list): its knowledge base, model and persona.")(fn)
+    return click.option("--kb", default=None, help="Knowledge base name (default: settings.kb).")(fn)
+
+
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON on stdout.")
 
 
@@ -217,9 +247,9 @@ def _bot(ctx: click.Context, kb: str | None):
     # Where sessions are kept: ``obj["conversations"](settings)`` when the caller gives it (the
     # full command keeps them in the server's database), else in memory for this run.
     open_conversations = ctx.obj.get("conversations")
-    settings = _settings(ctx)
+    settings, kb, persona = _chosen(ctx, kb)
     conversations = open_conversations(settings) if open_conversations else None
-    return build_bot(settings, kb_name=kb, progress=True, conversations=conversations)
+    return build_bot(settings, kb_name=kb, progress=True, conversations=conversations, persona=persona)
 
 
 def _question_lines(handle) -> Iterator[tuple[str, str | None]]:

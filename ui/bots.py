@@ -165,7 +165,7 @@ class Bots:
         docs = kb.documents()
         if docs and not delete_knowledge:
             raise InputError(f"bot {name!r} has {len(docs)} documents in its knowledge base: "
-                             "remove them first, or remove the bot with delete_knowledge")
+                             "remove them first, or delete them with the bot (--delete-knowledge, ?delete_knowledge=true)")
         for doc in docs:
             kb.delete(doc.source)
         for entry in self.storage.faq.entries(name):

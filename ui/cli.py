@@ -16,6 +16,7 @@ from bot.cli import _errors
 from bot.cli import main as commands
 from knowledge.errors import MissingExtra
 
+from .cli_bots import bot_profile, bots
 from .cli_keys import keys
 from .cli_sources import sources, sync
 from .cli_users import users
@@ -25,13 +26,14 @@ __all__ = ["main"]
 
 def main(args: list[str] | None = None) -> None:
     """Run the ``helpdesk`` command."""
-    commands.main(args, obj={"conversations": _conversations})
+    commands.main(args, obj={"conversations": _conversations, "bot_profile": bot_profile})
 
 
 commands.add_command(sources)
 commands.add_command(sync)
 commands.add_command(keys)
 commands.add_command(users)
+commands.add_command(bots)
 
 
 def _conversations(settings):
