@@ -1,0 +1,217 @@
+"""Several bots in one install, isolated, over real HTTP: a real `helpdesk serve` with the packaged
+models and embedded Chroma, two bots with their own documents, FAQ entries, persona, conversations,
+site key and API key. One bot never cites the other's knowledge or FAQ, never reaches its
+conversations, and a key of one never answers as the other. Bots are made the ways users make
+them: `helpdesk bots add` and the admin API.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+from tests.ui.conftest import API_KEY, helpdesk_server
+
+pytestmark = pytest.mark.integration
+
+ADMIN = {"Authorization": f"Bearer {API_KEY}"}
+ORIGIN = "https://alpha.example.com"
+ALPHA_DOC = ("# Zephyr lamp warranty\n\nEvery Zephyr lamp has a warranty of seven years. To claim it, send the "
+             "lamp's serial number to warranty@alpha.example.com.\n")
+BETA_DOC = ("# Quasar kettle returns\n\nA Quasar kettle can be returned within 45 days of delivery. Print the "
+            "return label from your Quasar account and drop the kettle at any post office.\n")
+ALPHA_FAQ = ("When is the Alpha shop open?", "The Alpha shop is open from 9 to 17, Monday to Friday.")
+BETA_FAQ = ("When is the Beta shop open?", "The Beta shop is open from 10 to 20, every day.")
+ALPHA_REFUSAL = "Alpha's assistant cannot answer that one."
+# ".." and "../x" in a path are resolved by the client itself (to /api/v1/chat): sent encoded here
+HOSTILE = ["%2e%2e", "%2e%2e%2fdefault", "default%2F..", "ALPHA", "alpha ", "bét", "机器人", "a" * 300,
+           "alpha%00", "-alpha", "alpha;drop table bots"]
+
+
+def _helpdesk(server, *args: str, ok: bool = True) -> subprocess.CompletedProcess:
+    """`helpdesk ARGS` on the server's own data dir and database."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("HELPDESK_")}
+    proc = subprocess.run([sys.executable, "-m", "ui.cli", "--data-dir", str(server.data_dir), *args],
+                          capture_output=True, text=True, env={**clean, "HF_HUB_OFFLINE": "1"}, timeout=300)
+    if ok:
+        assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, chat_model):
+    env = {"HELPDESK_SERVER__DEMO_KB": "false", "HELPDESK_SERVER__RATE_LIMIT_PER_MINUTE": "200"}
+    with helpdesk_server(tmp_path_factory.mktemp("bots") / "data", chat_model, env) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def http(server):
+    with httpx.Client(base_url=server.url, timeout=300) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def bots(server, http) -> dict:
+    """alpha (added by the admin API, with a persona) and beta (added by `helpdesk bots add`), each
+    with one document and one FAQ entry."""
+    persona = {"tone": "Be brief.", "texts": {"en": {"refusal": ALPHA_REFUSAL}}}
+    r = http.post("/api/v1/bots", json={"name": "alpha", "display_name": "Alpha help", "persona": persona},
+                  headers=ADMIN)
+    assert r.status_code == 201, r.text
+    made = json.loads(_helpdesk(server, "bots", "add", "beta", "--display-name", "Beta help", "--json").stdout)
+    assert made["name"] == "beta"
+    faq_ids = {}
+    for bot, doc, faq in (("alpha", ALPHA_DOC, ALPHA_FAQ), ("beta", BETA_DOC, BETA_FAQ)):
+        r = http.post(f"/api/v1/bots/{bot}/documents", files={"files": (f"{bot}.md", doc.encode())}, headers=ADMIN)
+        assert r.status_code == 200 and r.json()["documents"][0]["status"] == "added", r.text
+        r = http.post(f"/api/v1/bots/{bot}/faq", json={"question": faq[0], "answer": faq[1]}, headers=ADMIN)
+        assert r.status_code == 201, r.text
+        faq_ids[bot] = r.json()["id"]
+    return faq_ids
+
+
+def _chat(http, bot: str, message: str, **extra) -> httpx.Response:
+    return http.post(f"/api/v1/bots/{bot}/chat", json={"message": message, **extra})
+
+
+def _sources(body: dict) -> set[str]:
+    return {s["source"] for s in body["sources"]}
+
+
+def test_bots_are_listed_with_their_own_knowledge(server, http, bots):
+    names = [b["name"] for b in http.get("/api/v1/bots", headers=ADMIN).json()["bots"]]
+    assert names == ["default", "alpha", "beta"]
+    listed = json.loads(_helpdesk(server, "bots", "list", "--json").stdout)["bots"]
+    assert [b["name"] for b in listed] == names
+    docs = {bot: {d["source"] for d in http.get(f"/api/v1/bots/{bot}/documents", headers=ADMIN).json()["documents"]}
+            for bot in ("alpha", "beta", "default")}
+    assert docs == {"alpha": {"alpha.md", "admin-faq.json"}, "beta": {"beta.md", "admin-faq.json"}, "default": set()}
+    assert http.get("/api/v1/documents", headers=ADMIN).json()["documents"] == []
+    assert [e["question"] for e in http.get("/api/v1/bots/alpha/faq", headers=ADMIN).json()["faq"]] == [ALPHA_FAQ[0]]
+    assert http.get("/api/v1/faq", headers=ADMIN).json()["faq"] == []
+    cli_docs = _helpdesk(server, "docs", "--bot", "beta", "--json").stdout
+    assert {d["source"] for d in json.loads(cli_docs)["documents"]} == {"beta.md", "admin-faq.json"}
+
+
+def test_each_bot_answers_from_its_own_knowledge_only(http, bots):
+    own = _chat(http, "alpha", "How long is the warranty of the Zephyr lamp?").json()
+    assert not own["refused"] and _sources(own) == {"alpha.md"}
+    other = _chat(http, "alpha", "How many days do I have to return a Quasar kettle?").json()
+    assert "beta.md" not in _sources(other) and "45" not in other["answer"]
+    assert other["refused"] and other["answer"].startswith(ALPHA_REFUSAL)  # alpha's persona
+    beta = _chat(http, "beta", "How many days do I have to return a Quasar kettle?").json()
+    assert not beta["refused"] and _sources(beta) == {"beta.md"}
+    assert ALPHA_REFUSAL not in _chat(http, "beta", "How long is the Zephyr lamp warranty?").json()["answer"]
+
+
+def test_faq_entries_stay_with_their_bot(http, bots):
+    own = _chat(http, "alpha", ALPHA_FAQ[0]).json()
+    assert own["canned"] and own["answer"] == ALPHA_FAQ[1]
+    other = _chat(http, "alpha", BETA_FAQ[0]).json()
+    assert BETA_FAQ[1] not in other["answer"] and "beta" not in {s["source"].split(".")[0] for s in other["sources"]}
+    # beta's admin routes cannot change or delete alpha's entry by its id
+    r = http.put(f"/api/v1/bots/beta/faq/{bots['alpha']}", json={"question": "x?", "answer": "y"}, headers=ADMIN)
+    assert r.status_code == 404
+    assert http.delete(f"/api/v1/bots/beta/faq/{bots['alpha']}", headers=ADMIN).status_code == 404
+    assert _chat(http, "alpha", ALPHA_FAQ[0]).json()["answer"] == ALPHA_FAQ[1]
+
+
+def test_a_bots_conversations_are_404_on_another_bots_routes(server, http, bots):
+    first = _chat(http, "alpha", "How long is the warranty of the Zephyr lamp?").json()
+    sid = first["session_id"]
+    assert _chat(http, "alpha", "And how do I claim it?", session_id=sid).status_code == 200
+    for r in (_chat(http, "beta", "hello?", session_id=sid),
+              _chat(http, "default", "hello?", session_id=sid),
+              http.post("/api/v1/chat", json={"message": "hello?", "session_id": sid}),
+              http.post("/api/v1/bots/beta/feedback", json={"session_id": sid, "rating": "up"}),
+              http.post("/api/v1/bots/beta/handoff", json={"session_id": sid}),
+              http.post("/api/v1/handoff", json={"session_id": sid}),
+              http.get(f"/api/v1/bots/beta/conversations/{sid}", headers=ADMIN)):
+        assert r.status_code == 404, (r.request.url, r.text)
+    assert http.post("/api/v1/bots/alpha/feedback", json={"session_id": sid, "rating": "up"}).status_code == 201
+    assert len(http.get(f"/api/v1/bots/alpha/conversations/{sid}", headers=ADMIN).json()["turns"]) == 2
+    listed = lambda bot: {c["session_id"] for c in  # noqa: E731
+                          http.get(f"/api/v1/bots/{bot}/conversations", headers=ADMIN).json()["conversations"]}
+    assert sid in listed("alpha") and sid not in listed("beta") and sid not in listed("default")
+    with sqlite3.connect(server.data_dir / "helpdesk.sqlite3") as db:
+        assert db.execute("select bot from sessions where id = ?", (sid,)).fetchone() == ("alpha",)
+
+
+def test_a_site_key_answers_as_its_bot_only(http, bots):
+    r = http.post("/api/v1/site-keys", json={"name": "Alpha shop", "origins": [ORIGIN], "bot": "alpha"},
+                  headers=ADMIN)
+    assert r.status_code == 201 and r.json()["bot"] == "alpha", r.text
+    assert http.post("/api/v1/site-keys", json={"name": "x", "origins": [ORIGIN], "bot": "nope"},
+                     headers=ADMIN).status_code == 404
+    session = http.post("/api/v1/widget/session", json={"site_key": r.json()["key"]}, headers={"Origin": ORIGIN})
+    token = {"Authorization": f"Bearer {session.json()['token']}", "Origin": ORIGIN}
+    own = http.post("/api/v1/widget/chat", json={"message": "How long is the Zephyr lamp warranty?"}, headers=token)
+    assert own.status_code == 200 and _sources(own.json()) == {"alpha.md"}
+    other = http.post("/api/v1/widget/chat", json={"message": "How many days do I have to return a Quasar kettle?"},
+                      headers=token).json()
+    assert "beta.md" not in _sources(other) and other["answer"].startswith(ALPHA_REFUSAL)
+    faq = http.post("/api/v1/widget/chat", json={"message": BETA_FAQ[0]}, headers=token).json()
+    assert BETA_FAQ[1] not in faq["answer"]
+    # the widget's conversation belongs to alpha: beta's routes do not reach it
+    sid = session.json()["session_id"]
+    assert http.get(f"/api/v1/bots/beta/conversations/{sid}", headers=ADMIN).status_code == 404
+    assert http.get(f"/api/v1/bots/alpha/conversations/{sid}", headers=ADMIN).status_code == 200
+
+
+def test_an_api_key_of_one_bot_gets_404_for_another(http, bots):
+    made = http.post("/api/v1/api-keys", json={"name": "alpha CRM", "bot": "alpha"}, headers=ADMIN)
+    assert made.status_code == 201, made.text
+    key = {"Authorization": f"Bearer {made.json()['api_key']['key']}"}
+    assert [m["id"] for m in http.get("/v1/models", headers=key).json()["data"]] == ["alpha"]
+    ask = lambda model, q: http.post("/v1/chat/completions", headers=key, json={  # noqa: E731
+        "model": model, "messages": [{"role": "user", "content": q}]})
+    for model in ("beta", "default"):
+        r = ask(model, "How many days do I have to return a Quasar kettle?")
+        assert r.status_code == 404 and r.json()["error"]["code"] == "model_not_found"
+    r = ask("alpha", "How long is the Zephyr lamp warranty?")
+    assert r.status_code == 200 and {s["source"] for s in r.json()["sources"]} == {"alpha.md"}
+    r = ask("alpha", "How many days do I have to return a Quasar kettle?").json()
+    assert r["helpdesk"]["refused"] and "beta.md" not in {s["source"] for s in r["sources"]}
+
+
+def test_hostile_bot_names_are_404_naming_them(http, bots):
+    for name in HOSTILE:
+        for r in (http.post(f"/api/v1/bots/{name}/chat", json={"message": "hi"}),
+                  http.get(f"/api/v1/bots/{name}/documents", headers=ADMIN),
+                  http.get(f"/api/v1/bots/{name}/faq", headers=ADMIN)):
+            assert r.status_code == 404, (name, r.text)
+            assert r.json()["error"].startswith(("no bot", "no such endpoint")), r.text
+            assert len(r.text) < 600
+    r = http.post("/api/v1/bots/nope/chat", json={"message": "hi"})
+    assert r.status_code == 404 and "'nope'" in r.json()["error"]
+    for name in HOSTILE + ["..", "../default", "default", "", None, 7]:
+        r = http.post("/api/v1/bots", json={"name": name}, headers=ADMIN)
+        assert r.status_code in (400, 422), (name, r.text)
+    r = http.post("/api/v1/bots", json={"name": "gamma", "persona": {"texts": {"fr": {"refusal": "Non."}}}},
+                  headers=ADMIN)
+    assert r.status_code == 400 and "fr" in r.json()["error"]
+    r = http.post("/api/v1/bots", json={"name": "gamma", "model": {"admin_password": "x"}}, headers=ADMIN)
+    assert r.status_code == 400 and "admin_password" in r.json()["error"]
+    assert http.post("/api/v1/bots", json={"name": "gamma"}).status_code == 401
+    assert [b["name"] for b in http.get("/api/v1/bots", headers=ADMIN).json()["bots"]] == ["default", "alpha", "beta"]
+
+
+def test_removing_a_bot(server, http, bots):
+    assert http.delete("/api/v1/bots/default", headers=ADMIN).status_code == 400
+    r = http.delete("/api/v1/bots/beta", headers=ADMIN)
+    assert r.status_code == 400 and "documents" in r.json()["error"]
+    refused = _helpdesk(server, "bots", "remove", "beta", ok=False)
+    assert refused.returncode == 2 and "--delete-knowledge" in refused.stderr
+    assert _chat(http, "beta", "How many days do I have to return a Quasar kettle?").status_code == 200
+    r = http.delete("/api/v1/bots/beta", params={"delete_knowledge": "true"}, headers=ADMIN)
+    assert r.status_code == 200 and r.json()["documents_deleted"] == 2
+    assert _chat(http, "beta", "hello?").status_code == 404
+    assert http.get("/api/v1/bots/beta/documents", headers=ADMIN).status_code == 404
+    assert _chat(http, "alpha", "How long is the Zephyr lamp warranty?").json()["sources"]
