@@ -248,7 +248,9 @@ def _bot(ctx: click.Context, kb: str | None):
     # full command keeps them in the server's database), else in memory for this run.
     open_conversations = ctx.obj.get("conversations")
     settings, kb, persona = _chosen(ctx, kb)
-    conversations = open_conversations(settings) if open_conversations else None
+    # a bot's sessions are recorded as its own (the kb of a chosen bot is its name)
+    bot = kb if ctx.obj.get("bot") else None
+    conversations = open_conversations(settings, bot) if open_conversations else None
     return build_bot(settings, kb_name=kb, progress=True, conversations=conversations, persona=persona)
 
 

@@ -20,6 +20,7 @@ from knowledge.errors import HelpdeskError
 from knowledge.loaders import SUPPORTED_SUFFIXES
 
 from .admin_api_keys import api_keys_tab
+from .admin_bots import bots_tab
 from .admin_inbox import inbox_tab
 from .admin_insights import insights_tab
 from .admin_keys import site_keys_tab
@@ -88,15 +89,17 @@ def admin_page(service) -> gr.Blocks:
                 users = Tab(*users_tab(service, t))
             with gr.Tab(t("tab_audit"), id="audit", visible=False) as audit_tab_, admin_only(page, service):
                 audit = Tab(*audit_tab(service, t))
+            with gr.Tab("Bots", id="bots", visible=False) as bots_tab_, admin_only(page, service):
+                bots = Tab(*bots_tab(service))
         reload_all = gr.Button(t("reload"), size="sm")
         admin_tabs = [docs_tab, testing_tab, faqs_tab, widget_tab, insights, sources_tab_, users_tab_, audit_tab_,
-                      api_keys_tab_]
+                      api_keys_tab_, bots_tab_]
 
         # The loop the console exists for: a saved FAQ entry leaves "Unanswered", an answered gap joins the FAQ.
         faq.changed.then(gaps.rows, outputs=[gaps.table])
         gaps.changed.then(faq.rows, outputs=[faq.table])
-        every = [docs, faq, gaps, talks, inbox, handoffs, keys, sources, api_keys, users, audit]
-        for_admins = {id(tab) for tab in (docs, faq, keys, sources, api_keys, users, audit)}
+        every = [docs, faq, gaps, talks, inbox, handoffs, keys, sources, api_keys, users, audit, bots]
+        for_admins = {id(tab) for tab in (docs, faq, keys, sources, api_keys, users, audit, bots)}
 
         def refresh_all(request: gr.Request):
             admin = service.staff.role(request.username) == "admin"

@@ -119,7 +119,7 @@ class Bots:
         generator = default.generator if same else next(
             (b.generator for b in self._loaded.values() if _model_key(b.settings) == _model_key(settings)), None)
         bot = build_bot(settings, kb_name=row["name"], progress=False, generator=generator,
-                        conversations=self.storage.conversations,
+                        conversations=self.storage.conversations.of_bot(row["name"]),
                         persona=Persona.from_dict(row["display_name"], row["persona"]))
         bot.settings = settings  # what its generator was made from, to share it with the next bot
         log.info("bot %s loaded (%s generator)", row["name"], "shared" if generator is not None else "own")

@@ -36,11 +36,13 @@ commands.add_command(users)
 commands.add_command(bots)
 
 
-def _conversations(settings):
-    """The server's conversation store, so a session continues across runs and on the server."""
+def _conversations(settings, bot: str | None = None):
+    """The server's conversation store, so a session continues across runs and on the server; new
+    sessions are ``bot``'s (the default bot's when None)."""
     from .storage import Storage
 
-    return Storage.from_settings(settings).conversations
+    conversations = Storage.from_settings(settings).conversations
+    return conversations.of_bot(bot) if bot else conversations
 
 
 @commands.command()

@@ -26,14 +26,19 @@ __all__ = ["SqlConversations", "answered"]
 class SqlConversations:
     """Sessions and turns, shared by every replica that points at the same database."""
 
-    def __init__(self, engine: Engine, mask: Callable[[str], str] = str):
+    def __init__(self, engine: Engine, mask: Callable[[str], str] = str, bot: str = DEFAULT_BOT):
         self.engine, self.mask = engine, mask  # mask: what personal data becomes when stored
+        self.bot = bot  # the bot of the sessions it creates itself (new_session, ensure)
+
+    def of_bot(self, bot: str) -> SqlConversations:
+        """The same store, creating its sessions for ``bot`` (the Bot of another bot gets this one)."""
+        return SqlConversations(self.engine, self.mask, bot)
 
     def new_session(self) -> str:
         """Create a session and return its id."""
         sid = new_session_id()
         with self.engine.begin() as conn:
-            conn.execute(insert(sessions).values(id=sid, created_at=time.time(), meta={}))
+            conn.execute(insert(sessions).values(id=sid, created_at=time.time(), meta={}, bot=self.bot))
         return sid
 
     def ensure(self, session_id: str | None) -> str:
@@ -46,7 +51,8 @@ class SqlConversations:
             if found is None:
                 try:
                     with conn.begin_nested():
-                        conn.execute(insert(sessions).values(id=session_id, created_at=time.time(), meta={}))
+                        conn.execute(insert(sessions).values(id=session_id, created_at=time.time(), meta={},
+                                                            bot=self.bot))
                 except IntegrityError:  # created meanwhile by another request or replica
                     pass
         return session_id
