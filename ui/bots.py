@@ -54,7 +54,8 @@ def bot_settings(settings: Settings, model: dict[str, Any] | None) -> Settings:
                     raise InputError(f"the bot's {key} settings are an object of {key} fields")
                 update[key] = type(group).model_validate({**group.model_dump(), **value})
             else:
-                update[key] = TypeAdapter(Annotated[field.annotation, *field.metadata]).validate_python(value)
+                kind = Annotated[field.annotation, *field.metadata] if field.metadata else field.annotation
+                update[key] = TypeAdapter(kind).validate_python(value)
         except ValidationError as exc:
             raise InputError(f"invalid bot model setting {key}: {exc.errors()[0]['msg']}") from None
     return settings.model_copy(update=update)
