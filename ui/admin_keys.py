@@ -20,7 +20,7 @@ __all__ = ["site_keys_tab", "snippet"]
 
 # Table columns as keys of the console's catalogue (ui/console_texts.py).
 KEY_COLUMNS = ["col_id", "col_name", "col_site_key", "col_origins", "col_budget", "col_identity", "col_theme",
-               "col_created"]
+               "col_created", "col_bot"]
 
 
 def snippet(base_url: str, key: str) -> str:
@@ -50,13 +50,14 @@ def site_keys_tab(service):
             [k["id"], k["name"], k["key"], " ".join(k["origins"]),
              say("key_default_budget") if k["daily_budget"] is None else k["daily_budget"],
              say("yes") if k["identity"] else say("key_no_identity"), k["appearance"].get("theme", DEFAULT["theme"]),
-             k["created_at"]]
+             k["created_at"], service.bots.public_name(k["bot"])]
             for k in keys.list()])
 
-    def create(name: str, origins: str, budget, request: gr.Request):
+    def create(name: str, origins: str, budget, bot: str, request: gr.Request):
         try:
             made = keys.create(name or "", (origins or "").replace(",", " ").split(),
-                               int(budget) if budget else None)  # 0 or empty: the server's default
+                               int(budget) if budget else None,  # 0 or empty: the server's default
+                               service.bots.resolve(bot or service.settings.bot_name))
         except HelpdeskError as exc:
             return f"⚠️ {exc}", gr.update(), gr.update()
         service.audit.record(console_actor(service), "site-key.create", made["id"],
@@ -113,6 +114,8 @@ def site_keys_tab(service):
         name = gr.Textbox(label=t("key_name"), elem_id="key-name", scale=2)
         origins = gr.Textbox(label=t("key_origins"), elem_id="key-origins", scale=3)
         budget = gr.Number(label=t("key_budget"), value=0, minimum=0, precision=0, scale=1)
+        bot = gr.Dropdown(service.bots.names(), value=service.settings.bot_name, label=t("key_bot"),
+                          allow_custom_value=True, elem_id="key-bot", scale=1)
     create_btn = gr.Button(t("key_create"), variant="primary", elem_id="create-key")
     status = gr.Markdown(elem_id="key-status")
     code = gr.Code(label=t("key_snippet"), language="html", interactive=False, elem_id="key-snippet")
@@ -134,7 +137,7 @@ def site_keys_tab(service):
         z_index = gr.Number(label=t("look_z"), value=DEFAULT["z_index"], precision=0, elem_id="look-z")
     look_btn = gr.Button(t("look_save"), elem_id="save-look")
     look = [avatar, label_en, label_zh, theme, color, off_x, off_y, z_index]
-    create_btn.click(create, [name, origins, budget], [status, code, table], concurrency_limit=1,
+    create_btn.click(create, [name, origins, budget, bot], [status, code, table], concurrency_limit=1,
                      concurrency_id="keys")
     table.select(pick, None, [chosen, *look])
     rotate_btn.click(rotate, [chosen], [status, table], concurrency_limit=1, concurrency_id="keys")

@@ -89,6 +89,7 @@ CONSOLE_TEXTS: dict[str, dict[str, str]] = {
         "key_table": "Active site keys (click a row to choose it)", "key_name": "Website name",
         "key_origins": "Allowed origins (space or comma separated)",
         "key_budget": "Messages a day (0: the server's default)", "key_create": "Create site key",
+        "key_bot": "Bot (answers on the site)",
         "key_snippet": "Snippet", "key_rotate": "Rotate identity secret", "key_default_budget": "server default",
         "key_no_identity": "no (rotate a secret in)",
         "key_secret": "Identity secret (shown once; keep it on the website's server): `{secret}`. "
@@ -185,6 +186,7 @@ CONSOLE_TEXTS: dict[str, dict[str, str]] = {
                      "`https://www.example.com`）。站点密钥只能聊天，不能读取或修改知识库。",
         "key_table": "有效的站点密钥（点击一行选中）", "key_name": "网站名称",
         "key_origins": "允许的来源（用空格或逗号分隔）", "key_budget": "每日消息数（0：使用服务器默认值）",
+        "key_bot": "机器人（在该网站上回答）",
         "key_create": "创建站点密钥", "key_snippet": "代码片段", "key_rotate": "轮换身份密钥",
         "key_default_budget": "服务器默认", "key_no_identity": "否（轮换生成一个身份密钥即可启用）",
         "key_secret": "身份密钥（只显示一次，请保存在网站的服务器上）：`{secret}`。"

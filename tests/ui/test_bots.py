@@ -203,6 +203,43 @@ def test_hostile_bot_names_are_404_naming_them(http, bots):
     assert [b["name"] for b in http.get("/api/v1/bots", headers=ADMIN).json()["bots"]] == ["default", "alpha", "beta"]
 
 
+@pytest.mark.browser
+def test_the_console_shows_the_chosen_bots_knowledge(server, http, bots, browser, screenshots):
+    import re
+
+    from playwright.sync_api import expect
+
+    from tests.ui.helpers import admin_login
+
+    password = re.search(r"password (\S+)\n", server.log_text()).group(1)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(60_000)
+    page = context.new_page()
+    admin_login(page, server, password)
+    page.get_by_role("tab", name="Bots").click()
+    expect(page.locator("#bots")).to_contain_text("Alpha help")
+    chosen = page.locator("#bot-chosen input").first
+    chosen.fill("alpha")
+    chosen.press("Enter")
+    expect(page.locator("#bot-documents")).to_contain_text("alpha.md")
+    expect(page.locator("#bot-documents")).not_to_contain_text("beta.md")
+    expect(page.locator("#bot-faq")).to_contain_text(ALPHA_FAQ[0])
+    expect(page.locator("#bot-faq")).not_to_contain_text(BETA_FAQ[0])
+    page.screenshot(path=str(screenshots / "admin-bots.png"), full_page=True)
+    # a site key made in the console for beta answers as beta
+    page.get_by_role("tab", name="Website widget").click()
+    page.locator("#key-name textarea, #key-name input").first.fill("Beta shop")
+    page.locator("#key-origins textarea, #key-origins input").first.fill("https://beta.example.com")
+    bot = page.locator("#key-bot input").first
+    bot.fill("beta")
+    bot.press("Enter")
+    page.locator("#create-key").click()
+    expect(page.locator("#key-status")).to_contain_text("Created site key")
+    context.close()
+    made = next(k for k in http.get("/api/v1/site-keys", headers=ADMIN).json()["site_keys"] if k["name"] == "Beta shop")
+    assert made["bot"] == "beta"
+
+
 def test_removing_a_bot(server, http, bots):
     assert http.delete("/api/v1/bots/default", headers=ADMIN).status_code == 400
     r = http.delete("/api/v1/bots/beta", headers=ADMIN)
