@@ -42,23 +42,27 @@ def bots_tab(service):
             return [], [], []
         return docs, faq, talks
 
-    def add(name: str, display: str):
+    def add(name: str, display: str, request: gr.Request):
         try:
             made = bots.add((name or "").strip(), display or "")
         except HelpdeskError as exc:
             return f"⚠️ {exc}", gr.update(), gr.update()
+        service.audit.record(request.username or "admin", "bot.add", made["name"],
+                             {"display_name": made["display_name"]})
         return (f"Added bot **{made['name']}**: choose it above and upload its documents.", rows(),
                 gr.update(choices=bots.names(), value=made["name"]))
 
-    def remove(bot: str, delete_knowledge: bool):
+    def remove(bot: str, delete_knowledge: bool, request: gr.Request):
         try:
             gone = bots.remove(bot or "", delete_knowledge)
         except HelpdeskError as exc:
             return f"⚠️ {exc}", gr.update(), gr.update()
+        service.audit.record(request.username or "admin", "bot.remove", gone["name"],
+                             {"documents_deleted": gone["documents_deleted"]})
         return (f"Removed bot **{gone['name']}** ({gone['documents_deleted']} documents deleted).", rows(),
                 gr.update(choices=bots.names(), value=service.settings.bot_name))
 
-    def upload(bot: str, files):
+    def upload(bot: str, files, request: gr.Request):
         if not bot or not files:
             return "Choose a bot and one or more files first."
         paths = [f if isinstance(f, str) else getattr(f, "name", str(f)) for f in files]
@@ -66,7 +70,7 @@ def bots_tab(service):
         try:
             names_ = [p.replace("\\", "/").rsplit("/", 1)[-1] for p in paths]
             done = []
-            for done in bots.admin(bot).upload(list(zip(names_, handles))):
+            for done in bots.admin(bot).upload(list(zip(names_, handles)), actor=request.username or "admin"):
                 pass
         except HelpdeskError as exc:
             return f"⚠️ {exc}"
@@ -75,16 +79,16 @@ def bots_tab(service):
                 h.close()
         return "; ".join(f"{r['file']}: {r['status']}" + (f" ({r['error']})" if r["error"] else "") for r in done)
 
-    def save_faq(bot: str, question: str, answer: str):
+    def save_faq(bot: str, question: str, answer: str, request: gr.Request):
         try:
-            eid = bots.admin(bot or "").save_faq(question or "", answer or "")
+            eid = bots.admin(bot or "").save_faq(question or "", answer or "", actor=request.username or "admin")
         except HelpdeskError as exc:
             return f"⚠️ {exc}"
         return f"Saved FAQ entry #{eid} of **{bot}**."
 
-    def delete_doc(bot: str, source: str):
+    def delete_doc(bot: str, source: str, request: gr.Request):
         try:
-            info = bots.admin(bot or "").delete((source or "").strip())
+            info = bots.admin(bot or "").delete((source or "").strip(), actor=request.username or "admin")
         except HelpdeskError as exc:
             return f"⚠️ {exc}"
         return f"Deleted **{info['source']}** from **{bot}**."

@@ -166,7 +166,8 @@ class Bots:
         docs = kb.documents()
         if docs and not delete_knowledge:
             raise InputError(f"bot {name!r} has {len(docs)} documents in its knowledge base: "
-                             "remove them first, or delete them with the bot (--delete-knowledge, ?delete_knowledge=true)")
+                             "remove them first, or delete them with the bot "
+                             "(--delete-knowledge, ?delete_knowledge=true)")
         for doc in docs:
             kb.delete(doc.source)
         for entry in self.storage.faq.entries(name):
