@@ -159,7 +159,7 @@ def test_agent_signs_in_sees_no_knowledge_tab_and_is_refused_admin_actions(serve
             const cfg = await (await fetch('/admin/config')).json();
             const dep = cfg.dependencies.find(d => d.api_name && d.api_name.includes('create'));
             const r = await fetch('/admin/gradio_api/call/' + dep.api_name, {method: 'POST',
-                headers: {'Content-Type': 'application/json'}, body: JSON.stringify({data: ['evil', 'https://evil.example.com', 0]})});
+                headers: {'Content-Type': 'application/json'}, body: JSON.stringify({data: ['evil', 'https://evil.example.com', 0, 'default']})});
             const {event_id} = await r.json();
             return await (await fetch('/admin/gradio_api/call/' + dep.api_name + '/' + event_id)).text();
         }""")
