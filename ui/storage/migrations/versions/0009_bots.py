@@ -1,8 +1,8 @@
 """Several bots in one install: the bots table, and a bot column on sessions, FAQ entries and site
 keys ("default" for existing rows: an existing install keeps working unchanged).
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-30 17:37:59.709933
 """
 
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0008'
-down_revision = '0007'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
