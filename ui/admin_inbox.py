@@ -1,6 +1,6 @@
 """The console's "Inbox" tab: conversations waiting for a person or with one, the transcript (the
 bot's cited sources, the hand-off reason), a reply box, claim / release / close, and "save this
-reply as an FAQ answer" for the customer's question.
+reply as an FAQ answer" for the customer's question (in the FAQ of the conversation's bot).
 
 A timer refreshes the list and the open conversation every second, so a customer's new message
 shows without reloading; each refresh also records the signed-in staff member as present, which
@@ -17,10 +17,11 @@ import gradio as gr
 from knowledge.errors import HelpdeskError
 
 from .safe_markdown import safe_markdown, source_markdown
+from .storage import DEFAULT_BOT
 
 __all__ = ["inbox_tab", "INBOX_COLUMNS"]
 
-INBOX_COLUMNS = ["session", "state", "reason", "waiting", "agent", "contact", "messages", "from"]
+INBOX_COLUMNS = ["session", "bot", "state", "reason", "waiting", "agent", "contact", "messages", "from"]
 REFRESH_S = 1.0
 
 
@@ -67,8 +68,9 @@ def inbox_tab(service):
         return account["name"]
 
     def rows():
-        return [[c["session_id"], c["state"], c["reason"], _waited(c["waiting_s"]), c["claimed_by"],
-                 c["contact"], c["messages"], c["owner"]] for c in live.inbox()]
+        return [[c["session_id"], service.bots.public_name(c["bot"]), c["state"], c["reason"],
+                 _waited(c["waiting_s"]), c["claimed_by"], c["contact"], c["messages"], c["owner"]]
+                for c in live.inbox()]
 
     def header(talk: dict[str, Any]) -> str:
         who = f" by **{safe_markdown(talk['claimed_by'])}**" if talk["claimed_by"] else ""
@@ -131,7 +133,8 @@ def inbox_tab(service):
                                                      if i["author"] == "customer"), "")
             answer = (reply or "").strip() or next(
                 (i["text"] for i in reversed(items) if i["kind"] == "agent_message"), "")
-            entry = service.knowledge_admin.save_faq(question, answer, actor=staff_name(request))
+            bot = service.storage.conversations.session_bot(session_id) or DEFAULT_BOT  # that bot's FAQ
+            entry = service.bots.admin(bot).save_faq(question, answer, actor=staff_name(request))
         except HelpdeskError as exc:
             return f"⚠️ {exc}"
         return f"Saved FAQ entry #{entry}: the bot now answers “{safe_markdown(question[:80])}” with this reply."

@@ -1,5 +1,5 @@
 """The HTTP API of several bots: ``/api/v1/bots`` (admin: list, add, remove) and, per bot,
-``/api/v1/bots/{bot}/chat``, ``/feedback``, ``/handoff`` (public) and ``/documents``, ``/faq``,
+``/api/v1/bots/{bot}/chat``, ``/chat/events``, ``/feedback``, ``/handoff`` (public) and ``/documents``, ``/faq``,
 ``/conversations``, ``/unanswered``, ``/handoffs`` (admin).
 
 Each is the route of ``ui/api.py`` for one bot: ``/api/v1/chat`` is the default bot's, and so is
@@ -9,9 +9,9 @@ the bot's name: ``api:acme``), FAQ entries or documents; an unknown bot is 404 n
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -21,6 +21,7 @@ from knowledge.errors import NotFound
 from .api import API, ChatRequest, ChatResponse, FaqRequest, FeedbackRequest, HandoffRequest
 from .deps import ERR, ServiceDep, StaffDep, client_of, require_admin
 from .inputs import SafeText
+from .live_events import STREAM_RESPONSES, after_event, api_events
 from .storage import DEFAULT_BOT
 from .turn import chat_turn
 
@@ -70,6 +71,18 @@ async def chat(bot: str, body: ChatRequest, request: Request, service: ServiceDe
 
     return await chat_turn(service, body.message, body.stream, admit=admit, bot=name,
                            session=lambda: service.open_session(body.session_id, owner_of(name), name))
+
+
+@_public.get("/{bot}/chat/events", tags=["chat"], responses=STREAM_RESPONSES)
+async def chat_events(bot: str, request: Request, service: ServiceDep,
+                      session_id: Annotated[str, Query(max_length=64)],
+                      after: Annotated[int | None, Query(ge=0, le=2**62)] = None,
+                      last_event_id: Annotated[str | None, Header()] = None):
+    """The live events (a person joined, wrote, left) of a conversation this bot's API started
+    (403 for any other, another bot's included)."""
+    name = await run_in_threadpool(_bot, service, bot)
+    return await api_events(service, session_id, owner_of(name), f"/api/v1/bots/{bot}/chat",
+                            after_event(after, last_event_id), request)
 
 
 @_public.post("/{bot}/feedback", tags=["chat"], status_code=201, responses={400: ERR, 429: ERR})

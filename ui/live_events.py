@@ -1,6 +1,7 @@
 """A conversation's live events for the customer's screen, as server-sent events.
 
-``GET /api/v1/chat/events?session_id=`` (a conversation the API started) and
+``GET /api/v1/chat/events?session_id=`` (a conversation the API started; a bot's API has
+``/api/v1/bots/{bot}/chat/events``, ``ui/api_bots.py``) and
 ``GET /api/v1/widget/events?token=`` (the widget token's conversation: EventSource cannot send an
 Authorization header, so this route alone also takes the token as a query parameter; the access
 log never writes query strings, ``ui/logs.py``). Anyone else's conversation is 403.
@@ -31,38 +32,45 @@ from knowledge.errors import InputError
 from .deps import ERR, ServiceDep
 from .widget import token_claims
 
-__all__ = ["router", "event_stream"]
+__all__ = ["router", "event_stream", "api_events", "after_event", "STREAM_RESPONSES"]
 
 API = "api"  # the owner of conversations started through /api/v1/chat (ui/api.py)
 _KEYS = ("id", "kind", "author", "name", "text", "at")
 
 router = APIRouter(tags=["chat"])
-_STREAM = {200: {"content": {"text/event-stream": {}}}, 400: ERR, 401: ERR, 403: ERR}
+STREAM_RESPONSES = {200: {"content": {"text/event-stream": {}}}, 400: ERR, 401: ERR, 403: ERR}
 
 
-def _after(after: int | None, last_event_id: str | None) -> int:
+def after_event(after: int | None, last_event_id: str | None) -> int:
+    """Where a stream starts: ``?after=``, else the browser's ``Last-Event-ID``, else the beginning."""
     if after is not None:
         return after
     return int(last_event_id) if last_event_id and last_event_id.isdigit() and len(last_event_id) < 19 else 0
 
 
-@router.get("/api/v1/chat/events", responses=_STREAM)
+@router.get("/api/v1/chat/events", responses=STREAM_RESPONSES)
 async def chat_events(request: Request, service: ServiceDep,
                       session_id: Annotated[str, Query(max_length=64)],
                       after: Annotated[int | None, Query(ge=0, le=2**62)] = None,
                       last_event_id: Annotated[str | None, Header()] = None) -> EventSourceResponse:
     """The live events of a conversation this API started (403 for any other)."""
+    return await api_events(service, session_id, API, "/api/v1/chat", after_event(after, last_event_id), request)
+
+
+async def api_events(service, session_id: str, owner: str, route: str, after: int,
+                     request: Request) -> EventSourceResponse:
+    """The events of ``session_id`` when ``owner`` started it through the chat route ``route``
+    (``/api/v1/chat``, or a bot's ``/api/v1/bots/{bot}/chat`` with owner ``api:<bot>``); else 403."""
     try:
         check_session_id(session_id)
     except InputError as exc:
         raise HTTPException(403, "not your conversation") from exc
-    owner = await run_in_threadpool(service.storage.conversations.session_owner, session_id)
-    if owner != API:
-        raise HTTPException(403, "not your conversation: use a session_id that /api/v1/chat returned")
-    return event_stream(service, session_id, _after(after, last_event_id), request)
+    if await run_in_threadpool(service.storage.conversations.session_owner, session_id) != owner:
+        raise HTTPException(403, f"not your conversation: use a session_id that {route} returned")
+    return event_stream(service, session_id, after, request)
 
 
-@router.get("/api/v1/widget/events", tags=["widget"], responses=_STREAM)
+@router.get("/api/v1/widget/events", tags=["widget"], responses=STREAM_RESPONSES)
 async def widget_events(request: Request, service: ServiceDep,
                         token: Annotated[str | None, Query(max_length=2000)] = None,
                         after: Annotated[int | None, Query(ge=0, le=2**62)] = None,
@@ -74,7 +82,7 @@ async def widget_events(request: Request, service: ServiceDep,
     if not token:
         raise HTTPException(401, "a widget token is required (?token=<token>)")
     claims = await run_in_threadpool(token_claims, request, service, token)
-    return event_stream(service, claims["session_id"], _after(after, last_event_id), request)
+    return event_stream(service, claims["session_id"], after_event(after, last_event_id), request)
 
 
 def event_stream(service, session_id: str, after: int, request: Request) -> EventSourceResponse:

@@ -27,6 +27,7 @@ from bot.texts import text
 from knowledge.errors import InputError, NotFound
 
 from .hours import OpeningHours
+from .storage import DEFAULT_BOT
 
 __all__ = ["LiveChat", "WrongState", "TRANSITIONS", "next_state", "with_person", "REASONS"]
 
@@ -144,10 +145,12 @@ class LiveChat:
     # -- the agent's side ----------------------------------------------------------------------
 
     def inbox(self, now: float | None = None) -> list[dict[str, Any]]:
-        """Waiting and active conversations, the longest in their state first."""
+        """Waiting and active conversations, the longest in their state first, each with the bot
+        it belongs to (``default`` for the install's own)."""
         now = time.time() if now is None else now
         return [{"session_id": r["session_id"], "state": r["state"], "reason": r["reason"],
                  "contact": r["contact"], "claimed_by": r["claimed_by"], "owner": r["owner"] or "",
+                 "bot": r["bot"] or DEFAULT_BOT,
                  "waiting_s": round(now - r["state_at"], 1), "messages": r["n"] or 0,
                  "since": datetime.fromtimestamp(r["state_at"], timezone.utc).isoformat(timespec="seconds")}
                 for r in self.store.open()]

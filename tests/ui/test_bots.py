@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from tests.ui.conftest import API_KEY, helpdesk_server
+from tests.ui.helpers import sse_events
 
 pytestmark = pytest.mark.integration
 
@@ -238,6 +239,45 @@ def test_the_console_shows_the_chosen_bots_knowledge(server, http, bots, browser
     context.close()
     made = next(k for k in http.get("/api/v1/site-keys", headers=ADMIN).json()["site_keys"] if k["name"] == "Beta shop")
     assert made["bot"] == "beta"
+
+
+def _events_until(http, path: str, params: dict, kind: str) -> list[str]:
+    """The kinds of a customer's event stream (from its start) up to the first ``kind``."""
+    kinds: list[str] = []
+    with http.stream("GET", path, params=params, timeout=httpx.Timeout(10, read=20)) as r:
+        assert r.status_code == 200, r.read()
+        for line in r.iter_lines():
+            if line.startswith("event:"):
+                kinds.append(line[6:].strip())
+                if kinds[-1] == kind:
+                    return kinds
+    raise AssertionError(f"the stream ended before {kind}: {kinds}")
+
+
+def test_a_bots_conversation_handed_off_goes_to_the_person_who_claimed_it(http, bots):
+    sid = _chat(http, "alpha", ALPHA_FAQ[0]).json()["session_id"]  # the FAQ answers: no model call
+    r = http.post("/api/v1/bots/alpha/handoff", json={"session_id": sid, "message": "a person please"})
+    assert r.status_code == 201 and r.json()["state"] == "waiting", r.text
+    waiting = [c for c in http.get("/api/v1/inbox", headers=ADMIN).json()["conversations"] if c["session_id"] == sid]
+    assert waiting and (waiting[0]["bot"], waiting[0]["owner"]) == ("alpha", "api:alpha")
+    assert http.post(f"/api/v1/inbox/{sid}/claim", headers=ADMIN).json()["state"] == "agent"
+
+    held = _chat(http, "alpha", "My lamp flickers, can you help?", session_id=sid).json()
+    assert held == {**held, "handoff": "agent", "answer": "", "session_id": sid}
+    streamed = _chat(http, "alpha", "Still there?", session_id=sid, stream=True)
+    assert [(kind, data.get("handoff")) for kind, data in sse_events(streamed)] == [("done", "agent")]
+    said = [(i["author"], i["text"]) for i in http.get(f"/api/v1/inbox/{sid}", headers=ADMIN).json()["items"]]
+    assert ("customer", "My lamp flickers, can you help?") in said and ("customer", "Still there?") in said
+    # the customer follows the person on the bot's own event stream; no other route reaches it
+    assert _events_until(http, "/api/v1/bots/alpha/chat/events", {"session_id": sid}, "agent_joined")[0] == "waiting"
+    for path in ("/api/v1/bots/beta/chat/events", "/api/v1/chat/events"):
+        assert http.get(path, params={"session_id": sid}).status_code == 403, path
+    assert http.get("/api/v1/bots/nobot/chat/events", params={"session_id": sid}).status_code == 404
+    assert _chat(http, "beta", "hello?", session_id=sid).status_code == 404
+
+    assert http.post(f"/api/v1/inbox/{sid}/release", headers=ADMIN).json()["state"] == "bot"
+    back = _chat(http, "alpha", ALPHA_FAQ[0], session_id=sid).json()
+    assert "handoff" not in back and back["answer"] == ALPHA_FAQ[1]
 
 
 def test_removing_a_bot(server, http, bots):

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ._time import iso
-from .schema import live_events, live_states, session_owners, staff_presence
+from .schema import live_events, live_states, session_owners, sessions, staff_presence
 
 __all__ = ["LiveStore"]
 
@@ -64,13 +64,14 @@ class LiveStore:
             conn.execute(update(live_states).where(live_states.c.session_id == session_id).values(**values))
 
     def open(self) -> list[dict[str, Any]]:
-        """Waiting and active conversations, the longest in their state first, with their owner,
+        """Waiting and active conversations, the longest in their state first, with their owner, bot,
         the customer's last message and how many messages they hold."""
         last = (select(live_events.c.session_id, func.max(live_events.c.id).label("last_id"),
                        func.count(live_events.c.id).label("n"))
                 .group_by(live_events.c.session_id).subquery())
-        query = (select(live_states, session_owners.c.owner, last.c.last_id, last.c.n)
+        query = (select(live_states, session_owners.c.owner, sessions.c.bot, last.c.last_id, last.c.n)
                  .join(session_owners, session_owners.c.session_id == live_states.c.session_id, isouter=True)
+                 .join(sessions, sessions.c.id == live_states.c.session_id, isouter=True)
                  .join(last, last.c.session_id == live_states.c.session_id, isouter=True)
                  .where(live_states.c.state.in_(("waiting", "agent")))
                  .order_by(live_states.c.state_at, live_states.c.session_id))
