@@ -57,7 +57,7 @@ def _bot(service, bot: str) -> str:
 
 # -- public: chat, feedback, hand-off --------------------------------------------------------
 
-@_public.post("/{bot}/chat", response_model=ChatResponse, tags=["chat"],
+@_public.post("/{bot}/chat", response_model=ChatResponse, response_model_exclude_none=True, tags=["chat"],
              responses={200: {"content": {"text/event-stream": {}}}, 400: ERR, 429: ERR, 503: ERR})
 async def chat(bot: str, body: ChatRequest, request: Request, service: ServiceDep):
     """Bot ``bot``'s answer to a message (as server-sent events with ``stream``)."""

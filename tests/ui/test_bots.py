@@ -269,7 +269,8 @@ def test_a_bots_conversation_handed_off_goes_to_the_person_who_claimed_it(http, 
     said = [(i["author"], i["text"]) for i in http.get(f"/api/v1/inbox/{sid}", headers=ADMIN).json()["items"]]
     assert ("customer", "My lamp flickers, can you help?") in said and ("customer", "Still there?") in said
     # the customer follows the person on the bot's own event stream; no other route reaches it
-    assert _events_until(http, "/api/v1/bots/alpha/chat/events", {"session_id": sid}, "agent_joined")[0] == "waiting"
+    seen = _events_until(http, "/api/v1/bots/alpha/chat/events", {"session_id": sid}, "agent_joined")
+    assert seen[:2] == ["customer_message", "waiting"] and seen[-1] == "agent_joined"
     for path in ("/api/v1/bots/beta/chat/events", "/api/v1/chat/events"):
         assert http.get(path, params={"session_id": sid}).status_code == 403, path
     assert http.get("/api/v1/bots/nobot/chat/events", params={"session_id": sid}).status_code == 404
