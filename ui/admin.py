@@ -89,7 +89,7 @@ def admin_page(service) -> gr.Blocks:
                 users = Tab(*users_tab(service, t))
             with gr.Tab(t("tab_audit"), id="audit", visible=False) as audit_tab_, admin_only(page, service):
                 audit = Tab(*audit_tab(service, t))
-            with gr.Tab("Bots", id="bots", visible=False) as bots_tab_, admin_only(page, service):
+            with gr.Tab(t("tab_bots"), id="bots", visible=False) as bots_tab_, admin_only(page, service):
                 bots = Tab(*bots_tab(service))
         reload_all = gr.Button(t("reload"), size="sm")
         admin_tabs = [docs_tab, testing_tab, faqs_tab, widget_tab, insights, sources_tab_, users_tab_, audit_tab_,

@@ -36,7 +36,7 @@ CONSOLE_TEXTS: dict[str, dict[str, str]] = {
         "saved": "Saved FAQ entry #{id}: the bot answers it word for word from now on.",
         "need_both": "Write a question and an answer first.",
         # Shared words
-        "tab_api_keys": "API keys", "question": "Question", "answer": "Answer", "delete": "Delete",
+        "tab_bots": "Bots", "tab_api_keys": "API keys", "question": "Question", "answer": "Answer", "delete": "Delete",
         "refresh": "Refresh", "save": "Save", "revoke": "Revoke", "remove": "Remove", "yes": "yes", "no": "no",
         "never": "never", "none": "none", "choose_key": "Choose a key first (click its row).",
         "chosen_key": "Chosen key id",
@@ -140,7 +140,7 @@ CONSOLE_TEXTS: dict[str, dict[str, str]] = {
         "saved": "已保存常见问题 #{id}：今后机器人将逐字回答。",
         "need_both": "请先填写问题和答案。",
         # Shared words
-        "tab_api_keys": "API 密钥", "question": "问题", "answer": "答案", "delete": "删除", "refresh": "刷新",
+        "tab_bots": "机器人", "tab_api_keys": "API 密钥", "question": "问题", "answer": "答案", "delete": "删除", "refresh": "刷新",
         "save": "保存", "revoke": "吊销", "remove": "移除", "yes": "是", "no": "否", "never": "从未", "none": "无",
         "choose_key": "请先选择一个密钥（点击所在行）。", "chosen_key": "选中的密钥 ID",
         # Table headers
