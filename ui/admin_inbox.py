@@ -10,29 +10,36 @@ within a ``gr.Tab``.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 import gradio as gr
 
 from knowledge.errors import HelpdeskError
 
+from .console_texts import CONSOLE_TEXTS, console_i18n, console_table, console_text, headers
 from .safe_markdown import safe_markdown, source_markdown
 from .storage import DEFAULT_BOT
 
 __all__ = ["inbox_tab", "INBOX_COLUMNS"]
 
-INBOX_COLUMNS = ["session", "bot", "state", "reason", "waiting", "agent", "contact", "messages", "from"]
+# Table columns as keys of the console's catalogue (ui/console_texts.py).
+INBOX_COLUMNS = ["col_session", "col_bot", "col_state", "col_reason", "col_waiting", "col_agent", "col_contact",
+                 "col_messages", "col_from"]
 REFRESH_S = 1.0
+_KEYS = set(CONSOLE_TEXTS["en"])  # a state or reason the catalogue does not name is shown as it is
 
 
-def _waited(seconds: float) -> str:
+def _waited(seconds: float, say: Callable[..., str]) -> str:
     minutes, secs = divmod(int(seconds), 60)
-    return f"{minutes // 60}h {minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m {secs:02d}s"
+    return (say("inbox_waited_h", h=minutes // 60, m=minutes % 60) if minutes >= 60
+            else say("inbox_waited_m", m=minutes, s=secs))
 
 
-def _messages(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _messages(items: list[dict[str, Any]], say: Callable[..., str]) -> list[dict[str, Any]]:
     """The transcript as Chatbot messages: the customer on the right, the bot and people on the left,
-    each cited source as a collapsible note under the bot's answer."""
+    each cited source as a collapsible note under the bot's answer (notes in the staff's language)."""
     out: list[dict[str, Any]] = []
     for item in items:
         body = safe_markdown(item["text"] or "")
@@ -41,11 +48,10 @@ def _messages(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         elif item["kind"] == "agent_message":
             out.append({"role": "assistant", "content": f"**{safe_markdown(item['name'])}**\n\n{body}"})
         elif item["kind"] in ("agent_joined", "agent_left", "closed"):
-            verb = {"agent_joined": "joined", "agent_left": "left (back to the assistant)",
-                    "closed": "closed the conversation"}[item["kind"]]
-            out.append({"role": "assistant", "content": f"*{safe_markdown(item['name'])} {verb}*"})
+            key = {"agent_joined": "inbox_joined", "agent_left": "inbox_left", "closed": "inbox_closed"}[item["kind"]]
+            out.append({"role": "assistant", "content": say(key, name=safe_markdown(item["name"]))})
         else:  # the bot's answer or notice
-            note = " *(refused)*" if item.get("refused") else ""
+            note = say("inbox_refused") if item.get("refused") else ""
             out.append({"role": "assistant", "content": (body or "…") + note})
             for s in item.get("sources") or []:
                 where = f" · {s['location']}" if s.get("location") else ""
@@ -59,34 +65,39 @@ def _messages(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def inbox_tab(service):
     """Lay out the tab; returns its table and the function that gives the table's rows."""
     live = service.live
+    t, say = console_i18n(), functools.partial(console_text, service)
+
+    def state(name: str) -> str:
+        return say(f"inbox_state_{name}") if f"inbox_state_{name}" in _KEYS else name
 
     def staff_name(request: gr.Request | None) -> str:
         """The signed-in staff member (``ui/staff.py``'s console session): the name customers see."""
         account = service.staff.console(getattr(request, "username", None))
         if account is None:
-            raise gr.Error("Sign in again: this console session has ended.")
+            raise gr.Error(say("inbox_signed_out"))
         return account["name"]
 
     def rows():
-        return [[c["session_id"], service.bots.public_name(c["bot"]), c["state"], c["reason"],
-                 _waited(c["waiting_s"]), c["claimed_by"], c["contact"], c["messages"], c["owner"]]
-                for c in live.inbox()]
+        return console_table(service, INBOX_COLUMNS, [
+            [c["session_id"], service.bots.public_name(c["bot"]), state(c["state"]), c["reason"],
+             _waited(c["waiting_s"], say), c["claimed_by"], c["contact"], c["messages"], c["owner"]]
+            for c in live.inbox()])
 
     def header(talk: dict[str, Any]) -> str:
-        who = f" by **{safe_markdown(talk['claimed_by'])}**" if talk["claimed_by"] else ""
-        contact = f" · contact: `{talk['contact']}`" if talk["contact"] else ""
-        reason = {"asked": "asked for a person", "refused": "the bot could not answer",
-                  "thumbs_down": "thumbs down on an answer"}.get(talk["reason"], talk["reason"] or "-")
-        return f"**{talk['state']}**{who} · hand-off: {reason}{contact}"
+        who = say("inbox_by", name=safe_markdown(talk["claimed_by"])) if talk["claimed_by"] else ""
+        contact = say("inbox_contact", contact=talk["contact"]) if talk["contact"] else ""
+        reason = (say(f"inbox_reason_{talk['reason']}") if f"inbox_reason_{talk['reason']}" in _KEYS
+                  else talk["reason"] or "-")
+        return say("inbox_about", state=state(talk["state"]), who=who, reason=reason, contact=contact)
 
     def show(session_id: str):
         if not session_id:
-            return "Choose a conversation (click its row).", []
+            return say("inbox_choose"), []
         try:
             talk = live.conversation(session_id)
         except HelpdeskError as exc:
             return f"⚠️ {exc}", []
-        return header(talk), _messages(talk["items"])
+        return header(talk), _messages(talk["items"], say)
 
     def refresh(session_id: str, last: str, request: gr.Request):
         """The list and the open conversation, sent to the page only when they changed."""
@@ -106,26 +117,26 @@ def inbox_tab(service):
     def move(action: str):
         def run(session_id: str, request: gr.Request):
             if not session_id:
-                return "Choose a conversation first (click its row).", gr.update(), gr.update(), gr.update()
+                return say("inbox_choose_first"), gr.update(), gr.update(), gr.update()
             try:
                 getattr(live, action)(session_id, staff_name(request))
             except HelpdeskError as exc:
                 return f"⚠️ {exc}", rows(), *show(session_id)
-            return f"Done: {action}.", rows(), *show(session_id)
+            return say(f"inbox_done_{action}"), rows(), *show(session_id)
         return run
 
     def send(session_id: str, reply: str, request: gr.Request):
         if not session_id:
-            return "Choose a conversation first (click its row).", reply, gr.update(), gr.update()
+            return say("inbox_choose_first"), reply, gr.update(), gr.update()
         try:
             live.reply(session_id, staff_name(request), reply or "")
         except HelpdeskError as exc:
             return f"⚠️ {exc}", reply, *show(session_id)
-        return "Sent.", "", *show(session_id)
+        return say("inbox_sent"), "", *show(session_id)
 
     def save_faq(session_id: str, reply: str, request: gr.Request):
         if not session_id:
-            return "Choose a conversation first (click its row)."
+            return say("inbox_choose_first")
         try:
             items = live.conversation(session_id)["items"]
             asked = [i["text"] for i in items if i["kind"] == "question"]  # what the bot was asked
@@ -137,23 +148,22 @@ def inbox_tab(service):
             entry = service.bots.admin(bot).save_faq(question, answer, actor=staff_name(request))
         except HelpdeskError as exc:
             return f"⚠️ {exc}"
-        return f"Saved FAQ entry #{entry}: the bot now answers “{safe_markdown(question[:80])}” with this reply."
+        return say("inbox_saved", id=entry, question=safe_markdown(question[:80]))
 
-    gr.Markdown("Conversations whose customer asked for a person, the longest waiting first. Claim one to "
-                "write to the customer; release it to hand it back to the assistant.")
-    table = gr.Dataframe(headers=INBOX_COLUMNS, label="Waiting and active conversations (click a row)",
+    gr.Markdown(t("inbox_intro"))
+    table = gr.Dataframe(headers=headers(INBOX_COLUMNS), label=t("inbox_table"),
                          interactive=False, wrap=True, elem_id="inbox-table")
-    chosen = gr.Textbox(label="Conversation", elem_id="inbox-session", interactive=True)
+    chosen = gr.Textbox(label=t("inbox_chosen"), elem_id="inbox-session", interactive=True)
     about = gr.Markdown(elem_id="inbox-about")
-    transcript = gr.Chatbot(label="Transcript", height=420, elem_id="inbox-transcript", layout="bubble")
+    transcript = gr.Chatbot(label=t("inbox_transcript"), height=420, elem_id="inbox-transcript", layout="bubble")
     with gr.Row():
-        claim_btn = gr.Button("Claim", variant="primary", elem_id="inbox-claim")
-        release_btn = gr.Button("Release to the assistant", elem_id="inbox-release")
-        close_btn = gr.Button("Close", variant="stop", elem_id="inbox-close")
-    reply = gr.Textbox(label="Reply to the customer", lines=2, elem_id="inbox-reply", max_length=4000)
+        claim_btn = gr.Button(t("inbox_claim"), variant="primary", elem_id="inbox-claim")
+        release_btn = gr.Button(t("inbox_release"), elem_id="inbox-release")
+        close_btn = gr.Button(t("inbox_close"), variant="stop", elem_id="inbox-close")
+    reply = gr.Textbox(label=t("inbox_reply"), lines=2, elem_id="inbox-reply", max_length=4000)
     with gr.Row():
-        send_btn = gr.Button("Send", variant="primary", elem_id="inbox-send")
-        faq_btn = gr.Button("Save this reply as an FAQ answer", elem_id="inbox-faq")
+        send_btn = gr.Button(t("inbox_send"), variant="primary", elem_id="inbox-send")
+        faq_btn = gr.Button(t("inbox_faq"), elem_id="inbox-faq")
     status = gr.Markdown(elem_id="inbox-status")
     timer = gr.Timer(REFRESH_S)
     shown = gr.State("")

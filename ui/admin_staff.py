@@ -68,8 +68,9 @@ STAFF_TEXTS: dict[str, dict[str, str]] = {
     },
 }
 
-USER_COLUMNS = ["name", "role", "language", "API token", "disabled", "created (UTC)", "last sign-in (UTC)"]
-AUDIT_COLUMNS = ["#", "when (UTC)", "who", "action", "target", "detail"]
+# Table columns as keys of the console's catalogue (ui/console_texts.py).
+USER_COLUMNS = ["col_name", "col_role", "col_language", "col_token", "col_disabled", "col_created", "col_signed_in"]
+AUDIT_COLUMNS = ["col_num", "col_when", "col_who", "col_action", "col_target", "col_detail"]
 
 _COOKIE = "helpdesk_lang"
 # Runs before Gradio's scripts: the language the user chose (kept in a cookie by the header) is the
@@ -183,7 +184,7 @@ def header(service, t) -> tuple[gr.Markdown, gr.Dropdown, gr.Textbox]:
     """Who is signed in, their language, and the sign-out link; returns the name line, the
     language choice and the hidden language to apply (the page fills them on load: :func:`whoami`)."""
     with gr.Row(equal_height=True):
-        gr.Markdown("# helpdesk admin")
+        gr.Markdown(t("console_title"))
         who = gr.Markdown(elem_id="signed-in")
         language = gr.Dropdown(choices=[(t("lang_browser"), ""), ("English", "en"), ("中文", "zh")], value="",
                                label=t("my_language"), elem_id="my-language", scale=0, min_width=160)
@@ -211,12 +212,16 @@ def whoami(service, request: gr.Request | None) -> tuple[str, str, str]:
 
 def users_tab(service, t):
     """Lay out the "Users" tab; returns its table and the function that gives the table's rows."""
+    from .console_texts import console_table, console_text, headers  # that module imports this one's texts
+
     staff = service.staff
+    say = functools.partial(console_text, service)
 
     def rows():
-        return [[u["name"], u["role"], u["language"] or "browser", "yes" if u["has_token"] else "",
-                 "yes" if u["disabled"] else "", u["created_at"], u["signed_in_at"]]
-                for u in service.storage.users.list()]
+        return console_table(service, USER_COLUMNS, [
+            [u["name"], say(u["role"]), u["language"] or say("user_browser"), say("yes") if u["has_token"] else "",
+             say("yes") if u["disabled"] else "", u["created_at"], u["signed_in_at"]]
+            for u in service.storage.users.list()])
 
     def actor() -> str:
         return console_actor(service)
@@ -226,7 +231,7 @@ def users_tab(service, t):
             account, generated = staff.add(name or "", role, password or None, actor=actor())
         except HelpdeskError as exc:
             return f"⚠️ {exc}", "", gr.update(), gr.update()
-        note = _text(service, "user_added", name=account["name"], role=account["role"])
+        note = _text(service, "user_added", name=account["name"], role=say(account["role"]))
         if generated:
             note += " " + _text(service, "user_secret")
         return note, generated or "", rows(), ""
@@ -258,10 +263,10 @@ def users_tab(service, t):
         return row[0] if row else ""
 
     gr.Markdown(t("users_intro"))
-    table = gr.Dataframe(headers=USER_COLUMNS, interactive=False, wrap=True, elem_id="users")
+    table = gr.Dataframe(headers=headers(USER_COLUMNS), interactive=False, wrap=True, elem_id="users")
     with gr.Row():
         name = gr.Textbox(label=t("user_name"), elem_id="user-name", scale=2)
-        role = gr.Radio(["agent", "admin"], value="agent", label=t("user_role"), elem_id="user-role", scale=1)
+        role = gr.Radio([(t("agent"), "agent"), (t("admin"), "admin")], value="agent", label=t("user_role"), elem_id="user-role", scale=1)
         password = gr.Textbox(label=t("user_password"), type="password", elem_id="user-password", scale=2)
     add_btn = gr.Button(t("user_add"), variant="primary", elem_id="user-add")
     status = gr.Markdown(elem_id="user-status")
@@ -281,18 +286,20 @@ def users_tab(service, t):
 
 def audit_tab(service, t):
     """Lay out the "Audit" tab; returns its table and the function that gives the table's rows."""
+    from .console_texts import console_table, headers  # that module imports this one's texts
 
     def rows(who: str = "", action: str = ""):
-        return [[e["id"], e["at"], e["actor"], e["action"], e["target"],
-                 json.dumps(e["detail"], ensure_ascii=False) if e["detail"] else ""]
-                for e in service.audit.entries(actor=(who or "").strip().lower() or None,
-                                               action=(action or "").strip() or None, limit=500)]
+        return console_table(service, AUDIT_COLUMNS, [
+            [e["id"], e["at"], e["actor"], e["action"], e["target"],
+             json.dumps(e["detail"], ensure_ascii=False) if e["detail"] else ""]
+            for e in service.audit.entries(actor=(who or "").strip().lower() or None,
+                                           action=(action or "").strip() or None, limit=500)])
 
     with gr.Row():
         who = gr.Textbox(label=t("audit_actor"), elem_id="audit-actor", scale=2)
         action = gr.Textbox(label=t("audit_action"), elem_id="audit-action", scale=2)
         show = gr.Button(t("audit_show"), scale=1, elem_id="audit-show")
-    table = gr.Dataframe(headers=AUDIT_COLUMNS, interactive=False, wrap=True, elem_id="audit")
+    table = gr.Dataframe(headers=headers(AUDIT_COLUMNS), interactive=False, wrap=True, elem_id="audit")
     show.click(rows, [who, action], [table])
     who.submit(rows, [who, action], [table])
     action.submit(rows, [who, action], [table])

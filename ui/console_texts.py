@@ -55,6 +55,11 @@ CONSOLE_TEXTS: dict[str, dict[str, str]] = {
         "col_created": "created (UTC)", "col_bot": "bot", "col_prefix": "starts with",
         "col_last_used": "last used (UTC)", "col_kind": "kind", "col_every": "every",
         "col_last_sync": "last sync (UTC)", "col_outcome": "outcome", "col_next_run": "next run (UTC)",
+        "col_state": "state", "col_reason": "reason", "col_waiting": "waiting", "col_agent": "agent",
+        "col_messages": "messages", "col_from": "from", "col_display_name": "display name", "col_role": "role",
+        "col_language": "language", "col_token": "API token", "col_disabled": "disabled",
+        "col_signed_in": "last sign-in (UTC)", "col_who": "who", "col_action": "action", "col_target": "target",
+        "col_detail": "detail",
         # Documents
         "doc_files": "Upload files", "doc_upload": "Upload and ingest", "doc_results": "Upload results",
         "doc_table": "Documents (click a row to choose it)", "doc_chosen": "Chosen document",
@@ -114,6 +119,43 @@ CONSOLE_TEXTS: dict[str, dict[str, str]] = {
         "api_created": "Created API key **{id}** for bot `{bot}`. Copy it now: it is not shown again. Use it as "
                        "the OpenAI API key, with the base URL `https://<this server>/v1` and the model `{bot}`.",
         "api_revoked": "Revoked **{id}**: requests with it are refused from now on.",
+        # Inbox
+        "inbox_intro": "Conversations whose customer asked for a person, the longest waiting first. Claim one to "
+                       "write to the customer; release it to hand it back to the assistant.",
+        "inbox_table": "Waiting and active conversations (click a row)", "inbox_chosen": "Conversation",
+        "inbox_transcript": "Transcript", "inbox_claim": "Claim", "inbox_release": "Release to the assistant",
+        "inbox_close": "Close", "inbox_reply": "Reply to the customer", "inbox_send": "Send",
+        "inbox_faq": "Save this reply as an FAQ answer",
+        "inbox_state_waiting": "waiting", "inbox_state_agent": "agent", "inbox_state_bot": "bot",
+        "inbox_state_closed": "closed",
+        "inbox_reason_asked": "asked for a person", "inbox_reason_refused": "the bot could not answer",
+        "inbox_reason_thumbs_down": "thumbs down on an answer",
+        "inbox_waited_h": "{h}h {m:02d}m", "inbox_waited_m": "{m}m {s:02d}s",
+        "inbox_about": "**{state}**{who} · hand-off: {reason}{contact}", "inbox_by": " by **{name}**",
+        "inbox_contact": " · contact: `{contact}`",
+        "inbox_joined": "*{name} joined*", "inbox_left": "*{name} left (back to the assistant)*",
+        "inbox_closed": "*{name} closed the conversation*", "inbox_refused": " *(refused)*",
+        "inbox_choose": "Choose a conversation (click its row).",
+        "inbox_choose_first": "Choose a conversation first (click its row).",
+        "inbox_done_claim": "Done: claim.", "inbox_done_release": "Done: release.", "inbox_done_close": "Done: close.",
+        "inbox_sent": "Sent.", "inbox_signed_out": "Sign in again: this console session has ended.",
+        "inbox_saved": "Saved FAQ entry #{id}: the bot now answers “{question}” with this reply.",
+        # Bots
+        "bot_intro": "Each bot has its own knowledge base, FAQ entries, persona, conversations and keys "
+                     "(`helpdesk bots`, docs/bots.md). The other tabs show the default bot; choose a bot here "
+                     "to manage its knowledge.",
+        "bot_new_name": "New bot's name (a-z, 0-9, - and _)", "bot_display": "Display name", "bot_add": "Add bot",
+        "bot_chosen": "Bot", "bot_files": "Upload files into the chosen bot", "bot_documents": "The bot's documents",
+        "bot_doc": "Document to delete (source)", "bot_delete_doc": "Delete document", "bot_faq": "The bot's FAQ entries",
+        "bot_question": "FAQ question", "bot_faq_add": "Add FAQ entry", "bot_talks": "The bot's conversations",
+        "bot_delete_knowledge": "Also delete its knowledge base", "bot_remove": "Remove the chosen bot",
+        "bot_default": "(the default bot: the other tabs)",
+        "bot_added": "Added bot **{name}**: choose it above and upload its documents.",
+        "bot_removed": "Removed bot **{name}** ({count} documents deleted).",
+        "bot_choose_files": "Choose a bot and one or more files first.",
+        "bot_faq_saved": "Saved FAQ entry #{id} of **{bot}**.", "bot_doc_deleted": "Deleted **{source}** from **{bot}**.",
+        # Users and Audit
+        "console_title": "# helpdesk admin", "user_browser": "browser",
         # Sources
         "src_intro": "Websites and folders the bot keeps in step with: changed pages are ingested again, pages "
                      "that are gone (404, or dropped from the sitemap) are removed. Give a help center's address "
@@ -158,6 +200,11 @@ CONSOLE_TEXTS: dict[str, dict[str, str]] = {
         "col_created": "创建时间（UTC）", "col_bot": "机器人", "col_prefix": "开头",
         "col_last_used": "最近使用（UTC）", "col_kind": "类型", "col_every": "间隔",
         "col_last_sync": "上次同步（UTC）", "col_outcome": "结果", "col_next_run": "下次运行（UTC）",
+        "col_state": "状态", "col_reason": "原因", "col_waiting": "已等待", "col_agent": "客服",
+        "col_messages": "消息数", "col_from": "来自", "col_display_name": "显示名称", "col_role": "角色",
+        "col_language": "语言", "col_token": "API 令牌", "col_disabled": "已停用",
+        "col_signed_in": "最近登录（UTC）", "col_who": "操作人", "col_action": "操作", "col_target": "对象",
+        "col_detail": "详情",
         # Documents
         "doc_files": "上传文件", "doc_upload": "上传并导入", "doc_results": "上传结果",
         "doc_table": "文档（点击一行选中）", "doc_chosen": "选中的文档", "doc_reingest": "重新导入",
@@ -211,6 +258,41 @@ CONSOLE_TEXTS: dict[str, dict[str, str]] = {
         "api_created": "已为机器人 `{bot}` 创建 API 密钥 **{id}**。请立即复制，它不会再显示。请把它用作 "
                        "OpenAI API 密钥，基础 URL 为 `https://<本服务器>/v1`，模型为 `{bot}`。",
         "api_revoked": "已吊销 **{id}**：此后使用它的请求都会被拒绝。",
+        # Inbox
+        "inbox_intro": "客户要求人工服务的会话，等待最久的排在最前。认领一个会话即可回复客户；释放会话则交还给机器人助手。",
+        "inbox_table": "等待中和处理中的会话（点击一行）", "inbox_chosen": "会话",
+        "inbox_transcript": "聊天记录", "inbox_claim": "认领", "inbox_release": "释放给机器人助手",
+        "inbox_close": "结束", "inbox_reply": "回复客户", "inbox_send": "发送",
+        "inbox_faq": "把这条回复保存为常见问题",
+        "inbox_state_waiting": "等待中", "inbox_state_agent": "人工处理中", "inbox_state_bot": "机器人",
+        "inbox_state_closed": "已结束",
+        "inbox_reason_asked": "客户要求人工", "inbox_reason_refused": "机器人无法回答",
+        "inbox_reason_thumbs_down": "客户点踩了回答",
+        "inbox_waited_h": "{h}小时{m:02d}分", "inbox_waited_m": "{m}分{s:02d}秒",
+        "inbox_about": "**{state}**{who} · 转人工原因：{reason}{contact}", "inbox_by": "，由 **{name}** 处理",
+        "inbox_contact": " · 联系方式：`{contact}`",
+        "inbox_joined": "*{name} 已加入*", "inbox_left": "*{name} 已离开（交还机器人助手）*",
+        "inbox_closed": "*{name} 结束了会话*", "inbox_refused": " *（拒答）*",
+        "inbox_choose": "请选择一个会话（点击所在行）。",
+        "inbox_choose_first": "请先选择一个会话（点击所在行）。",
+        "inbox_done_claim": "已认领。", "inbox_done_release": "已释放给机器人助手。", "inbox_done_close": "已结束会话。",
+        "inbox_sent": "已发送。", "inbox_signed_out": "请重新登录：此控制台会话已结束。",
+        "inbox_saved": "已保存常见问题 #{id}：机器人今后会用这条回复回答“{question}”。",
+        # Bots
+        "bot_intro": "每个机器人都有自己的知识库、常见问题、人设、会话和密钥（`helpdesk bots`，docs/bots.md）。"
+                     "其他标签页显示默认机器人；在这里选择一个机器人来管理它的知识。",
+        "bot_new_name": "新机器人的名称（a-z、0-9、- 和 _）", "bot_display": "显示名称", "bot_add": "添加机器人",
+        "bot_chosen": "机器人", "bot_files": "上传文件到所选机器人", "bot_documents": "该机器人的文档",
+        "bot_doc": "要删除的文档（来源）", "bot_delete_doc": "删除文档", "bot_faq": "该机器人的常见问题",
+        "bot_question": "常见问题的问题", "bot_faq_add": "添加常见问题", "bot_talks": "该机器人的会话",
+        "bot_delete_knowledge": "同时删除它的知识库", "bot_remove": "移除所选机器人",
+        "bot_default": "（默认机器人：见其他标签页）",
+        "bot_added": "已添加机器人 **{name}**：请在上方选中它并上传文档。",
+        "bot_removed": "已移除机器人 **{name}**（删除了 {count} 个文档）。",
+        "bot_choose_files": "请先选择一个机器人和一个或多个文件。",
+        "bot_faq_saved": "已保存 **{bot}** 的常见问题 #{id}。", "bot_doc_deleted": "已从 **{bot}** 删除 **{source}**。",
+        # Users and Audit
+        "console_title": "# helpdesk 管理后台", "user_browser": "跟随浏览器",
         # Sources
         "src_intro": "机器人保持同步的网站和文件夹：有变化的页面会重新导入，已消失的页面（404 或已从站点地图中移除）"
                      "会被删除。可以填写帮助中心的地址（`https://help.example.com/`）、它的 `sitemap.xml`，"

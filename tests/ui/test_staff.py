@@ -212,6 +212,20 @@ def test_the_bootstrap_admin_sees_every_tab_and_a_chinese_console_by_choice(serv
         page.get_by_role("tab", name="网站插件", exact=True).click()
         expect(page.locator("#look-theme")).to_contain_text("深色")
         expect(page.locator("#create-key")).to_have_text("创建站点密钥")
+        # The Inbox: labels, buttons, table headers and the messages its handlers write.
+        page.get_by_role("tab", name="收件箱", exact=True).click()
+        expect(page.locator("#inbox-claim")).to_have_text("认领")
+        expect(page.locator("#inbox-release")).to_have_text("释放给机器人助手")
+        expect(page.locator("#inbox-faq")).to_have_text("把这条回复保存为常见问题")
+        expect(page.get_by_label("回复客户")).to_be_visible()
+        expect(page.locator("#inbox-table")).to_contain_text("已等待")
+        expect(page.locator("#inbox-table")).not_to_contain_text("messages")
+        page.locator("#inbox-claim").click()
+        expect(page.locator("#inbox-status")).to_contain_text("请先选择一个会话")
+        page.get_by_role("tab", name="用户", exact=True).click()
+        expect(page.locator("#users")).to_contain_text("角色")
+        expect(page.locator("#users")).to_contain_text("管理员")  # zhang's role, a cell
+        expect(page.locator("#user-role")).to_contain_text("客服")
     finally:
         context.close()
         api.close()

@@ -14,7 +14,8 @@ from ui.admin_staff import STAFF_TEXTS
 from ui.console_texts import CONSOLE_TEXTS, console_table, headers, texts
 
 UI = Path(__file__).resolve().parents[2] / "ui"
-MODULES = [UI / name for name in ("admin.py", "admin_keys.py", "admin_api_keys.py", "admin_sources.py")]
+MODULES = [UI / name for name in ("admin.py", "admin_keys.py", "admin_api_keys.py", "admin_sources.py",
+                                                  "admin_inbox.py", "admin_bots.py", "admin_staff.py")]
 TEXT_ARGS = ("label", "placeholder", "info", "value")
 SHOWS_FIRST_ARG = {"Button", "Markdown", "Tab"}  # their first positional argument is what staff read
 CHOICE_VALUE = {"Radio", "Dropdown", "CheckboxGroup"}  # their value= is a choice's value, not a label
@@ -42,6 +43,17 @@ def test_the_chinese_texts_are_chinese():
     untranslated = [k for k, v in CONSOLE_TEXTS["zh"].items()
                     if k not in symbols and not re.search(r"[\u4e00-\u9fff]", v)]
     assert untranslated == []
+
+
+def test_every_conversation_state_and_hand_off_reason_has_an_inbox_text():
+    """The inbox shows states and reasons in the staff's language: a new one in ui/livechat.py
+    without a text here would show up untranslated."""
+    from ui.livechat import REASONS, TRANSITIONS
+
+    states = {state for moves in TRANSITIONS.values() for move in moves.items() for state in move}
+    wanted = {f"inbox_state_{s}" for s in states} | {f"inbox_reason_{r}" for r in REASONS}
+    assert states >= {"bot", "waiting", "agent", "closed"}
+    assert sorted(wanted - set(CONSOLE_TEXTS["en"])) == []
 
 
 def _gr_calls(tree: ast.AST):
