@@ -266,7 +266,8 @@ def users_tab(service, t):
     table = gr.Dataframe(headers=headers(USER_COLUMNS), interactive=False, wrap=True, elem_id="users")
     with gr.Row():
         name = gr.Textbox(label=t("user_name"), elem_id="user-name", scale=2)
-        role = gr.Radio([(t("agent"), "agent"), (t("admin"), "admin")], value="agent", label=t("user_role"), elem_id="user-role", scale=1)
+        role = gr.Radio([(t("agent"), "agent"), (t("admin"), "admin")], value="agent", label=t("user_role"),
+                        elem_id="user-role", scale=1)
         password = gr.Textbox(label=t("user_password"), type="password", elem_id="user-password", scale=2)
     add_btn = gr.Button(t("user_add"), variant="primary", elem_id="user-add")
     status = gr.Markdown(elem_id="user-status")

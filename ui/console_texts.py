@@ -146,14 +146,16 @@ CONSOLE_TEXTS: dict[str, dict[str, str]] = {
                      "to manage its knowledge.",
         "bot_new_name": "New bot's name (a-z, 0-9, - and _)", "bot_display": "Display name", "bot_add": "Add bot",
         "bot_chosen": "Bot", "bot_files": "Upload files into the chosen bot", "bot_documents": "The bot's documents",
-        "bot_doc": "Document to delete (source)", "bot_delete_doc": "Delete document", "bot_faq": "The bot's FAQ entries",
+        "bot_doc": "Document to delete (source)", "bot_delete_doc": "Delete document",
+        "bot_faq": "The bot's FAQ entries",
         "bot_question": "FAQ question", "bot_faq_add": "Add FAQ entry", "bot_talks": "The bot's conversations",
         "bot_delete_knowledge": "Also delete its knowledge base", "bot_remove": "Remove the chosen bot",
         "bot_default": "(the default bot: the other tabs)",
         "bot_added": "Added bot **{name}**: choose it above and upload its documents.",
         "bot_removed": "Removed bot **{name}** ({count} documents deleted).",
         "bot_choose_files": "Choose a bot and one or more files first.",
-        "bot_faq_saved": "Saved FAQ entry #{id} of **{bot}**.", "bot_doc_deleted": "Deleted **{source}** from **{bot}**.",
+        "bot_faq_saved": "Saved FAQ entry #{id} of **{bot}**.",
+        "bot_doc_deleted": "Deleted **{source}** from **{bot}**.",
         # Users and Audit
         "console_title": "# helpdesk admin", "user_browser": "browser",
         # Sources
