@@ -16,8 +16,8 @@ import pandas as pd
 
 from knowledge.errors import HelpdeskError
 
-from .admin_staff import console_actor, console_lang
-from .console_texts import CONSOLE_TEXTS, console_i18n
+from .admin_staff import console_actor
+from .console_texts import CONSOLE_TEXTS, console_i18n, console_lang
 from .insights import Insights, period
 
 __all__ = ["insights_tab"]

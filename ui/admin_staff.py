@@ -7,7 +7,7 @@ browser sends. The console's language is the user's own setting when they chose 
 browser's: a cookie the header sets makes the page's script report that language to Gradio's
 translations (``HEAD``, put first in the console page's ``<head>`` by :class:`ConsoleLanguage`, since
 Gradio adds its own ``head`` only after its translations started), and texts written by handlers
-follow :func:`console_lang`.
+follow ``console_lang`` (``ui/console_texts.py``, which also holds these parts' texts).
 """
 
 from __future__ import annotations
@@ -23,50 +23,9 @@ from gradio.context import LocalContext
 
 from knowledge.errors import HelpdeskError
 
-__all__ = ["STAFF_TEXTS", "HEAD", "ConsoleLanguage", "admin_only", "console_actor", "console_lang", "header", "whoami", "users_tab",
-           "audit_tab"]
+from .console_texts import STAFF_TEXTS, console_lang, console_table, console_text, headers
 
-STAFF_TEXTS: dict[str, dict[str, str]] = {
-    "en": {
-        "tab_documents": "Documents", "tab_test": "Test a question", "tab_faq": "FAQ", "tab_unanswered": "Unanswered",
-        "tab_conversations": "Conversations", "tab_inbox": "Inbox", "tab_handoffs": "Hand-offs",
-        "tab_widget": "Website widget", "tab_insights": "Insights", "tab_sources": "Sources", "tab_users": "Users",
-        "tab_audit": "Audit",
-        "sign_out": "Sign out", "my_language": "My console language",
-        "lang_browser": "The browser's", "reload": "Reload everything",
-        "signed_in": "Signed in as **{name}** ({role})", "admin": "admin", "agent": "agent",
-        "refused": "This needs an admin: agents may use the inbox, conversations and hand-offs.",
-        "users_intro": "Admins do everything; agents see the inbox and conversations, reply, and may add an FAQ "
-                       "entry, but change no knowledge, site keys or users. Passwords and tokens are shown once.",
-        "user_name": "Name", "user_role": "Role", "user_password": "Password (empty: generate one)",
-        "user_add": "Add user", "user_chosen": "Chosen user", "user_remove": "Remove",
-        "user_reset": "New password", "user_token": "New API token", "user_disable": "Disable", "user_enable": "Enable",
-        "user_added": "Added {role} **{name}**.", "user_removed": "Removed **{name}**: their token and sessions "
-                      "stopped working.", "user_secret": "Shown once, copy it now:", "choose_user": "Choose a user first "
-                      "(click its row).", "user_done": "Done: **{name}**.",
-        "audit_actor": "Who (empty: everyone)", "audit_action": "Action (e.g. sign-in, faq., user.)",
-        "audit_show": "Show",
-    },
-    "zh": {
-        "tab_documents": "文档", "tab_test": "测试问题", "tab_faq": "常见问题", "tab_unanswered": "未解答",
-        "tab_conversations": "会话", "tab_inbox": "收件箱", "tab_handoffs": "转人工", "tab_widget": "网站插件",
-        "tab_insights": "数据洞察", "tab_sources": "数据源", "tab_users": "用户", "tab_audit": "审计日志",
-        "sign_out": "退出登录", "my_language": "我的控制台语言", "lang_browser": "跟随浏览器",
-        "reload": "全部刷新",
-        "signed_in": "当前用户：**{name}**（{role}）", "admin": "管理员", "agent": "客服",
-        "refused": "此操作需要管理员权限：客服只能使用收件箱、会话和转人工。",
-        "users_intro": "管理员可以做所有事；客服可以查看收件箱和会话、回复客户、把回复添加为常见问题，"
-                       "但不能修改知识库、站点密钥或用户。密码和令牌只显示一次。",
-        "user_name": "用户名", "user_role": "角色", "user_password": "密码（留空则自动生成）",
-        "user_add": "添加用户", "user_chosen": "选中的用户", "user_remove": "删除",
-        "user_reset": "重设密码", "user_token": "新的 API 令牌", "user_disable": "停用", "user_enable": "启用",
-        "user_added": "已添加{role} **{name}**。", "user_removed": "已删除 **{name}**：其令牌和登录会话已失效。",
-        "user_secret": "只显示这一次，请立即复制：", "choose_user": "请先选择一个用户（点击所在行）。",
-        "user_done": "完成：**{name}**。",
-        "audit_actor": "操作人（留空：全部）", "audit_action": "操作（如 sign-in、faq.、user.）",
-        "audit_show": "查看",
-    },
-}
+__all__ = ["HEAD", "ConsoleLanguage", "admin_only", "console_actor", "header", "whoami", "users_tab", "audit_tab"]
 
 # Table columns as keys of the console's catalogue (ui/console_texts.py).
 USER_COLUMNS = ["col_name", "col_role", "col_language", "col_token", "col_disabled", "col_created", "col_signed_in"]
@@ -128,26 +87,13 @@ def console_actor(service) -> str:
     return account["name"] if account else "unknown"
 
 
-def console_lang(service, request: gr.Request | None) -> str:
-    """The language of texts written for this console user: their own setting, else the browser's."""
-    account = service.staff.console(getattr(request, "username", None)) if request is not None else None
-    if account and account["language"]:
-        return account["language"]
-    accept = (request.headers.get("accept-language", "") if request is not None else "").lower()
-    return "zh" if accept.startswith("zh") else "en"
-
-
-def _text(service, key: str, **values) -> str:
-    return STAFF_TEXTS[console_lang(service, _request())][key].format(**values)
-
-
 def _refuse_agents(service, fn):
     """``fn`` that first refuses anyone but an admin (kept a generator when ``fn`` is one)."""
 
     def check() -> None:
         request = _request()
         if service.staff.role(getattr(request, "username", None)) != "admin":
-            raise gr.Error(_text(service, "refused"))
+            raise gr.Error(console_text(service, "refused"))
 
     if inspect.isgeneratorfunction(fn):
         @functools.wraps(fn)
@@ -212,8 +158,6 @@ def whoami(service, request: gr.Request | None) -> tuple[str, str, str]:
 
 def users_tab(service, t):
     """Lay out the "Users" tab; returns its table and the function that gives the table's rows."""
-    from .console_texts import console_table, console_text, headers  # that module imports this one's texts
-
     staff = service.staff
     say = functools.partial(console_text, service)
 
@@ -231,21 +175,21 @@ def users_tab(service, t):
             account, generated = staff.add(name or "", role, password or None, actor=actor())
         except HelpdeskError as exc:
             return f"⚠️ {exc}", "", gr.update(), gr.update()
-        note = _text(service, "user_added", name=account["name"], role=say(account["role"]))
+        note = say("user_added", name=account["name"], role=say(account["role"]))
         if generated:
-            note += " " + _text(service, "user_secret")
+            note += " " + say("user_secret")
         return note, generated or "", rows(), ""
 
     def act(kind: str):
         def run(name: str):
             name = (name or "").strip()
             if not name:
-                return _text(service, "choose_user"), "", gr.update()
+                return say("choose_user"), "", gr.update()
             try:
                 secret = ""
                 if kind == "remove":
                     staff.remove(name, actor=actor())
-                    return _text(service, "user_removed", name=name), "", rows()
+                    return say("user_removed", name=name), "", rows()
                 if kind == "reset":
                     secret = staff.reset_password(name, actor=actor()) or ""
                 elif kind == "token":
@@ -254,7 +198,7 @@ def users_tab(service, t):
                     staff.set_disabled(name, kind == "disable", actor=actor())
             except HelpdeskError as exc:
                 return f"⚠️ {exc}", "", gr.update()
-            note = _text(service, "user_done", name=name) + (" " + _text(service, "user_secret") if secret else "")
+            note = say("user_done", name=name) + (" " + say("user_secret") if secret else "")
             return note, secret, rows()
         return run
 
@@ -287,7 +231,6 @@ def users_tab(service, t):
 
 def audit_tab(service, t):
     """Lay out the "Audit" tab; returns its table and the function that gives the table's rows."""
-    from .console_texts import console_table, headers  # that module imports this one's texts
 
     def rows(who: str = "", action: str = ""):
         return console_table(service, AUDIT_COLUMNS, [

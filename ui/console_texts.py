@@ -1,6 +1,6 @@
 """The console's texts in English and Chinese: the one catalogue of what staff read at ``/admin``
 (tab labels, field labels, buttons, table headers, status messages), merged with the staff parts'
-``STAFF_TEXTS`` (``ui/admin_staff.py``).
+``STAFF_TEXTS`` (the header, the tab names, the Users and Audit tabs of ``ui/admin_staff.py``).
 
 Labels reach the page as Gradio translations (:func:`console_i18n`, keyed by browser locale; the
 user's own language setting becomes the browser's through ``ConsoleLanguage``). Texts a handler
@@ -16,9 +16,8 @@ from typing import Any
 import gradio as gr
 from gradio.context import LocalContext
 
-from .admin_staff import STAFF_TEXTS, console_lang
-
-__all__ = ["CONSOLE_TEXTS", "console_i18n", "console_text", "console_table", "headers", "texts"]
+__all__ = ["CONSOLE_TEXTS", "STAFF_TEXTS", "console_i18n", "console_lang", "console_text", "console_table", "headers",
+           "texts"]
 
 CONSOLE_TEXTS: dict[str, dict[str, str]] = {
     "en": {
@@ -308,6 +307,59 @@ CONSOLE_TEXTS: dict[str, dict[str, str]] = {
         "src_removed": "已停止跟踪 **{location}**；其文档仍然保留（可在“文档”中删除）。",
     },
 }
+
+
+# The staff parts' texts (ui/admin_staff.py): the header, the tab names, the Users and Audit tabs.
+STAFF_TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "tab_documents": "Documents", "tab_test": "Test a question", "tab_faq": "FAQ", "tab_unanswered": "Unanswered",
+        "tab_conversations": "Conversations", "tab_inbox": "Inbox", "tab_handoffs": "Hand-offs",
+        "tab_widget": "Website widget", "tab_insights": "Insights", "tab_sources": "Sources", "tab_users": "Users",
+        "tab_audit": "Audit",
+        "sign_out": "Sign out", "my_language": "My console language",
+        "lang_browser": "The browser's", "reload": "Reload everything",
+        "signed_in": "Signed in as **{name}** ({role})", "admin": "admin", "agent": "agent",
+        "refused": "This needs an admin: agents may use the inbox, conversations and hand-offs.",
+        "users_intro": "Admins do everything; agents see the inbox and conversations, reply, and may add an FAQ "
+                       "entry, but change no knowledge, site keys or users. Passwords and tokens are shown once.",
+        "user_name": "Name", "user_role": "Role", "user_password": "Password (empty: generate one)",
+        "user_add": "Add user", "user_chosen": "Chosen user", "user_remove": "Remove",
+        "user_reset": "New password", "user_token": "New API token", "user_disable": "Disable", "user_enable": "Enable",
+        "user_added": "Added {role} **{name}**.", "user_removed": "Removed **{name}**: their token and sessions "
+                      "stopped working.", "user_secret": "Shown once, copy it now:", "choose_user": "Choose a user first "
+                      "(click its row).", "user_done": "Done: **{name}**.",
+        "audit_actor": "Who (empty: everyone)", "audit_action": "Action (e.g. sign-in, faq., user.)",
+        "audit_show": "Show",
+    },
+    "zh": {
+        "tab_documents": "文档", "tab_test": "测试问题", "tab_faq": "常见问题", "tab_unanswered": "未解答",
+        "tab_conversations": "会话", "tab_inbox": "收件箱", "tab_handoffs": "转人工", "tab_widget": "网站插件",
+        "tab_insights": "数据洞察", "tab_sources": "数据源", "tab_users": "用户", "tab_audit": "审计日志",
+        "sign_out": "退出登录", "my_language": "我的控制台语言", "lang_browser": "跟随浏览器",
+        "reload": "全部刷新",
+        "signed_in": "当前用户：**{name}**（{role}）", "admin": "管理员", "agent": "客服",
+        "refused": "此操作需要管理员权限：客服只能使用收件箱、会话和转人工。",
+        "users_intro": "管理员可以做所有事；客服可以查看收件箱和会话、回复客户、把回复添加为常见问题，"
+                       "但不能修改知识库、站点密钥或用户。密码和令牌只显示一次。",
+        "user_name": "用户名", "user_role": "角色", "user_password": "密码（留空则自动生成）",
+        "user_add": "添加用户", "user_chosen": "选中的用户", "user_remove": "删除",
+        "user_reset": "重设密码", "user_token": "新的 API 令牌", "user_disable": "停用", "user_enable": "启用",
+        "user_added": "已添加{role} **{name}**。", "user_removed": "已删除 **{name}**：其令牌和登录会话已失效。",
+        "user_secret": "只显示这一次，请立即复制：", "choose_user": "请先选择一个用户（点击所在行）。",
+        "user_done": "完成：**{name}**。",
+        "audit_actor": "操作人（留空：全部）", "audit_action": "操作（如 sign-in、faq.、user.）",
+        "audit_show": "查看",
+    },
+}
+
+
+def console_lang(service, request: gr.Request | None) -> str:
+    """The language of texts written for this console user: their own setting, else the browser's."""
+    account = service.staff.console(getattr(request, "username", None)) if request is not None else None
+    if account and account["language"]:
+        return account["language"]
+    accept = (request.headers.get("accept-language", "") if request is not None else "").lower()
+    return "zh" if accept.startswith("zh") else "en"
 
 
 def texts(lang: str) -> dict[str, str]:

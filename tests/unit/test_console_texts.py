@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ui.admin_staff import STAFF_TEXTS
-from ui.console_texts import CONSOLE_TEXTS, console_table, headers, texts
+from ui.console_texts import CONSOLE_TEXTS, STAFF_TEXTS, console_table, headers, texts
 
 UI = Path(__file__).resolve().parents[2] / "ui"
 MODULES = [UI / name for name in ("admin.py", "admin_keys.py", "admin_api_keys.py", "admin_sources.py",
