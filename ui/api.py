@@ -24,6 +24,7 @@ from knowledge.errors import InputError, NotFound
 
 from .deps import ERR, ServiceDep, StaffDep, client_of, require_admin, require_staff
 from .inputs import SafeText
+from .storage import DEFAULT_BOT
 from .turn import chat_turn
 
 __all__ = ["router", "upload_into"]
@@ -194,18 +195,20 @@ def reingest(doc_id: str, service: ServiceDep, staff: StaffDep) -> dict[str, Any
 
 
 @_staff.get("/conversations")
-def conversations(service: ServiceDep, limit: int = Query(50, ge=1, le=500),
+def conversations(service: ServiceDep, staff: StaffDep, limit: int = Query(50, ge=1, le=500),
                   offset: int = Query(0, ge=0)) -> dict[str, Any]:
-    """Conversations, latest first, with turn counts, refusals, feedback and hand-offs."""
-    return {"conversations": service.storage.feedback.conversations(limit, offset)}
+    """Conversations (of every bot; of a limited staff member's bots), latest first, with turn
+    counts, refusals, feedback and hand-offs."""
+    return {"conversations": service.storage.feedback.conversations(limit, offset, staff.bots or None)}
 
 
 @_staff.get("/conversations/{session_id}")
-def conversation(session_id: str, service: ServiceDep) -> dict[str, Any]:
-    """Every turn of one conversation with its sources and feedback."""
+def conversation(session_id: str, service: ServiceDep, staff: StaffDep) -> dict[str, Any]:
+    """Every turn of one conversation with its sources and feedback (404 for another bot's, to a
+    staff member limited to some bots)."""
     check_session_id(session_id)
     turns = service.storage.feedback.transcript(session_id)
-    if not turns:
+    if not turns or not staff.sees(service.storage.conversations.session_bot(session_id) or DEFAULT_BOT):
         raise NotFound(f"no conversation {session_id!r}")
     return {"session_id": session_id, "user_id": service.storage.conversations.session_user(session_id),
             "turns": turns}
@@ -218,9 +221,10 @@ def unanswered(service: ServiceDep, limit: int = Query(100, ge=1, le=1000)) -> d
 
 
 @_staff.get("/handoffs")
-def handoffs(service: ServiceDep, limit: int = Query(100, ge=1, le=1000)) -> dict[str, Any]:
-    """The latest hand-offs and whether the webhook accepted them."""
-    return {"handoffs": service.storage.handoffs.latest(limit)}
+def handoffs(service: ServiceDep, staff: StaffDep, limit: int = Query(100, ge=1, le=1000)) -> dict[str, Any]:
+    """The latest hand-offs (of every bot; of a limited staff member's bots) and whether the
+    webhook accepted them."""
+    return {"handoffs": service.storage.handoffs.latest(limit, staff.bots or None)}
 
 
 @_staff.get("/faq")

@@ -1,6 +1,7 @@
 """The HTTP API of several bots: ``/api/v1/bots`` (admin: list, add, remove) and, per bot,
-``/api/v1/bots/{bot}/chat``, ``/chat/events``, ``/feedback``, ``/handoff`` (public) and ``/documents``, ``/faq``,
-``/conversations``, ``/unanswered``, ``/handoffs`` (admin).
+``/api/v1/bots/{bot}/chat``, ``/chat/events``, ``/feedback``, ``/handoff`` (public), ``/documents``, ``/faq``
+(admin) and ``/conversations``, ``/unanswered``, ``/handoffs`` (staff: agents too).
+A staff member limited to some bots gets 403 on every other bot's staff routes (``your_bot``).
 
 Each is the route of ``ui/api.py`` for one bot: ``/api/v1/chat`` is the default bot's, and so is
 ``/api/v1/bots/default/chat``. A bot never reaches another's conversations (their owner carries
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -43,7 +44,7 @@ class BotRequest(BaseModel):
 router = APIRouter()
 _public = APIRouter(prefix="/api/v1/bots", responses={404: ERR})
 _admin = APIRouter(prefix="/api/v1/bots", dependencies=[Depends(require_admin)], tags=["bots"],
-                   responses={400: ERR, 401: ERR, 404: ERR})
+                   responses={400: ERR, 401: ERR, 403: ERR, 404: ERR})
 
 
 def owner_of(bot: str, owner: str = API) -> str:
@@ -53,6 +54,23 @@ def owner_of(bot: str, owner: str = API) -> str:
 
 def _bot(service, bot: str) -> str:
     return service.bots.resolve(bot)
+
+
+def your_bot(bot: str, service: ServiceDep, staff: StaffDep) -> str:
+    """The stored name of ``bot`` for a staff route: 404 for an unknown bot, 403 for a staff member
+    limited to other bots (the one place the staff routes of one bot check it)."""
+    name = _bot(service, bot)
+    if not staff.sees(name):
+        raise HTTPException(403, f"not your bot: {staff.name} works for "
+                                 f"{', '.join(service.bots.public_name(b) for b in staff.bots)}")
+    return name
+
+
+# One bot's staff routes: its knowledge (admins) and its conversations (agents too).
+_one_admin = APIRouter(prefix="/api/v1/bots/{bot}", dependencies=[Depends(require_admin), Depends(your_bot)],
+                       tags=["bots"], responses={400: ERR, 401: ERR, 403: ERR, 404: ERR})
+_one_staff = APIRouter(prefix="/api/v1/bots/{bot}", dependencies=[Depends(your_bot)],
+                       tags=["bots"], responses={401: ERR, 403: ERR, 404: ERR})
 
 
 # -- public: chat, feedback, hand-off --------------------------------------------------------
@@ -120,7 +138,7 @@ def add_bot(body: BotRequest, service: ServiceDep, staff: StaffDep) -> dict[str,
     return made
 
 
-@_admin.delete("/{bot}")
+@_one_admin.delete("")
 def remove_bot(bot: str, service: ServiceDep, staff: StaffDep, delete_knowledge: bool = False) -> dict[str, Any]:
     """Remove a bot; refused while its knowledge base holds documents, unless ``delete_knowledge``."""
     gone = service.bots.remove(bot, delete_knowledge)
@@ -130,13 +148,13 @@ def remove_bot(bot: str, service: ServiceDep, staff: StaffDep, delete_knowledge:
 
 # -- admin: one bot's knowledge and conversations --------------------------------------------
 
-@_admin.get("/{bot}/documents")
+@_one_admin.get("/documents")
 def documents(bot: str, service: ServiceDep) -> dict[str, Any]:
     """The bot's documents with chunk counts, size and ingestion time."""
     return {"documents": service.bots.admin(bot).documents()}
 
 
-@_admin.post("/{bot}/documents", responses={413: ERR, 415: ERR})
+@_one_admin.post("/documents", responses={413: ERR, 415: ERR})
 async def upload(bot: str, request: Request, service: ServiceDep, staff: StaffDep):
     """Upload files into the bot's knowledge base (multipart field ``files``)."""
     from .api import upload_into
@@ -145,45 +163,45 @@ async def upload(bot: str, request: Request, service: ServiceDep, staff: StaffDe
     return await upload_into(admin, request, service, staff.name)
 
 
-@_admin.delete("/{bot}/documents/{doc_id}")
+@_one_admin.delete("/documents/{doc_id}")
 def delete_document(bot: str, doc_id: str, service: ServiceDep, staff: StaffDep) -> dict[str, Any]:
     """Remove a document of the bot's knowledge base."""
     return service.bots.admin(bot).delete(doc_id, actor=staff.name)
 
 
-@_admin.get("/{bot}/faq")
+@_one_admin.get("/faq")
 def faq(bot: str, service: ServiceDep) -> dict[str, Any]:
     """The bot's FAQ entries."""
     return {"faq": service.storage.faq.entries(_bot(service, bot))}
 
 
-@_admin.post("/{bot}/faq", status_code=201)
+@_one_admin.post("/faq", status_code=201)
 def add_faq(bot: str, body: FaqRequest, service: ServiceDep, staff: StaffDep) -> dict[str, Any]:
     """Add an FAQ entry to the bot (published at once)."""
     return {"id": service.bots.admin(bot).save_faq(body.question, body.answer, actor=staff.name)}
 
 
-@_admin.put("/{bot}/faq/{entry_id}")
+@_one_admin.put("/faq/{entry_id}")
 def change_faq(bot: str, entry_id: int, body: FaqRequest, service: ServiceDep, staff: StaffDep) -> dict[str, Any]:
     """Change one of the bot's FAQ entries."""
     return {"id": service.bots.admin(bot).save_faq(body.question, body.answer, entry_id, actor=staff.name)}
 
 
-@_admin.delete("/{bot}/faq/{entry_id}")
+@_one_admin.delete("/faq/{entry_id}")
 def delete_faq(bot: str, entry_id: int, service: ServiceDep, staff: StaffDep) -> dict[str, Any]:
     """Remove one of the bot's FAQ entries."""
     service.bots.admin(bot).delete_faq(entry_id, actor=staff.name)
     return {"id": entry_id, "status": "deleted"}
 
 
-@_admin.get("/{bot}/conversations")
+@_one_staff.get("/conversations")
 def conversations(bot: str, service: ServiceDep, limit: int = Query(50, ge=1, le=500),
                   offset: int = Query(0, ge=0)) -> dict[str, Any]:
     """The bot's conversations, latest first."""
     return {"conversations": service.storage.feedback.conversations(limit, offset, _bot(service, bot))}
 
 
-@_admin.get("/{bot}/conversations/{session_id}")
+@_one_staff.get("/conversations/{session_id}")
 def conversation(bot: str, session_id: str, service: ServiceDep) -> dict[str, Any]:
     """Every turn of one of the bot's conversations (404 for another bot's)."""
     name = _bot(service, bot)
@@ -194,13 +212,13 @@ def conversation(bot: str, session_id: str, service: ServiceDep) -> dict[str, An
     return {"session_id": session_id, "turns": turns}
 
 
-@_admin.get("/{bot}/unanswered")
+@_one_staff.get("/unanswered")
 def unanswered(bot: str, service: ServiceDep, limit: int = Query(100, ge=1, le=1000)) -> dict[str, Any]:
     """Questions the bot refused or that got a thumbs down, not covered by its FAQ."""
     return {"questions": service.storage.feedback.unanswered(limit, _bot(service, bot))}
 
 
-@_admin.get("/{bot}/handoffs")
+@_one_staff.get("/handoffs")
 def handoffs(bot: str, service: ServiceDep, limit: int = Query(100, ge=1, le=1000)) -> dict[str, Any]:
     """The latest hand-offs of the bot's conversations."""
     return {"handoffs": service.storage.handoffs.latest(limit, _bot(service, bot))}
@@ -208,3 +226,5 @@ def handoffs(bot: str, service: ServiceDep, limit: int = Query(100, ge=1, le=100
 
 router.include_router(_public)
 router.include_router(_admin)
+router.include_router(_one_admin)
+router.include_router(_one_staff)

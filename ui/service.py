@@ -58,9 +58,10 @@ class Service:
                               password=reveal(settings.admin_password),
                               api_key=reveal(settings.admin_api_key), free_attempts=s.login_attempts,
                               backoff_s=s.login_backoff_s)
-        self.staff = StaffAccounts(storage.users, self.auth, storage.audit, session_s=s.session_hours * 3600)
-        self.knowledge_admin = KnowledgeAdmin(self)  # the default bot's; others': self.bots.admin(name)
         self.bots = Bots(settings, storage, self)
+        self.staff = StaffAccounts(storage.users, self.auth, storage.audit, session_s=s.session_hours * 3600,
+                                   bots=self.bots)
+        self.knowledge_admin = KnowledgeAdmin(self)  # the default bot's; others': self.bots.admin(name)
         self.site_keys = storage.site_keys
         self.audit = storage.audit  # record(actor, action, target="", detail=None)
         self.webhook = (WebhookSender(reveal(s.handoff_webhook_url), reveal(s.handoff_webhook_secret),

@@ -13,7 +13,7 @@ indexed query). Every change is written to the audit log.
     >>> account, password = staff.add("ana", "agent", actor="admin")   # password generated, shown once
     >>> token = staff.issue_token("ana", actor="admin")                # "hds_…", shown once
     >>> staff.for_token(token)
-    Staff(name='ana', role='agent')
+    Staff(name='ana', role='agent', bots=())
 """
 
 from __future__ import annotations
@@ -43,6 +43,11 @@ class Staff:
 
     name: str
     role: Literal["admin", "agent"]
+    bots: tuple[str, ...] = ()  # the bots (stored names) this member works for; empty: every bot
+
+    def sees(self, bot: str) -> bool:
+        """Whether this member may see and answer the conversations of ``bot`` (a stored name)."""
+        return not self.bots or bot in self.bots
 
 
 def _check_password(password: Any) -> str:
@@ -60,17 +65,41 @@ def _sha256(token: str) -> str:
 class StaffAccounts:
     """Add, remove and change staff accounts; check personal tokens and console roles."""
 
-    def __init__(self, users, auth, audit, *, session_s: float):
+    def __init__(self, users, auth, audit, *, session_s: float, bots=None):
         self.users, self.auth, self.audit, self.session_s = users, auth, audit, session_s
+        self.bots = bots  # ui/bots.py's Bots: checks the names an account is limited to
+
+    def check_bots(self, names: Any) -> list[str]:
+        """The stored names of the bots ``names`` lists (empty: every bot); InputError naming every
+        unknown one."""
+        if names is None:
+            return []
+        if isinstance(names, str):
+            names = [n for n in names.split(",") if n.strip()]
+        if not isinstance(names, (list, tuple)) or len(names) > 200:
+            raise InputError("bots is a list of at most 200 bot names (empty: every bot)")
+        known, unknown = [], []
+        for name in names:
+            clean = name.strip() if isinstance(name, str) else name
+            try:
+                known.append(self.bots.resolve(clean))
+            except InputError:  # NotFound for any unknown or malformed name
+                unknown.append(str(clean)[:40])
+        if unknown:
+            raise InputError(f"unknown bots: {', '.join(repr(u) for u in unknown[:10])} (GET /api/v1/bots lists them)")
+        return sorted(set(known))
 
     # -- accounts ----------------------------------------------------------------------------
 
-    def add(self, name: str, role: str, password: str | None = None, *, actor: str) -> tuple[dict, str | None]:
-        """A new account; returns it and the generated password (None when ``password`` was given)."""
+    def add(self, name: str, role: str, password: str | None = None, *, actor: str,
+            bots: Any = None) -> tuple[dict, str | None]:
+        """A new account, limited to ``bots`` when given (names; empty: every bot); returns it and
+        the generated password (None when ``password`` was given)."""
         name = self._new_name(name)
+        limited = self.check_bots(bots)
         generated = None if password is not None else secrets.token_urlsafe(12)
-        account = self.users.add(name, role, hash_password(_check_password(password or generated)))
-        self.audit.record(actor, "user.add", name, {"role": account["role"]})
+        account = self.users.add(name, role, hash_password(_check_password(password or generated)), limited)
+        self.audit.record(actor, "user.add", name, {"role": account["role"], "bots": limited})
         return account, generated
 
     def reset_password(self, name: str, password: str | None = None, *, actor: str) -> str | None:
@@ -115,18 +144,19 @@ class StaffAccounts:
         if not token or len(token) > 200 or not token.startswith(TOKEN_PREFIX):
             return None
         account = self.users.by_token(_sha256(token.strip()))
-        return Staff(account["name"], account["role"]) if account else None
+        return Staff(account["name"], account["role"], tuple(account["bots"])) if account else None
 
-    def console(self, username: str | None) -> dict[str, str] | None:
-        """``{"name", "role", "language"}`` of a console user that may still use it, else None."""
+    def console(self, username: str | None) -> dict[str, Any] | None:
+        """``{"name", "role", "language", "bots"}`` of a console user that may still use it, else None."""
         if not username:
             return None
         if self.auth.is_bootstrap(username):
-            return {"name": self.auth.user, "role": "admin", "language": ""}
+            return {"name": self.auth.user, "role": "admin", "language": "", "bots": []}
         account = self.users.get(username)
         if account is None or account["disabled"]:
             return None
-        return {"name": account["name"], "role": account["role"], "language": account["language"] or ""}
+        return {"name": account["name"], "role": account["role"], "language": account["language"] or "",
+                "bots": list(account.get("bots") or [])}
 
     def role(self, username: str | None) -> str | None:
         """``admin`` or ``agent`` for a console user that may still use it, else None."""

@@ -72,9 +72,10 @@ class Feedback:
                  "canned": r["canned"], "sources": r["sources"] or [], "at": iso(r["created_at"]),
                  "feedback": marks.get(r["id"])} for r in rows]
 
-    def conversations(self, limit: int = 50, offset: int = 0, bot: str | None = None) -> list[dict[str, Any]]:
-        """Sessions (of ``bot``, or every bot's) with at least one turn, latest activity first, with
-        feedback counts."""
+    def conversations(self, limit: int = 50, offset: int = 0,
+                      bot: str | tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+        """Sessions (of ``bot``, of the bots a tuple names, or every bot's) with at least one turn,
+        latest activity first, with feedback counts."""
         per = (select(turns.c.session_id.label("sid"), func.count(turns.c.id).label("n"),
                       func.max(turns.c.id).label("last_id"), func.max(turns.c.created_at).label("last_at"),
                       func.sum(turns.c.refused.cast(Integer)).label("refused"))
@@ -84,7 +85,7 @@ class Feedback:
                  .join(turns, turns.c.id == per.c.last_id)
                  .order_by(per.c.last_at.desc()).limit(limit).offset(offset))
         if bot is not None:
-            query = query.where(sessions.c.bot == bot)
+            query = query.where(sessions.c.bot == bot if isinstance(bot, str) else sessions.c.bot.in_(bot))
         with self.engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
             ids = [r["sid"] for r in rows]

@@ -47,13 +47,15 @@ class Handoffs:
             conn.execute(update(handoffs).where(handoffs.c.id == handoff_id)
                          .values(webhook=status, webhook_error=error[:2000]))
 
-    def latest(self, limit: int = 100, bot: str | None = None) -> list[dict[str, Any]]:
-        """The latest hand-offs (of ``bot``'s conversations, or every bot's), newest first."""
+    def latest(self, limit: int = 100, bot: str | tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+        """The latest hand-offs (of ``bot``'s conversations, of the bots a tuple names, or every
+        bot's), newest first."""
         query = (select(handoffs, session_owners.c.user_id)
                  .outerjoin(session_owners, session_owners.c.session_id == handoffs.c.session_id)
                  .order_by(handoffs.c.id.desc()).limit(limit))
         if bot is not None:
-            query = query.where(handoffs.c.session_id.in_(select(sessions.c.id).where(sessions.c.bot == bot)))
+            of_bot = sessions.c.bot == bot if isinstance(bot, str) else sessions.c.bot.in_(bot)
+            query = query.where(handoffs.c.session_id.in_(select(sessions.c.id).where(of_bot)))
         with self.engine.connect() as conn:
             rows = conn.execute(query).mappings()
             return [{**{k: r[k] for k in ("id", "session_id", "user_id", "contact", "message", "webhook",

@@ -202,6 +202,8 @@ staff_users = Table(
     Column("signed_in_at", Float, nullable=True),  # the console sign-in; sessions expire after it
     Column("created_at", Float, nullable=False),
     Column("disabled", Boolean, nullable=False, default=False),
+    # the bots this member works for (stored names, ui/bots.py); empty: every bot
+    Column("bots", JSON, nullable=False, default=list, server_default="[]"),
 )
 
 audit_log = Table(

@@ -47,11 +47,12 @@ class StaffUsers:
     def __init__(self, engine: Engine):
         self.engine = engine
 
-    def add(self, name: str, role: str, password_hash: str) -> dict[str, Any]:
-        """A new account; InputError when the name is taken or invalid, or the role unknown."""
+    def add(self, name: str, role: str, password_hash: str, bots: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
+        """A new account (limited to ``bots``, checked stored names; empty: every bot); InputError
+        when the name is taken or invalid, or the role unknown."""
         row = {"name": check_name(name), "role": _check_role(role), "password_hash": password_hash,
                "language": "", "token_sha256": None, "signed_in_at": None, "created_at": time.time(),
-               "disabled": False}
+               "disabled": False, "bots": sorted(set(bots))}
         try:
             with self.engine.begin() as conn:
                 conn.execute(insert(staff_users).values(**row))
@@ -100,6 +101,10 @@ class StaffUsers:
             raise InputError(f"unknown language {str(language)[:20]!r}: use en, zh, or empty for the browser's")
         self._change(name, {"language": language})
 
+    def set_bots(self, name: str, bots: list[str] | tuple[str, ...]) -> None:
+        """Limit the account to ``bots`` (checked stored names; empty: every bot)."""
+        self._change(name, {"bots": sorted(set(bots))})
+
     def set_disabled(self, name: str, disabled: bool) -> None:
         """Disable (no sign-in, no token) or enable an account."""
         self._change(name, {"disabled": bool(disabled)})
@@ -122,4 +127,5 @@ class StaffUsers:
 def _public(row: dict[str, Any]) -> dict[str, Any]:
     return {"name": row["name"], "role": row["role"], "language": row["language"] or "",
             "has_token": bool(row["token_sha256"]), "disabled": bool(row["disabled"]),
-            "created_at": iso(row["created_at"]), "signed_in_at": iso(row["signed_in_at"])}
+            "created_at": iso(row["created_at"]), "signed_in_at": iso(row["signed_in_at"]),
+            "bots": list(row.get("bots") or [])}
