@@ -103,7 +103,8 @@ def admin_page(service) -> gr.Blocks:
 
         def refresh_all(request: gr.Request):
             admin = service.staff.role(request.username) == "admin"
-            return tuple(tab.rows() if admin or id(tab) not in for_admins else [] for tab in every)
+            return tuple((inbox.rows(request) if tab is inbox else tab.rows()) if admin or id(tab) not in for_admins
+                         else [] for tab in every)  # the inbox: the member's bots' only
 
         def signed_in(request: gr.Request):
             admin = service.staff.role(request.username) == "admin"

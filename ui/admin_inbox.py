@@ -16,7 +16,7 @@ from typing import Any
 
 import gradio as gr
 
-from knowledge.errors import HelpdeskError
+from knowledge.errors import HelpdeskError, NotFound
 
 from .console_texts import CONSOLE_TEXTS, console_i18n, console_table, console_text, headers
 from .safe_markdown import safe_markdown, source_markdown
@@ -70,18 +70,24 @@ def inbox_tab(service):
     def state(name: str) -> str:
         return say(f"inbox_state_{name}") if f"inbox_state_{name}" in _KEYS else name
 
-    def staff_name(request: gr.Request | None) -> str:
-        """The signed-in staff member (``ui/staff.py``'s console session): the name customers see."""
+    def staff_name(request: gr.Request | None, session_id: str = "") -> str:
+        """The signed-in staff member (``ui/staff.py``'s console session): the name customers see;
+        NotFound for ``session_id`` of a bot they are not limited to (the one place this tab checks it)."""
         account = service.staff.console(getattr(request, "username", None))
         if account is None:
             raise gr.Error(say("inbox_signed_out"))
+        if session_id and account["bots"] and (
+                service.storage.conversations.session_bot(session_id) or DEFAULT_BOT) not in account["bots"]:
+            raise NotFound(f"no conversation {session_id!r}")
         return account["name"]
 
-    def rows():
+    def rows(request: gr.Request | None = None):
+        """The table's rows: the signed-in member's bots' conversations (none without a session)."""
+        account = service.staff.console(getattr(request, "username", None))
         return console_table(service, INBOX_COLUMNS, [
             [c["session_id"], service.bots.public_name(c["bot"]), state(c["state"]), c["reason"],
              _waited(c["waiting_s"], say), c["claimed_by"], c["contact"], c["messages"], c["owner"]]
-            for c in live.inbox()])
+            for c in (live.inbox(bots=tuple(account["bots"])) if account else [])])
 
     def header(talk: dict[str, Any]) -> str:
         who = say("inbox_by", name=safe_markdown(talk["claimed_by"])) if talk["claimed_by"] else ""
@@ -90,10 +96,11 @@ def inbox_tab(service):
                   else talk["reason"] or "-")
         return say("inbox_about", state=state(talk["state"]), who=who, reason=reason, contact=contact)
 
-    def show(session_id: str):
+    def show(session_id: str, request: gr.Request | None = None):
         if not session_id:
             return say("inbox_choose"), []
         try:
+            staff_name(request, session_id)
             talk = live.conversation(session_id)
         except HelpdeskError as exc:
             return f"⚠️ {exc}", []
@@ -103,8 +110,8 @@ def inbox_tab(service):
         """The list and the open conversation, sent to the page only when they changed."""
         if account := service.staff.console(getattr(request, "username", None)):
             live.seen(account["name"])  # a signed-in staff member watching the inbox is available
-        table_rows = rows()
-        about_text, messages = show(session_id)
+        table_rows = rows(request)
+        about_text, messages = show(session_id, request)
         now = repr((table_rows, about_text, len(messages), messages[-1:] if messages else None))
         if now == last:
             return gr.update(), gr.update(), gr.update(), last
@@ -119,26 +126,26 @@ def inbox_tab(service):
             if not session_id:
                 return say("inbox_choose_first"), gr.update(), gr.update(), gr.update()
             try:
-                getattr(live, action)(session_id, staff_name(request))
+                getattr(live, action)(session_id, staff_name(request, session_id))
             except HelpdeskError as exc:
-                return f"⚠️ {exc}", rows(), *show(session_id)
-            return say(f"inbox_done_{action}"), rows(), *show(session_id)
+                return f"⚠️ {exc}", rows(request), *show(session_id, request)
+            return say(f"inbox_done_{action}"), rows(request), *show(session_id, request)
         return run
 
     def send(session_id: str, reply: str, request: gr.Request):
         if not session_id:
             return say("inbox_choose_first"), reply, gr.update(), gr.update()
         try:
-            live.reply(session_id, staff_name(request), reply or "")
+            live.reply(session_id, staff_name(request, session_id), reply or "")
         except HelpdeskError as exc:
-            return f"⚠️ {exc}", reply, *show(session_id)
-        return say("inbox_sent"), "", *show(session_id)
+            return f"⚠️ {exc}", reply, *show(session_id, request)
+        return say("inbox_sent"), "", *show(session_id, request)
 
     def save_faq(session_id: str, reply: str, request: gr.Request):
         if not session_id:
             return say("inbox_choose_first")
         try:
-            items = live.conversation(session_id)["items"]
+            items = live.conversation(session_id)["items"] if staff_name(request, session_id) else []
             asked = [i["text"] for i in items if i["kind"] == "question"]  # what the bot was asked
             question = asked[-1] if asked else next((i["text"] for i in reversed(items)
                                                      if i["author"] == "customer"), "")

@@ -144,16 +144,17 @@ class LiveChat:
 
     # -- the agent's side ----------------------------------------------------------------------
 
-    def inbox(self, now: float | None = None) -> list[dict[str, Any]]:
+    def inbox(self, now: float | None = None, bots: tuple[str, ...] = ()) -> list[dict[str, Any]]:
         """Waiting and active conversations, the longest in their state first, each with the bot
-        it belongs to (``default`` for the install's own)."""
+        it belongs to (``default`` for the install's own); only those of ``bots`` when given (a
+        staff member limited to some bots)."""
         now = time.time() if now is None else now
         return [{"session_id": r["session_id"], "state": r["state"], "reason": r["reason"],
                  "contact": r["contact"], "claimed_by": r["claimed_by"], "owner": r["owner"] or "",
                  "bot": r["bot"] or DEFAULT_BOT,
                  "waiting_s": round(now - r["state_at"], 1), "messages": r["n"] or 0,
                  "since": datetime.fromtimestamp(r["state_at"], timezone.utc).isoformat(timespec="seconds")}
-                for r in self.store.open()]
+                for r in self.store.open() if not bots or (r["bot"] or DEFAULT_BOT) in bots]
 
     def conversation(self, session_id: str, after: int = 0) -> dict[str, Any]:
         """The conversation for an agent: its state and record, the bot's turns (with cited sources)
