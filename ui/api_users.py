@@ -25,6 +25,8 @@ class UserRequest(BaseModel):
     name: str = Field(..., max_length=200, description="1-64 of a-z 0-9 . _ @ -")
     role: Literal["admin", "agent"]
     password: str | None = Field(None, max_length=2000)
+    bots: list[str] = Field(default_factory=list, max_length=200,
+                            description="The bots the account works for (empty: every bot).")
 
 
 class PasswordRequest(BaseModel):
@@ -44,7 +46,8 @@ def list_users(service: ServiceDep) -> dict[str, Any]:
 @router.post("/users", status_code=201)
 def add_user(body: UserRequest, service: ServiceDep, staff: StaffDep) -> dict[str, Any]:
     """Add an account; the generated password, if any, is in the answer and nowhere else."""
-    account, generated = service.staff.add(body.name, body.role, body.password, actor=staff.name)
+    account, generated = service.staff.add(body.name, body.role, body.password, actor=staff.name,
+                                           bots=body.bots)
     return {"user": account, **({"password": generated} if generated else {})}
 
 

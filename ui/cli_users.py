@@ -40,13 +40,15 @@ def users() -> None:
 @click.argument("name")
 @click.option("--role", type=click.Choice(["admin", "agent"]), required=True, help="admin or agent.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of generating one.")
+@click.option("--bots", default="", help="Comma-separated bots the account works for (default: every bot).")
 @click.pass_context
 @_errors
-def add(ctx, name: str, role: str, password_stdin: bool) -> None:
+def add(ctx, name: str, role: str, password_stdin: bool, bots: str) -> None:
     """Add an account; prints the generated password once."""
     account, generated = _staff(ctx).staff.add(name, role, _password_stdin() if password_stdin else None,
-                                               actor=ACTOR)
-    click.echo(f"added {account['role']} {account['name']}")
+                                               actor=ACTOR, bots=bots)
+    click.echo(f"added {account['role']} {account['name']}"
+               + (f" (bots: {', '.join(account['bots'])})" if account["bots"] else ""))
     if generated:
         click.echo(f"password: {generated}  (shown once; `helpdesk users reset-password {account['name']}` "
                    "makes a new one)")
@@ -67,7 +69,8 @@ def list_(ctx, as_json: bool) -> None:
     for a in accounts:
         flags = ", ".join(f for f, on in (("token", a["has_token"]), ("disabled", a["disabled"])) if on)
         click.echo(f"{a['name']}  {a['role']}  language={a['language'] or 'browser'}  "
-                   f"last sign-in={a['signed_in_at'] or 'never'}" + (f"  ({flags})" if flags else ""))
+                   f"last sign-in={a['signed_in_at'] or 'never'}  bots={','.join(a['bots']) or 'all'}"
+                   + (f"  ({flags})" if flags else ""))
 
 
 @users.command("remove")

@@ -281,6 +281,60 @@ def test_a_bots_conversation_handed_off_goes_to_the_person_who_claimed_it(http, 
     assert "handoff" not in back and back["answer"] == ALPHA_FAQ[1]
 
 
+def test_an_agent_limited_to_one_bot_sees_and_claims_only_its_conversations(server, http, bots):
+    assert "(bots: alpha)" in _helpdesk(server, "users", "add", "ann", "--role", "agent", "--bots", "alpha").stdout
+    listed = {u["name"]: u["bots"] for u in json.loads(_helpdesk(server, "users", "list", "--json").stdout)["users"]}
+    assert listed["ann"] == ["alpha"]
+    assert "bots=alpha" in _helpdesk(server, "users", "list").stdout
+    r = http.post("/api/v1/users", json={"name": "bob", "role": "agent"}, headers=ADMIN)
+    assert r.status_code == 201 and r.json()["user"]["bots"] == [], r.text
+    ann, bob = ({"Authorization": "Bearer " + http.post(f"/api/v1/users/{n}/token", headers=ADMIN).json()["token"]}
+                for n in ("ann", "bob"))
+    waiting = {}
+    for bot, faq in (("alpha", ALPHA_FAQ), ("beta", BETA_FAQ)):
+        sid = _chat(http, bot, faq[0]).json()["session_id"]
+        r = http.post(f"/api/v1/bots/{bot}/handoff", json={"session_id": sid, "message": "a person please"})
+        assert r.status_code == 201, r.text
+        waiting[bot] = sid
+
+    def listed_by(who, path: str, key: str) -> set[str]:
+        r = http.get(path, headers=who)
+        assert r.status_code == 200, r.text
+        return {c["session_id"] for c in r.json()[key]}
+
+    for path, key in (("/api/v1/inbox", "conversations"), ("/api/v1/conversations", "conversations"),
+                      ("/api/v1/handoffs", "handoffs")):
+        assert waiting["alpha"] in listed_by(ann, path, key) and waiting["beta"] not in listed_by(ann, path, key)
+        assert set(waiting.values()) <= listed_by(bob, path, key), path
+    for path in ("conversations", "handoffs", "unanswered", f"conversations/{waiting['beta']}"):
+        r = http.get(f"/api/v1/bots/beta/{path}", headers=ann)
+        assert r.status_code == 403 and "not your bot" in r.text, (path, r.text)
+        assert http.get(f"/api/v1/bots/beta/{path}", headers=bob).status_code == 200, path
+        assert http.get(f"/api/v1/bots/alpha/{path.replace(waiting['beta'], waiting['alpha'])}",
+                        headers=ann).status_code == 200, path
+    assert http.get("/api/v1/bots/nobot/conversations", headers=ann).status_code == 404
+    for path in (f"/api/v1/conversations/{waiting['beta']}", f"/api/v1/inbox/{waiting['beta']}"):
+        assert http.get(path, headers=ann).status_code == 404, path
+    assert http.post(f"/api/v1/inbox/{waiting['beta']}/claim", headers=ann).status_code == 404
+    assert http.post(f"/api/v1/inbox/{waiting['alpha']}/claim", headers=ann).json()["state"] == "agent"
+    assert http.post(f"/api/v1/inbox/{waiting['beta']}/claim", headers=bob).json()["state"] == "agent"
+    for who, bot in ((ann, "alpha"), (bob, "beta")):
+        assert http.post(f"/api/v1/inbox/{waiting[bot]}/release", headers=who).json()["state"] == "bot"
+
+
+def test_a_staff_members_bots_must_exist(server, http, bots):
+    r = http.post("/api/v1/users", json={"name": "cy", "role": "agent", "bots": ["alpha", "nobot", "ALPHA", "../x"]},
+                  headers=ADMIN)
+    assert r.status_code == 400, r.text
+    assert all(repr(name) in r.json()["error"] for name in ("nobot", "ALPHA", "../x")), r.text
+    for hostile in ("alpha", [1], [None], [{"a": 1}], ["a" * 300], ["alpha"] * 201, None):
+        r = http.post("/api/v1/users", json={"name": "cy", "role": "agent", "bots": hostile}, headers=ADMIN)
+        assert r.status_code in (400, 422) and "bots" in r.text, (hostile, r.text)
+    refused = _helpdesk(server, "users", "add", "cy", "--role", "agent", "--bots", "alpha,nobot", ok=False)
+    assert refused.returncode != 0 and "'nobot'" in refused.stderr, refused.stderr
+    assert "cy" not in {u["name"] for u in http.get("/api/v1/users", headers=ADMIN).json()["users"]}
+
+
 def test_removing_a_bot(server, http, bots):
     assert http.delete("/api/v1/bots/default", headers=ADMIN).status_code == 400
     r = http.delete("/api/v1/bots/beta", headers=ADMIN)
