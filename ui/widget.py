@@ -220,7 +220,8 @@ def session(body: SessionRequest, request: Request, service: ServiceDep) -> dict
 @router.get("/api/v1/widget/config", tags=["widget"], responses={403: ERR, 429: ERR})
 def config(site_key: Annotated[str, Query(max_length=100)], request: Request, service: ServiceDep,
            response: Response) -> dict[str, Any]:
-    """The site key's appearance, read by widget.js as the page loads (403 unless the Origin is allowed)."""
+    """The site key's appearance and its bot's persona (display name, title and greeting per
+    language), read by widget.js as the page loads (403 unless the Origin is allowed)."""
     key = service.site_keys.find(site_key)
     if key is None:
         raise HTTPException(403, "unknown or revoked site key")
@@ -228,7 +229,8 @@ def config(site_key: Annotated[str, Query(max_length=100)], request: Request, se
     # one call a page view: three times the tokens a client address may get
     service.limiter.count(f"w-config:{client_of(request)}", 3 * service.settings.widget.tokens_per_minute)
     response.headers["Cache-Control"] = "private, max-age=60"
-    return {"appearance": {**DEFAULT, **key["appearance"]}, "identity": key["identity"]}
+    return {"appearance": {**DEFAULT, **key["appearance"]}, "identity": key["identity"],
+            "bot": _persona(service, key["bot"])}
 
 
 @router.post("/api/v1/widget/chat", tags=["widget"],
@@ -315,6 +317,15 @@ def _resumed(service, token: str | None, key: dict[str, Any]) -> str | None:
     talks = service.storage.conversations
     same = claims["key_id"] == key["id"] and talks.session_owner(sid) == _owner(key)
     return sid if same and talks.session_user(sid) is None else None
+
+
+def _persona(service, bot: str) -> dict[str, Any]:
+    """What the widget shows of the key's bot: its name, display name and its persona's own title and
+    greeting per language (widget.js falls back to the catalogue's for any it lacks)."""
+    persona = service.bots.persona(bot)
+    texts = {lang: {k: v for k, v in own.items() if k in ("title", "greeting")} for lang, own in persona.texts.items()}
+    return {"name": service.bots.public_name(bot), "display_name": persona.display_name,
+            "texts": {lang: own for lang, own in texts.items() if own}}
 
 
 def _owner(key: dict[str, Any]) -> str:

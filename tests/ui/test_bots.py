@@ -335,6 +335,30 @@ def test_a_staff_members_bots_must_exist(server, http, bots):
     assert "cy" not in {u["name"] for u in http.get("/api/v1/users", headers=ADMIN).json()["users"]}
 
 
+def test_the_widget_config_carries_the_bots_persona(http, bots):
+    persona = {"texts": {"en": {"title": "Gamma desk", "greeting": "Hi, Gamma here!", "refusal": "No idea."},
+                         "zh": {"greeting": "你好，我是 Gamma！"}}}
+    r = http.post("/api/v1/bots", json={"name": "gamma", "display_name": "Gamma help", "persona": persona},
+                  headers=ADMIN)
+    assert r.status_code == 201, r.text
+    keys = {bot: http.post("/api/v1/site-keys", json={"name": f"{bot} site", "origins": [ORIGIN],
+                                                       **({"bot": bot} if bot else {})}, headers=ADMIN).json()["key"]
+            for bot in ("gamma", "alpha", None)}
+
+    def config(key: str) -> httpx.Response:
+        return http.get("/api/v1/widget/config", params={"site_key": key}, headers={"Origin": ORIGIN})
+
+    assert config(keys["gamma"]).json()["bot"] == {
+        "name": "gamma", "display_name": "Gamma help",
+        "texts": {"en": {"title": "Gamma desk", "greeting": "Hi, Gamma here!"}, "zh": {"greeting": "你好，我是 Gamma！"}}}
+    assert config(keys["alpha"]).json()["bot"] == {"name": "alpha", "display_name": "Alpha help", "texts": {}}
+    assert config(keys[None]).json()["bot"] == {"name": "default", "display_name": "", "texts": {}}
+    assert config(keys["gamma"]).json()["appearance"]  # the key's look is still there
+    assert http.get("/api/v1/widget/config", params={"site_key": keys["gamma"]},
+                    headers={"Origin": "https://evil.example.com"}).status_code == 403
+    assert http.delete("/api/v1/bots/gamma", headers=ADMIN).status_code == 200
+
+
 def test_removing_a_bot(server, http, bots):
     assert http.delete("/api/v1/bots/default", headers=ADMIN).status_code == 400
     r = http.delete("/api/v1/bots/beta", headers=ADMIN)

@@ -218,7 +218,7 @@
   header.appendChild(avatar);
   var humanBtn = el("button", { type: "button", "class": "human" }, t("human"));
   var closeBtn = el("button", { type: "button", "class": "close", "aria-label": t("close") }, "\u00d7");
-  header.appendChild(el("h2", null, title));
+  var heading = header.appendChild(el("h2", null, title));
   header.appendChild(humanBtn);
   header.appendChild(closeBtn);
   var log = el("div", { "class": "log", role: "log", "aria-live": "polite", "aria-label": title });
@@ -256,10 +256,24 @@
       (s.launcher_label || {})[lang], "");
     launcherLabel.textContent = label.slice(0, 40);
   }
-  async function settings() {  // the site key's appearance; the widget works without it
+  // The key's bot's persona: its title (else its display name) and greeting in the page's language,
+  // under the page's data-title / data-greeting; the catalogue's when it has none.
+  function personify(bot) {
+    var own = ((bot || {}).texts || {})[lang] || {};
+    var named = own.title || (bot || {}).display_name;
+    if (!ds.title && typeof named === "string" && named.trim()) {
+      title = named.trim().slice(0, 200);
+      heading.textContent = title;
+      [launcher, panel, log].forEach(function (node) {
+        node.setAttribute(node === launcher ? "title" : "aria-label", title);
+      });
+    }
+    if (!ds.greeting && typeof own.greeting === "string" && own.greeting.trim()) greeting = own.greeting.trim();
+  }
+  async function settings() {  // the site key's appearance and bot; the widget works without them
     try {
       var r = await fetch(base + "/api/v1/widget/config?site_key=" + encodeURIComponent(siteKey));
-      return r.ok ? (await r.json()).appearance : null;
+      return r.ok ? await r.json() : null;
     } catch (e) { return null; }
   }
 
@@ -570,7 +584,8 @@
     if (openOnLoad || wasOpen) openPanel();
   }
   settings().then(function (server) {
-    appear(server);
+    appear(server && server.appearance);
+    personify(server && server.bot);
     if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
   });
 })();
