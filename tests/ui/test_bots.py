@@ -335,7 +335,7 @@ def test_a_staff_members_bots_must_exist(server, http, bots):
     assert "cy" not in {u["name"] for u in http.get("/api/v1/users", headers=ADMIN).json()["users"]}
 
 
-def test_the_widget_config_carries_the_bots_persona(http, bots):
+def test_the_widget_shows_the_bots_persona(server, http, bots, browser):
     persona = {"texts": {"en": {"title": "Gamma desk", "greeting": "Hi, Gamma here!", "refusal": "No idea."},
                          "zh": {"greeting": "你好，我是 Gamma！"}}}
     r = http.post("/api/v1/bots", json={"name": "gamma", "display_name": "Gamma help", "persona": persona},
@@ -356,6 +356,32 @@ def test_the_widget_config_carries_the_bots_persona(http, bots):
     assert config(keys["gamma"]).json()["appearance"]  # the key's look is still there
     assert http.get("/api/v1/widget/config", params={"site_key": keys["gamma"]},
                     headers={"Origin": "https://evil.example.com"}).status_code == 403
+
+    # in Chromium: the widget's heading and greeting are gamma's, in the page's language
+    from playwright.sync_api import expect
+
+    from tests.ui.helpers import static_site
+
+    pages: dict[str, str] = {}
+    with static_site(pages) as site:
+        key = http.post("/api/v1/site-keys", json={"name": "gamma page", "origins": [site], "bot": "gamma"},
+                        headers=ADMIN).json()["key"]
+        for path, lang in (("/en", "en"), ("/zh", "zh")):
+            pages[path] = (f"<!doctype html><html><head><meta charset='utf-8'></head><body><p>Gamma</p><script "
+                           f"src='{server.url}/widget.js' data-site-key='{key}' data-lang='{lang}' defer></script></body></html>")
+        shown = (("en", "Open support chat", "Gamma desk", "Hi, Gamma here!"),
+                 ("zh", "打开客服聊天", "Gamma help", "你好，我是 Gamma！"))  # no zh title: the display name
+        for lang, launcher, heading, greeting in shown:
+            context = browser.new_context(viewport={"width": 1280, "height": 860})  # a fresh sessionStorage
+            context.set_default_timeout(30_000)
+            try:
+                page = context.new_page()
+                page.goto(f"{site}/{lang}")
+                page.get_by_role("button", name=launcher).click()
+                expect(page.get_by_role("dialog").get_by_role("heading")).to_have_text(heading)
+                expect(page.get_by_role("log")).to_contain_text(greeting)
+            finally:
+                context.close()
     assert http.delete("/api/v1/bots/gamma", headers=ADMIN).status_code == 200
 
 
