@@ -27,6 +27,7 @@ from .admin_keys import site_keys_tab
 from .admin_sources import sources_tab
 from .admin_staff import _APPLY_LANG, admin_only, audit_tab, console_actor, header, users_tab, whoami
 from .console_texts import console_i18n, console_table, console_text, headers
+from .storage import DEFAULT_BOT
 
 __all__ = ["admin_page", "Tab"]
 
@@ -103,8 +104,8 @@ def admin_page(service) -> gr.Blocks:
 
         def refresh_all(request: gr.Request):
             admin = service.staff.role(request.username) == "admin"
-            return tuple((inbox.rows(request) if tab is inbox else tab.rows()) if admin or id(tab) not in for_admins
-                         else [] for tab in every)  # the inbox: the member's bots' only
+            return tuple((tab.rows(request) if tab in (inbox, talks, handoffs) else tab.rows())
+                         if admin or id(tab) not in for_admins else [] for tab in every)  # those: the member's bots' only
 
         def signed_in(request: gr.Request):
             admin = service.staff.role(request.username) == "admin"
@@ -318,17 +319,17 @@ def conversations_tab(feedback, service) -> Tab:
     """Conversations, latest first; a click shows one as plain text."""
     t, say = console_i18n(), functools.partial(console_text, service)
 
-    def rows():
+    def rows(request: gr.Request | None = None):
         return console_table(service, TALK_COLUMNS,
                              [[c["session_id"], c["started_at"], c["last_at"], c["turns"], c["refused"],
                                c["feedback"]["up"], c["feedback"]["down"], c["handoffs"], c["last_question"]]
-                              for c in feedback.conversations(200)])
+                              for c in feedback.conversations(200, bot=member_bots(service, request))])
 
-    def pick(evt: gr.SelectData):
+    def pick(evt: gr.SelectData, request: gr.Request):
         """The chosen conversation as plain text: customers wrote it, so nothing in it is rendered
         (a Markdown image would load from the customer's server, a link would look like ours)."""
         row = evt.row_value or []
-        if not row:
+        if not row or not sees_conversation(service, request, str(row[0])):
             return ""
         lines = [say("talk_title", id=row[0]), ""]
         for i, t in enumerate(feedback.transcript(row[0]), 1):
@@ -356,11 +357,24 @@ def conversations_tab(feedback, service) -> Tab:
 def handoffs_tab(handoffs, service) -> Tab:
     """The latest hand-offs and whether the webhook took them."""
 
-    def rows():
+    def rows(request: gr.Request | None = None):
         return console_table(service, HANDOFF_COLUMNS,
                              [[h["id"], h["created_at"], h["session_id"], h["contact"], h["message"], h["turns"],
                                h["webhook"] + (f" ({h['webhook_error']})" if h["webhook_error"] else "")]
-                              for h in handoffs.latest()])
+                              for h in handoffs.latest(bot=member_bots(service, request))])
 
     table = gr.Dataframe(headers=headers(HANDOFF_COLUMNS), interactive=False, wrap=True, elem_id="handoffs")
     return Tab(table, rows)
+
+
+def member_bots(service, request) -> tuple[str, ...] | None:
+    """The bots the signed-in staff member is limited to; None (every bot) for an unlimited one
+    or when no one is signed in (an admin's own refresh)."""
+    account = service.staff.console(getattr(request, "username", None))
+    return tuple(account["bots"]) if account and account["bots"] else None
+
+
+def sees_conversation(service, request, session_id: str) -> bool:
+    """Whether the signed-in staff member may read ``session_id`` (a limited agent: their bots' only)."""
+    bots = member_bots(service, request)
+    return bots is None or (service.storage.conversations.session_bot(session_id) or DEFAULT_BOT) in bots
