@@ -73,7 +73,7 @@ class SqlConversations:
                 .order_by(live_events.c.id.desc()).limit(limit * 4)
             ).all()
         timeline = [(r["created_at"], Turn(r["question"], r["standalone"], r["answer"], r["refused"], r["canned"],
-                                           r["sources"])) for r in rows]
+                                           r["sources"])) for r in reversed(rows)]
         live: list[tuple[float, Turn]] = []
         for kind, text, at in reversed(said):
             if kind == "customer_message":
@@ -82,8 +82,13 @@ class SqlConversations:
                 live[-1] = (live[-1][0], replace(live[-1][1], answer=f"{live[-1][1].answer}\n{text}".strip()))
             else:
                 live.append((at, Turn("", "", text)))
-        merged = sorted(timeline + live, key=lambda x: x[0])
-        return [turn for _, turn in merged[-limit:]] if limit > 0 else []
+        merged: list[Turn] = []  # the bot's turns stay in their order; the hand-off's go where they happened
+        for at, turn in timeline:
+            while live and live[0][0] <= at:
+                merged.append(live.pop(0)[1])
+            merged.append(turn)
+        merged += [turn for _, turn in live]
+        return merged[-limit:] if limit > 0 else []
 
     def add(self, session_id: str, turn: Turn) -> None:
         """Append a turn to a session, with its outcome, language, latencies and cited sources (its
