@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import http.server
 import json
 import os
 import shutil
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import free_port, stop, wait_http
+from tests.servers import free_port, stop, threaded_http, wait_http
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
@@ -116,3 +117,24 @@ def api(server):
 
     with httpx.Client(base_url=server.api, timeout=300) as client:
         yield client
+
+
+@pytest.fixture(scope="module")
+def hook():
+    """A real HTTP server on loopback that records the hand-off webhook's POSTs: ``(url, received)``,
+    each with its path, headers (names lower-cased), raw body and parsed JSON."""
+    received: list[dict] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - http.server's name
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()},
+                             "raw": body, "json": json.loads(body)})
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    with threaded_http(Handler) as url:
+        yield f"{url}/hook", received

@@ -12,15 +12,12 @@ import hashlib
 import hmac
 import json
 import re
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from tests.servers import free_port
 from tests.ui.conftest import API_KEY, helpdesk_server
 from tests.ui.helpers import CONTRACT_KEYS, SOURCE_KEYS, chat, sse_events
 
@@ -29,29 +26,6 @@ pytestmark = pytest.mark.integration
 HOOK_SECRET = "hook-secret"
 ADMIN = {"Authorization": f"Bearer {API_KEY}"}
 RETURN_FAQ = "You can return items within 30 days of delivery. Opened tea can only be returned if it is faulty."
-
-
-@pytest.fixture(scope="module")
-def hook():
-    """A real HTTP server on loopback that records the hand-off webhook's POSTs."""
-    received: list[dict] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - http.server's name
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append({"path": self.path, "headers": dict(self.headers), "raw": body,
-                             "json": json.loads(body)})
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
-    server.shutdown()
 
 
 @pytest.fixture(scope="module")

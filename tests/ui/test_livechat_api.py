@@ -10,13 +10,11 @@ import subprocess
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from tests.servers import free_port
 from tests.ui.conftest import API_KEY, ROOT, helpdesk_server
 from tests.ui.helpers import chat, sse_events
 
@@ -26,27 +24,6 @@ ADMIN = {"Authorization": f"Bearer {API_KEY}"}
 FAQ_Q = "How long do I have to return an item?"  # answered from the demo FAQ, no model call
 SECRET = "whsec_" + "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0"
 ORIGIN = "http://shop.test"
-
-
-@pytest.fixture(scope="module")
-def hook():
-    """A real HTTP server on loopback that records the hand-off webhook's POSTs."""
-    received: list[dict] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - http.server's name
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append({"headers": {k.lower(): v for k, v in self.headers.items()}, "raw": body})
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
-    server.shutdown()
 
 
 @pytest.fixture(scope="module")
