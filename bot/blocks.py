@@ -92,10 +92,11 @@ def parse(text: str) -> list[Block]:
             steps.items.extend(block.items)
             out.extend(b for b in between if b.kind != "code")
             continue
-        if kind in ("steps", "list", "table", "code") and prev is not None and prev.kind == "prose" \
+        if block.kind in ("steps", "list", "table", "code") and prev is not None and prev.kind == "prose" \
                 and _leads_in(prev.body):
+            # "Meet the following requirements." before "Hardware:\n- CPU >= 2 Core": both lead in.
             out.pop()
-            block.lead = prev.body
+            block.lead = f"{prev.body}\n\n{block.lead}" if block.lead else prev.body
         out.append(block)
     return out
 
@@ -227,7 +228,13 @@ def section_blocks(chunks: list[Chunk], chunk: Chunk) -> list[Block]:
     blocks = parse("\n\n".join(c.text for c in same))
     if blocks and all(b.kind == "prose" for b in blocks) and _leads_in(blocks[-1].body) \
             and sum(len(b.body) for b in blocks) < _LEAD_ONLY:
-        blocks += _children(chunks, chunk.section)
+        children = _children(chunks, chunk.section)
+        if children and children[0].kind != "prose":
+            # The sentence that leads in leads the first of what it announces ("... the following
+            # minimum requirements." + "Hardware:\n- CPU >= 2 Core"), quoted together.
+            lead = blocks.pop().body
+            children[0].lead = f"{lead}\n\n{children[0].lead}" if children[0].lead else lead
+        blocks += children
     parent, _, leaf = chunk.section.rpartition(" > ")
     if not _NUMBERED_HEADING.match(leaf):
         return blocks

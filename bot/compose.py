@@ -165,7 +165,10 @@ def compose(question: str, hits: list[Hit], sections: list[list[Block]],
             c.sim = float(s)
             c.score += SIMILARITY_WEIGHT * c.sim
         cands.sort(key=lambda c: c.score, reverse=True)
-    lead = next((c for c in cands if c.procedure), None)
+    # A procedure on the best block's page answers a "how do I" about it, titled or not.
+    page = hits[cands[0].hit].chunk.source
+    lead = next((c for c in cands if c.procedure or (steps_bonus and c.block.kind == "steps"
+                                                     and hits[c.hit].chunk.source == page)), None)
     if lead is not None and lead is not cands[0] and lead.score >= cands[0].score - PROCEDURE_MARGIN:
         cands.remove(lead)
         cands.insert(0, lead)

@@ -166,6 +166,29 @@ def test_a_how_to_question_gets_the_procedure_before_a_closer_overview():
     assert got.parts[0].text.startswith("To return an item:") and "5. Follow" in got.parts[0].text
 
 
+def test_a_how_to_question_gets_the_steps_of_the_page_it_is_answered_from_untitled_or_not():
+    overview = "The chat bubble shows your app as a floating button on your website."
+    steps = ("Step 1: Get your embed token from **Publish > Embed**.\n\n"
+             "Step 2: Add the chat bubble script to your website's HTML.\n\nStep 3: Open your site and try it.")
+
+    def similarity(texts):  # the overview reads closer to the question than the steps do
+        return [0.92 if t.startswith("The chat bubble") else 0.88 for t in texts]
+
+    def at(text, section):
+        return Hit(chunk=Chunk(id=f"e-{section}", text=text, source="embed.md", section=section), score=0.9)
+
+    # the steps sit under a heading the question does not name ("Configuration Options")
+    hits = [at(overview, "Chat Bubble"), at(steps, "Chat Bubble > Configuration Options")]
+    got = compose("How do I put a chat bubble on my website?", hits, [parse(overview), parse(steps)],
+                  lambda t: 1.0, similarity)
+    assert "Step 1: Get your embed token" in got.parts[0].text
+    # a procedure from another page still needs to be about what the question names
+    elsewhere = [hits[0], Hit(chunk=Chunk(id="x", text=steps, source="other.md", section="Setup"), score=0.9)]
+    got = compose("How do I put a chat bubble on my website?", elsewhere, [parse(overview), parse(steps)],
+                  lambda t: 1.0, similarity)
+    assert got.parts[0].text.startswith("The chat bubble")
+
+
 def test_a_follow_up_gets_the_row_it_names_not_the_one_asked_before():
     zh = ("款项原路退回：\n\n| 支付方式 | 到账时间 |\n|---|---|\n| Visa、Mastercard | 3-5个工作日 |\n"
           "| 支付宝、微信支付 | 1-3个工作日 |")
@@ -194,10 +217,20 @@ def test_a_section_that_only_leads_in_brings_its_subsections():
                  section="Before you start > Hardware"),
            Chunk(id="d-h-2", text="Run it anywhere.", source="a.md", section="Deploy")]
     blocks = section_blocks(doc, doc[0])
-    assert [b.kind for b in blocks] == ["prose", "list"] and blocks[1].lead == "Hardware:"
-    got = compose("What are the minimum CPU requirements?", [hit(doc[0].text, "Before you start")],
+    # the sentence that leads in leads what it announces: one block, quoted together
+    assert [b.kind for b in blocks] == ["list"]
+    assert blocks[0].lead == "Make sure your machine meets the following minimum requirements.\n\nHardware:"
+    got = compose("What are the minimum CPU and memory requirements?", [hit(doc[0].text, "Before you start")],
                   [blocks], lambda t: 1.0)
-    assert "RAM >= 4 GiB" in " ".join(p.text for p in got.parts)  # a short list is quoted whole
+    text = " ".join(p.text for p in got.parts)
+    assert "RAM >= 4 GiB" in text and text.startswith("Make sure")  # a short list is quoted whole
+
+
+def test_a_sentence_that_leads_in_leads_a_labelled_list():
+    blocks = parse("Meet the following requirements.\n\nHardware:\n- CPU >= 2 cores\n- RAM >= 4 GiB\n\nThanks.")
+    assert [b.kind for b in blocks] == ["list", "prose"]
+    assert blocks[0].lead == "Meet the following requirements.\n\nHardware:"
+    assert blocks[0].text.endswith("- RAM >= 4 GiB")
 
 
 def test_each_part_of_a_question_asked_in_several_gets_its_block():
