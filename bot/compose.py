@@ -11,8 +11,9 @@ to the question from the same page, or continues the best block's section as clo
 
 A block too long for the answer keeps its lead-in and what the question names: the list items or
 table rows that share its words (a bullet list of return conditions answers "can I return opened
-tea?" with the tea item alone), or the sentences around the one that shares the most. A numbered
-procedure is never thinned: it comes whole, or cut at its end with an ellipsis.
+tea?" with the tea item alone), the stanzas of a code block that name it (a comment and its
+setting in a long list of variables), or the sentences around the one that shares the most. A
+numbered procedure is never thinned: it comes whole, or cut at its end with an ellipsis.
 
     >>> compose("How do I return an item?", hits, sections, weight)
     Composed(parts=[Part(hit=0, text='To return an item:\\n1. Sign in ...')], ...)
@@ -62,6 +63,8 @@ MAX_PARTS = 4
 SHORT_LIST = 100
 # A code block answers a question about code or commands; for others its words count this much.
 CODE_SHARE = 0.5
+# A long code block keeps the stanzas sharing at least this share of the best one's question words.
+CODE_STANZA = 0.8
 _ASKS_CODE = re.compile(r"\b(?:code|command|snippet|script|config\w*|setting|variable|env|css|html|json|yaml|cli)\b"
                         r"|代码|命令|配置|脚本|变量", re.IGNORECASE)
 # "How do I ...?" is answered by a procedure: a numbered list scores this much more.
@@ -270,7 +273,7 @@ def _fit(block: Block, q: set[str], weight, budget: int, focused: set[str] | fro
         window = PROSE_WINDOW.get(prose_language(whole), PROSE_WINDOW["en"])
         return _sentences(block.body, q, weight, min(budget, window))
     if block.kind == "code":
-        return whole if len(whole) <= budget else ""
+        return whole if len(whole) <= budget else _code_lines(block, q, weight, budget)
     items = block.items
     if block.kind in ("list", "table"):
         # Only the items the question names, when it names some but not all of them.
@@ -287,6 +290,52 @@ def _fit(block: Block, q: set[str], weight, budget: int, focused: set[str] | fro
         lead = "" if block.lead.rstrip().endswith((":", "：")) else block.lead or (items[0] if items else "")
         return _sentences(lead, q, weight, budget) if lead else ""
     return block.render(kept, cut=len(kept) < len(items))
+
+
+def _code_lines(block: Block, q: set[str], weight, budget: int) -> str:
+    """A long code block cut to the stanzas (lines between blank lines: a comment and its setting)
+    that share the most question words, inside the fence, "…" where lines were left out: a
+    config file or a list of variables answers a question about one setting with its lines."""
+    lines = block.body.split("\n")
+    if len(lines) < 3 or not lines[0].startswith(("```", "~~~")):
+        return ""
+    stanzas: list[list[str]] = [[]]
+    for line in lines[1:-1]:
+        if line.strip():
+            stanzas[-1].append(line)
+        elif stanzas[-1]:
+            stanzas.append([])
+    stanzas = [st for st in stanzas if st]
+    scores = [sum(weight(t) for t in q & set(tokenize("\n".join(st)))) for st in stanzas]
+    top = max(scores, default=0)
+    if not top:
+        return ""
+    kept: list[int] = []
+    for i in sorted(range(len(stanzas)), key=lambda i: (-scores[i], i)):
+        if scores[i] < CODE_STANZA * top:
+            break
+        trial = sorted(kept + [i])
+        if len(_render_code(block, lines[0], lines[-1], stanzas, trial)) > budget:
+            break
+        kept = trial
+    return _render_code(block, lines[0], lines[-1], stanzas, kept) if kept else ""
+
+
+def _render_code(block: Block, opening: str, closing: str, stanzas: list[list[str]], kept: list[int]) -> str:
+    out: list[str] = [opening]
+    last = -1
+    for i in kept:
+        if i > last + 1:
+            out.append("…")
+        elif out[-1] != opening:
+            out.append("")
+        out.extend(stanzas[i])
+        last = i
+    if last < len(stanzas) - 1:
+        out.append("…")
+    out.append(closing)
+    code = "\n".join(out)
+    return f"{block.lead}\n{code}".strip() if block.lead else code
 
 
 _LABEL = re.compile(r"^\s*(?:[-*+•]\s+)?(?:\*\*|__)?([^:：*_|\n]{1,60}?)(?:\*\*|__)?\s*[:：]|^\s*[-*+•]\s+\*\*([^*\n]{1,60})\*\*")

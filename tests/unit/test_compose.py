@@ -189,6 +189,20 @@ def test_a_how_to_question_gets_the_steps_of_the_page_it_is_answered_from_untitl
     assert got.parts[0].text.startswith("The chat bubble")
 
 
+def test_a_long_code_block_is_quoted_by_the_lines_the_question_names():
+    stanzas = [f"/* Button distance to side {i}, default is `{i}rem` */\n--bubble-button-side-{i}" for i in range(40)]
+    stanzas.insert(25, "/* Button background color, default is `#155EEF` */\n--bubble-button-bg-color")
+    text = "The following CSS variables are supported:\n\n```css\n" + "\n\n".join(stanzas) + "\n```"
+    got = compose("What is the default background color of the bubble button?", [hit(text)], [parse(text)],
+                  lambda t: 1.0)
+    quoted = got.parts[0].text
+    assert "#155EEF" in quoted and len(quoted) <= ANSWER_CHARS["en"]
+    assert quoted.startswith("The following CSS variables are supported:\n```css\n…\n/* Button background")
+    assert quoted.endswith("--bubble-button-bg-color\n…\n```")  # still one closed fence
+    # a block that shares nothing with the question is still not quoted in part
+    assert compose("How do I cancel my plan?", [hit(text)], [parse(text)], lambda t: 1.0) is None
+
+
 def test_a_follow_up_gets_the_row_it_names_not_the_one_asked_before():
     zh = ("款项原路退回：\n\n| 支付方式 | 到账时间 |\n|---|---|\n| Visa、Mastercard | 3-5个工作日 |\n"
           "| 支付宝、微信支付 | 1-3个工作日 |")
