@@ -147,15 +147,15 @@ class TagLines:
     def text(self, line: str) -> None:
         indent = len(line) - len(line.lstrip())
         stripped, badges = line.strip(), []
-        if _HEADING.match(stripped):  # badges beside a heading ("Team") are said under it
+        if _HEADING.match(stripped):  # badges beside a heading ("Team") are said under it, with it
             badges = [m.group(2).strip() for m in _BADGE.finditer(stripped) if m.group(2).strip()]
             stripped = _BADGE.sub("", stripped)
         body = self.inline_tags(stripped)
         if heading := _HEADING.match(body):
             self.note_heading(len(heading.group(1)), heading.group(2))
             self.lists.clear()
-            if badges:
-                body += "\n\n" + ", ".join(badges)
+            if badges:  # said with what they label: "Load balancing: Professional, Team"
+                body += f"\n\n{heading.group(2).strip()}: {', '.join(badges)}"
         if not body.strip():
             self.out.append("")
             return

@@ -28,7 +28,8 @@ __all__ = ["Ingestor", "IngestReport", "DocReport"]
 # 2: chunks follow paragraphs (splitting.split); 3: Markdown dialects and MDX normalised, code
 # fences kept whole, HTML stripped from texts and titles.
 # 4: one sentence splitter (knowledge/sentences.py) for chunks and answers.
-_PIPELINE_VERSION = "4"
+# 5: badges beside a heading are said with the heading ("Load balancing: Professional, Team").
+_PIPELINE_VERSION = "5"
 
 
 @dataclass

@@ -208,10 +208,12 @@ def test_mdx_callouts_tabs_cards_frames_and_badges():
     )
 
 
-def test_badges_beside_a_heading_are_said_under_it(tmp_path):
+def test_badges_beside_a_heading_are_said_under_it_with_what_they_label(tmp_path):
+    # "Which plans have load balancing?" finds the plans beside the feature's name
     text = '## Load balancing <Badge color="blue">Professional</Badge> <Badge>Team</Badge>\n\nSpread requests.\n'
-    assert md(text, mdx=True) == "## Load balancing\n\nProfessional, Team\n\nSpread requests."
-    assert sections(tmp_path, "models.mdx", text) == {"Load balancing": "Professional, Team\n\nSpread requests."}
+    assert md(text, mdx=True) == "## Load balancing\n\nLoad balancing: Professional, Team\n\nSpread requests."
+    assert sections(tmp_path, "models.mdx", text) == {
+        "Load balancing": "Load balancing: Professional, Team\n\nSpread requests."}
 
 
 def test_mdx_component_written_over_several_lines():
