@@ -66,6 +66,12 @@ class Block:
         """The whole block as Markdown."""
         return self.render()
 
+    @property
+    def core(self) -> str:
+        """The block without its lead-in: the same list read from two chunks whose lead-ins
+        differ is the same block."""
+        return Block(self.kind, items=self.items, head=self.head, body=self.body).render()
+
 
 def parse(text: str) -> list[Block]:
     """The blocks of a section's Markdown text, in order."""

@@ -141,12 +141,12 @@ def compose(question: str, hits: list[Hit], sections: list[list[Block]],
         heading = q & set(tokenize(hit.chunk.section or hit.chunk.title or ""))
         leaf = q & set(tokenize((hit.chunk.section or hit.chunk.title or "").rsplit(" > ", 1)[-1]))
         for block in blocks:
-            key = block.text.strip()
+            key = block.core.strip()
             if not key or key in seen or not _says_something(block):
                 continue
             seen.add(key)
             # What would be quoted is what is scored: a long list by the items the question names.
-            text = _fit(block, q, weight, limit or ANSWER_CHARS.get(prose_language(key), ANSWER_CHARS["en"]),
+            text = _fit(block, q, weight, limit or ANSWER_CHARS.get(prose_language(block.text), ANSWER_CHARS["en"]),
                         focused)
             if not text:
                 continue
@@ -178,7 +178,7 @@ def compose(question: str, hits: list[Hit], sections: list[list[Block]],
     best = cands[0]
     budget = limit or ANSWER_CHARS.get(prose_language(best.text), ANSWER_CHARS["en"])
     chosen: list[tuple[_Candidate, str]] = [(best, best.text)]
-    quoted = {best.block.text.strip()}
+    quoted = {best.block.core.strip()}
     covered = set(best.words)
     used = len(best.text)
 
@@ -186,9 +186,9 @@ def compose(question: str, hits: list[Hit], sections: list[list[Block]],
         nonlocal used, covered
         room = budget - used - 2
         piece = c.text if len(c.text) <= room else _fit(c.block, scope, weight, room)
-        if room < 40 or not piece or len(piece) > room or c.block.text.strip() in quoted:
+        if room < 40 or not piece or len(piece) > room or c.block.core.strip() in quoted:
             return False  # no room, or the same words from another hit of the same section
-        quoted.add(c.block.text.strip())
+        quoted.add(c.block.core.strip())
         chosen.append((c, piece))
         covered |= c.words
         used += len(piece) + 2
@@ -278,7 +278,8 @@ def _fit(block: Block, q: set[str], weight, budget: int, focused: set[str] | fro
     if block.kind in ("list", "table"):
         # Only the items the question names, when it names some but not all of them.
         named = _named(items, q, weight, focused)
-        if named and len(named) < len(items) and not _names_all(block, q) and len(whole) > SHORT_LIST:
+        if named and len(named) < len(items) and not _names_all(block, q) \
+                and len(block.core) > SHORT_LIST:
             items = named
     kept: list[str] = []
     for item in items:

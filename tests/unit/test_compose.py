@@ -203,6 +203,21 @@ def test_a_long_code_block_is_quoted_by_the_lines_the_question_names():
     assert compose("How do I cancel my plan?", [hit(text)], [parse(text)], lambda t: 1.0) is None
 
 
+def test_the_same_list_read_from_two_chunks_is_quoted_once_whatever_its_lead_in():
+    with_lead = "You can share an app as follows:\n\n1. Export the app as a file.\n2. Import the file in the other workspace."
+    alone = "1. Export the app as a file.\n2. Import the file in the other workspace."
+    got = compose("How do I share an app with another workspace?", [hit(with_lead, "Share"), hit(alone, "Share")],
+                  [parse(with_lead), parse(alone)], lambda t: 1.0, lambda texts: [0.9] * len(texts))
+    assert " ".join(p.text for p in got.parts).count("1. Export the app") == 1
+
+
+def test_a_short_list_is_quoted_whole_however_long_its_lead_in():
+    text = ("Make sure the machine that runs the server in production meets the following minimum system "
+            "requirements.\n\nHardware:\n- CPU >= 2 cores\n- RAM >= 4 GiB")
+    got = compose("How many CPU cores do I need?", [hit(text)], [parse(text)], lambda t: 1.0)
+    assert "RAM >= 4 GiB" in got.parts[0].text and "…" not in got.parts[0].text
+
+
 def test_a_follow_up_gets_the_row_it_names_not_the_one_asked_before():
     zh = ("款项原路退回：\n\n| 支付方式 | 到账时间 |\n|---|---|\n| Visa、Mastercard | 3-5个工作日 |\n"
           "| 支付宝、微信支付 | 1-3个工作日 |")
