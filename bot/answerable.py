@@ -12,7 +12,8 @@ paying with PayPal finds the billing page. Two checks that hold for any help cen
   relevance scale was calibrated on questions: a statement of a problem scores lower against the
   page that answers it (the warranty, a troubleshooting section) than a question would. Such a
   statement is also searched with the words support pages use for problems, and passes a lower
-  gate (``STATEMENT_OFFSET`` in ``bot/options.py``).
+  gate (``STATEMENT_OFFSET`` in ``bot/options.py``). A fault after months of use is searched as a
+  warranty matter, damage found on arrival as a delivery one.
 - **Prices it does not state.** A question about what something costs needs an amount of money
   in the passages that answer it.
 
@@ -88,6 +89,15 @@ _PROBLEM = re.compile(
     re.IGNORECASE)
 _SUPPORT = {"en": "problem not working troubleshooting fix faulty warranty",
             "zh": "问题 故障 排查 解决 质量问题 保修"}
+# A fault that came after months of use is a warranty matter ("stopped heating after 8 months");
+# damage found on arrival is a delivery matter ("arrived cracked").
+_AFTER_USE = re.compile(r"\b(?:after|for|within|in)\s+(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
+                        r"twelve|a few|several)\s+(?:days?|weeks?|months?|years?)\b|\b(?:days?|weeks?|months?|years?)\s+(?:ago|later|old)\b"
+                        r"|用了\s*(?:\d+|[一二两三四五六七八九十半几]+)\s*(?:个)?\s*(?:天|周|星期|月|年)|(?:\d+|[一二两三四五六七八九十半几]+)\s*个?\s*(?:月|年)(?:后|以后|之后)",
+                        re.IGNORECASE)
+_ON_ARRIVAL = re.compile(r"\b(?:arrived|arrives|delivered|came|received|got it)\b|收到的|到货|送到|签收|寄来的|拆开", re.IGNORECASE)
+_WARRANTY = {"en": "warranty claim defect faulty", "zh": "保修 质保 故障 保修期"}
+_DELIVERY = {"en": "damaged delivery arrived report replacement", "zh": "损坏 破损 收货 签收 补发"}
 
 
 def is_problem_statement(question: str) -> bool:
@@ -98,4 +108,5 @@ def is_problem_statement(question: str) -> bool:
 def support_wording(question: str) -> str:
     """The problem statement with the words support pages use for problems, to search with as well."""
     lang = detect_language(question)
-    return f"{question} {_SUPPORT.get(lang, _SUPPORT['en'])}"
+    words = _WARRANTY if _AFTER_USE.search(question) else _DELIVERY if _ON_ARRIVAL.search(question) else _SUPPORT
+    return f"{question} {words.get(lang, words['en'])}"

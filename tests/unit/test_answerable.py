@@ -70,6 +70,21 @@ def test_problems_told_as_statements(text):
     assert support_wording(text).startswith(text) and len(support_wording(text)) > len(text)
 
 
+@pytest.mark.parametrize(("text", "word"), [
+    ("The kettle stopped heating after 8 months.", "warranty"),  # a fault after months of use
+    ("My frother broke two weeks later.", "warranty"),
+    ("水壶用了半年就坏了。", "保修"),
+    ("三个月后就不加热了。", "保修"),
+    ("The teapot I ordered arrived cracked.", "delivery"),  # damage found on arrival
+    ("收到的茶具碎了。", "损坏"),
+    ("My kettle won't turn on when I put it on the base.", "troubleshooting"),  # any other fault
+])
+def test_a_problem_is_searched_in_the_words_of_the_policy_that_answers_it(text, word):
+    added = support_wording(text)[len(text):]
+    assert word in added
+    assert ("warranty" in added or "保修" in added) == (word in ("warranty", "保修", "troubleshooting"))
+
+
 @pytest.mark.parametrize("text", ["How do I fix a flat tire?", "Why did my kettle stop heating?", "Refund policy",
                                   "Can I return opened tea", "水壶坏了怎么办？", "退款政策"])
 def test_questions_and_topics_are_no_problem_statements(text):
