@@ -298,8 +298,8 @@ def _code_lines(block: Block, q: set[str], weight, budget: int) -> str:
     that share the most question words, inside the fence, "…" where lines were left out: a
     config file or a list of variables answers a question about one setting with its lines."""
     lines = block.body.split("\n")
-    if len(lines) < 3 or not lines[0].startswith(("```", "~~~")):
-        return ""
+    if len(lines) < 3 or not lines[0].startswith(("```", "~~~")) or not lines[-1].startswith(lines[0][:3]):
+        return ""  # not one whole fenced block: quoting part of it could leave a fence open
     stanzas: list[list[str]] = [[]]
     for line in lines[1:-1]:
         if line.strip():

@@ -201,6 +201,11 @@ def test_a_long_code_block_is_quoted_by_the_lines_the_question_names():
     assert quoted.endswith("--bubble-button-bg-color\n…\n```")  # still one closed fence
     # a block that shares nothing with the question is still not quoted in part
     assert compose("How do I cancel my plan?", [hit(text)], [parse(text)], lambda t: 1.0) is None
+    # nor is a fence that never closes: a part of it could leave the answer's Markdown open
+    from bot.blocks import Block
+    from bot.compose import _fit
+    open_fence = Block("code", body="```css\n" + "\n\n".join(stanzas))
+    assert _fit(open_fence, {"background"}, lambda t: 1.0, 300) == ""
 
 
 def test_the_same_list_read_from_two_chunks_is_quoted_once_whatever_its_lead_in():
