@@ -108,5 +108,9 @@ def is_problem_statement(question: str) -> bool:
 def support_wording(question: str) -> str:
     """The problem statement with the words support pages use for problems, to search with as well."""
     lang = detect_language(question)
-    words = _WARRANTY if _AFTER_USE.search(question) else _DELIVERY if _ON_ARRIVAL.search(question) else _SUPPORT
-    return f"{question} {words.get(lang, words['en'])}"
+    if _AFTER_USE.search(question):
+        # How long it worked says which policy applies; it is not what to match ("every 3 months").
+        question, words = re.sub(r"\s+([.,!?])", r"\1", _AFTER_USE.sub(" ", question)), _WARRANTY
+    else:
+        words = _DELIVERY if _ON_ARRIVAL.search(question) else _SUPPORT
+    return f"{' '.join(question.split())} {words.get(lang, words['en'])}"
