@@ -102,7 +102,7 @@ def parse(text: str) -> list[Block]:
                 and _leads_in(prev.body):
             # "Meet the following requirements." before "Hardware:\n- CPU >= 2 Core": both lead in.
             out.pop()
-            block.lead = f"{prev.body}\n\n{block.lead}" if block.lead else prev.body
+            _lead_with(block, prev.body)
         out.append(block)
     return out
 
@@ -138,6 +138,11 @@ def _indent(text: str) -> str:
 
 
 _FOLLOWING = re.compile(r"\b(?:the following|as follows|below)\b|如下|以下", re.IGNORECASE)
+
+
+def _lead_with(block: Block, text: str) -> None:
+    """Put the sentence ``text`` that leads in before ``block``'s own lead-in, if it has one."""
+    block.lead = f"{text}\n\n{block.lead}" if block.lead else text
 
 
 def _leads_in(text: str) -> bool:
@@ -238,8 +243,7 @@ def section_blocks(chunks: list[Chunk], chunk: Chunk) -> list[Block]:
         if children and children[0].kind != "prose":
             # The sentence that leads in leads the first of what it announces ("... the following
             # minimum requirements." + "Hardware:\n- CPU >= 2 Core"), quoted together.
-            lead = blocks.pop().body
-            children[0].lead = f"{lead}\n\n{children[0].lead}" if children[0].lead else lead
+            _lead_with(children[0], blocks.pop().body)
         blocks += children
     parent, _, leaf = chunk.section.rpartition(" > ")
     if not _NUMBERED_HEADING.match(leaf):

@@ -327,9 +327,9 @@ def _render_code(block: Block, opening: str, closing: str, stanzas: list[list[st
     last = -1
     for i in kept:
         if i > last + 1:
-            out.append("…")
-        elif out[-1] != opening:
-            out.append("")
+            out.append("…")  # lines left out
+        elif last >= 0:
+            out.append("")  # the blank line between two stanzas kept side by side
         out.extend(stanzas[i])
         last = i
     if last < len(stanzas) - 1:
