@@ -280,7 +280,7 @@ class Bot:
         words = next((h.extra["translated_query"] for h in hits if "translated_query" in h.extra), words)
         sections = [section_blocks(self._document(h.chunk), h.chunk) for h in hits]
         found = compose(words, hits, sections, weight, similarity, focus=focus)
-        quoted = {p.hit: p.text for p in found.parts} if found else {}
+        quoted = found.by_hit() if found else {}
         sources = [(self._label(h), quoted.get(i, "")) for i, h in enumerate(hits)]
         if found is None or _unpriced(question, sources):  # nothing to quote, or no price to quote
             return "", sources

@@ -58,6 +58,9 @@ FAR = 0.06
 FOLLOW = 0.04
 MIN_GAIN = 0.2
 MAX_PARTS = 4
+# A section of at most this many blocks, headed by what the question names, is quoted whole when
+# it fits.
+WHOLE_BLOCKS = 6
 # A list or table this short is quoted whole: thinning it saves nothing ("CPU >= 2 Core" without
 # "RAM >= 4 GiB").
 SHORT_LIST = 100
@@ -108,6 +111,14 @@ class Composed:
     """The answer's parts, in the order they are quoted."""
 
     parts: list[Part]
+
+    def by_hit(self) -> dict[int, str]:
+        """What was quoted from each hit, its parts joined: a price question is refused when no
+        part states a price, so a hit's later part must not hide an earlier one."""
+        out: dict[int, str] = {}
+        for p in self.parts:
+            out[p.hit] = f"{out[p.hit]}\n\n{p.text}" if p.hit in out else p.text
+        return out
 
 
 @dataclass
@@ -206,6 +217,16 @@ def compose(question: str, hits: list[Hit], sections: list[list[Block]],
         if rest and len(chosen) < MAX_PARTS:
             pick = max(rest, key=lambda c: sum(weight(t) for t in words & c.words) + SIMILARITY_WEIGHT * c.sim)
             take(pick, words)
+    # A short section headed by what the question names is quoted whole, in the page's order: the
+    # sentence after a config block ("Simply replace the URL ...") is not the answer without it.
+    sec = sections[best.hit]
+    leaf = q & set(tokenize((hits[best.hit].chunk.section or "").rsplit(" > ", 1)[-1]))
+    thinned = best.block.kind in ("list", "table") and best.text != best.block.text
+    fits = sum(len(b.text) + 2 for b in sec) <= budget - used + len(best.text)
+    if leaf and not thinned and 1 < len(sec) <= WHOLE_BLOCKS and fits:
+        for b in sec:
+            if b is not best.block and _says_something(b):
+                take(_Candidate(best.hit, b, b.text, q & set(tokenize(b.text)), 0.0, best.sim), q)
     # Another part of the question, answered elsewhere; or as close to the question in the same page.
     for c in cands[1:]:
         if len(chosen) >= MAX_PARTS:
@@ -221,7 +242,6 @@ def compose(question: str, hits: list[Hit], sections: list[list[Block]],
     # Not after the items of a list or table the question named: they are the answer.
     blocks = sections[best.hit]
     at = next((i for i, b in enumerate(blocks) if b is best.block), None)
-    thinned = best.block.kind in ("list", "table") and best.text != best.block.text
     if at is not None and not thinned and len(chosen) < MAX_PARTS:
         taken = {id(c.block) for c, _ in chosen}
         known = {id(c.block): c.sim for c in cands}

@@ -286,3 +286,29 @@ def test_the_same_block_from_two_hits_is_quoted_once():
     got = answer("Can I batch upload files on Professional, and how big can each file be?", text, text)
     quoted = [p.text for p in got.parts]
     assert len(quoted) == len(set(quoted))
+
+
+def test_a_short_section_headed_by_what_is_asked_is_quoted_whole_in_order():
+    # The sentence after a config block reads closest to the question; without the block it
+    # says "replace the URL" of nothing.
+    text = ("For Cursor, create or edit the `.cursor/mcp.json` file in your project root:\n\n"
+            "```json\n{\"mcpServers\": {\"my-app\": {\"url\": \"https://example.com/mcp\"}}}\n```\n\n"
+            "Simply replace the URL with your app's server address. Cursor detects the file by itself.")
+    other = "Claude Desktop connects through Settings > Integrations."
+
+    def similarity(texts):
+        return [0.9 if t.startswith("Simply") else 0.8 for t in texts]
+
+    hits = [hit(text, "MCP server > Integration with Cursor", 0), hit(other, "MCP server > Claude", 1)]
+    got = compose("How do I connect my app to Cursor?", hits, [parse(text), parse(other)], lambda t: 1.0, similarity)
+    quoted = [p.text for p in got.parts]
+    assert quoted[0].startswith("For Cursor, create or edit") and "```json" in quoted[0]
+    assert quoted[1].startswith("Simply replace the URL")
+    # a section whose heading the question does not name is not: only what answers is quoted
+    hits = [hit(text, "MCP server > Clients", 0), hit(other, "MCP server > Claude", 1)]
+    got = compose("How do I connect my app to Cursor?", hits, [parse(text), parse(other)], lambda t: 1.0, similarity)
+    assert "```json" not in "".join(p.text for p in got.parts)
+    # what each hit gave is every part quoted from it, in order (a price in the first part counts)
+    got = compose("How do I connect my app to Cursor?", [hit(text, "MCP server > Integration with Cursor", 0)],
+                  [parse(text)], lambda t: 1.0, similarity)
+    assert got.by_hit() == {0: "\n\n".join(p.text for p in got.parts)} and len(got.parts) == 2
