@@ -310,7 +310,10 @@ def _fit(block: Block, q: set[str], weight, budget: int, focused: set[str] | fro
         # Not even one item fits: a lead-in alone ("Troubleshooting:") says nothing.
         lead = "" if block.lead.rstrip().endswith((":", "：")) else block.lead or (items[0] if items else "")
         return _sentences(lead, q, weight, budget) if lead else ""
-    return block.render(kept, cut=len(kept) < len(items))
+    # A list thinned to the items asked about says that it goes on ("What gets exported: - App
+    # configuration" is not the whole of it); a table's header already says it is an excerpt.
+    listed = block.items if block.kind == "list" else items
+    return block.render(kept, cut=len(kept) < len(listed))
 
 
 def _code_lines(block: Block, q: set[str], weight, budget: int) -> str:

@@ -82,13 +82,14 @@ def test_a_question_about_one_list_item_gets_that_item_alone():
     got = answer("I opened a box of tea, can I send it back?", RETURNS)
     assert "sealed packaging" in got.parts[0].text
     assert "Teaware" not in got.parts[0].text and "Appliances" not in got.parts[0].text
+    assert got.parts[0].text.endswith("\n…")  # the list goes on: the customer is not told it ends there
 
 
 def test_a_table_answer_keeps_its_header_and_the_row_asked_about():
     got = answer("How long until a PayPal refund is back in my account?", REFUNDS)
     text = got.parts[0].text
     assert "| Payment method" in text and "1-3 working days" in text
-    assert "Bancontact" not in text
+    assert "Bancontact" not in text and "…" not in text  # the header says it is an excerpt
 
 
 def test_a_multi_part_question_gets_a_block_for_each_part():
