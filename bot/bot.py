@@ -27,6 +27,8 @@ from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
+
 from knowledge.base import KnowledgeBase
 from knowledge.errors import HelpdeskError
 from knowledge.keyword import tokenize
@@ -272,17 +274,26 @@ class Bot:
         the ``(label, text)`` of every hit, its text being what was quoted from it. Blocks are
         matched with ``words`` (the question, in support wording for a problem); the model, when
         it writes or translates, is given the customer's ``question``."""
-        def similarity(texts: list[str]):
-            return self.knowledge.embed_passages(texts) @ vector
+        cache: dict[str, np.ndarray] = {}  # a block is embedded once, however often it is compared
+
+        def similarity(texts: list[str], query: str | None = None):
+            """Cosine of each text to the question, or to ``query`` (a part of it)."""
+            missing = [t for t in dict.fromkeys(texts) if t not in cache]
+            if missing:
+                cache.update(zip(missing, self.knowledge.embed_passages(missing)))
+            against = vector if query is None else self.knowledge.embed_query(query)
+            return np.stack([cache[t] for t in texts]) @ against
 
         # Words are matched in the sources' language: a question searched in translation is
         # matched in that translation (the embedder compares across languages by itself).
         words = next((h.extra["translated_query"] for h in hits if "translated_query" in h.extra), words)
         sections = [section_blocks(self._document(h.chunk), h.chunk) for h in hits]
-        found = compose(words, hits, sections, weight, similarity, focus=focus)
+        found = compose(words, hits, sections, weight, similarity, focus=focus,
+                        part_similarity=lambda part, texts: similarity(texts, part))
         quoted = found.by_hit() if found else {}
         sources = [(self._label(h), quoted.get(i, "")) for i, h in enumerate(hits)]
-        if found is None or _unpriced(question, sources):  # nothing to quote, or no price to quote
+        # Nothing to quote, or no price to quote (a follow-up is held to what it asks itself).
+        if found is None or _unpriced(focus or question, sources):
             return "", sources
         pieces = [f"{p.text}{_mark(p.text, p.hit + 1)}" for p in found.parts]
         answer = "\n\n".join(pieces)

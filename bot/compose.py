@@ -5,9 +5,11 @@ The hits' sections are read whole and cut into blocks (``bot/blocks.py``). Each 
 question words it shares (BM25 idf), a share of those only its section heading holds, and the
 embedder's similarity to the question, less a little per rank of its hit, with small bonuses for
 a procedure under a "how do I" question and a number under a "how long" one. The best block comes
-first. Another block follows, while the answer stays short, when it brings question words the
-chosen ones lack (the second half of "can I return it, and who pays shipping?"), is about as close
-to the question from the same page, or continues the best block's section as close to it.
+first. Another block follows, while the answer stays short, when it is the closest to one part of
+a question asked in several (the second half of "can I return it, and who pays shipping?"), brings
+question words the chosen ones lack, is about as close to the question from the same page, or
+continues the best block's section as close to it; a short section headed by what the question
+names comes whole.
 
 A block too long for the answer keeps its lead-in and what the question names: the list items or
 table rows that share its words (a bullet list of return conditions answers "can I return opened
@@ -91,11 +93,10 @@ _PARTS = re.compile(r"(?<=[?？])\s*|[,，;；]?\s+(?:and|also|plus)\s+(?=(?:who
                     r"will|would|should|if)\b)|[，;；]\s*(?:还有|另外|以及|并且|而且)", re.IGNORECASE)
 
 
-def question_parts(question: str) -> list[set[str]]:
-    """The words of each part of a question asked in several: sentences ending in a question mark,
-    or clauses joined by "and who / and how ..." ("can I return it and who pays shipping?")."""
-    parts = [set(tokenize(p)) for p in _PARTS.split(question) if p and p.strip()]
-    return [p for p in parts if p]
+def question_parts(question: str) -> list[str]:
+    """Each part of a question asked in several: sentences ending in a question mark, or clauses
+    joined by "and who / and how ..." ("can I return it and who pays shipping?")."""
+    return [p.strip() for p in _PARTS.split(question) if p and p.strip() and tokenize(p)]
 
 
 @dataclass
@@ -135,10 +136,12 @@ class _Candidate:
 def compose(question: str, hits: list[Hit], sections: list[list[Block]],
             weight: Callable[[str], float],
             similarity: Callable[[list[str]], Sequence[float]] | None = None,
-            limit: int | None = None, focus: str = "") -> Composed | None:
+            limit: int | None = None, focus: str = "",
+            part_similarity: Callable[[str, list[str]], Sequence[float]] | None = None) -> Composed | None:
     """The blocks of ``sections`` (one list per hit, the hit's section) that answer ``question``.
     ``focus``: the words that matter most, e.g. a follow-up's own ("And on Windows?") within the
-    question it was completed into; they count twice."""
+    question it was completed into; they count twice. ``similarity`` scores texts against the
+    question, ``part_similarity`` against one part of it (a multi-part question's)."""
     q = set(tokenize(question))
     focused = q & set(tokenize(focus))
     total = sum(weight(t) for t in q) or 1.0
@@ -206,17 +209,26 @@ def compose(question: str, hits: list[Hit], sections: list[list[Block]],
         return True
 
     # Each part of a question asked in several ("How long to Chengdu? And the shipping cost?")
-    # gets the block that answers it best, unless the blocks chosen already hold most of its words.
+    # gets the block closest to that part alone: by its words, and by its similarity to the part
+    # (the whole question reads like its longest part). When that block is quoted already but holds
+    # too few of the part's words, the next closest that holds some. A follow-up's own part only.
     parts = question_parts(question)
     for part in parts if len(parts) > 1 else []:
-        words = q & part
-        want = sum(weight(t) for t in words)
-        if not want or sum(weight(t) for t in words & covered) >= PART_COVERED * want:
+        words = q & set(tokenize(part))
+        if focused and not words & focused:
             continue
-        rest = [c for c in cands if all(c is not x for x, _ in chosen) and words & c.words]
-        if rest and len(chosen) < MAX_PARTS:
-            pick = max(rest, key=lambda c: sum(weight(t) for t in words & c.words) + SIMILARITY_WEIGHT * c.sim)
-            take(pick, words)
+        sims = part_similarity(part, [c.text[:SIMILARITY_CHARS] for c in cands]) if part_similarity \
+            else [c.sim for c in cands]
+        ranked = [c for c, _ in sorted(zip(cands, sims), key=lambda x: sum(weight(t) for t in words & x[0].words)
+                                       + SIMILARITY_WEIGHT * float(x[1]), reverse=True)]
+        pick: _Candidate | None = ranked[0]
+        if any(pick is x for x, _ in chosen):
+            want = sum(weight(t) for t in words)
+            if not want or sum(weight(t) for t in words & covered) >= PART_COVERED * want:
+                continue
+            pick = next((c for c in ranked if all(c is not x for x, _ in chosen) and words & c.words), None)
+        if pick is not None and len(chosen) < MAX_PARTS:
+            take(pick, words or q)
     # A short section headed by what the question names is quoted whole, in the page's order: the
     # sentence after a config block ("Simply replace the URL ...") is not the answer without it.
     sec = sections[best.hit]

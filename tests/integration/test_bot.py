@@ -252,6 +252,17 @@ def test_a_quoted_follow_up_uses_the_history(quoting):
     assert "Report a problem" in follow.answer and _quoted(quoting, follow.answer, "en/warranty.md")
 
 
+def test_a_follow_up_to_a_price_question_is_not_held_to_quoting_a_price(quoting):
+    # "Does it have a warranty?" after "How much does the kettle cost?" asks about the warranty:
+    # the price asked before must not make an answer without a price a refusal.
+    first = quoting.ask("How much does the Lumen Precision Kettle cost?")
+    assert "79" in first.answer
+    follow = quoting.ask("Does it have a warranty?", first.session_id)
+    assert not follow.refused and re.search(r"2 years|2-year", follow.answer)
+    again = quoting.ask("And how much is the tea maker?", first.session_id)
+    assert not again.refused and "129" in again.answer
+
+
 def test_a_question_in_a_language_the_knowledge_hardly_holds_is_searched_in_translation(gen, tmp_path):
     settings = Settings(data_dir=tmp_path / "data")
     bot = build_bot(settings, kb_name="en-only", progress=False, generator=gen)

@@ -313,3 +313,28 @@ def test_a_short_section_headed_by_what_is_asked_is_quoted_whole_in_order():
     got = compose("How do I connect my app to Cursor?", [hit(text, "MCP server > Integration with Cursor", 0)],
                   [parse(text)], lambda t: 1.0, similarity)
     assert got.by_hit() == {0: "\n\n".join(p.text for p in got.parts)} and len(got.parts) == 2
+
+
+def test_each_part_gets_the_block_closest_to_that_part_alone():
+    # The paragraph holds the words of both parts, so by words the first part looks answered;
+    # the line that names the plans is the closest to that part alone.
+    text = ("Load balancing: Professional, Team\n\n"
+            "Use load balancing to spread requests across keys. A key that hits its limit rests for a minute.")
+    question = "Which plans offer load balancing, and how long does a key that hits its limit rest?"
+
+    def similarity(texts):
+        return [0.8 if t.startswith("Load balancing:") else 0.9 for t in texts]
+
+    def part_similarity(part, texts):
+        plans = part.startswith("Which plans")
+        return [(0.95 if plans else 0.7) if t.startswith("Load balancing:") else 0.85 for t in texts]
+
+    hits = [hit(text, "Models > Sharing traffic")]
+    got = compose(question, hits, [parse(text)], lambda t: 1.0, similarity, part_similarity=part_similarity)
+    assert [p.text[:16] for p in got.parts] == ["Load balancing: ", "Use load balanci"]
+    got = compose(question, hits, [parse(text)], lambda t: 1.0, similarity)
+    assert [p.text[:16] for p in got.parts] == ["Use load balanci"]  # words alone cannot tell
+    # a follow-up ("And which plans?" completed into the question) answers its own part only
+    got = compose(question, hits, [parse(text)], lambda t: 1.0, similarity, focus="And which plans offer it?",
+                  part_similarity=part_similarity)
+    assert got.parts[0].text.startswith("Load balancing:")
