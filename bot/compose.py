@@ -82,7 +82,8 @@ PROCEDURE_MARGIN = 3.0
 CUE_BONUS = 2.0
 _WANTS_NUMBER = re.compile(r"^\s*(?:how (?:many|much|long|far|old|large|big|soon|often)|when|what year|which year|what time)\b"
                            r"|多少|几|多大|多长|多久|多远|什么时候|何时|哪一?年", re.IGNORECASE)
-_NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万两]")
+# A number: digits, or Chinese numerals, "一" only with a unit ("一个链接" is "a link", "一个月" a month).
+_NUMBER = re.compile(r"\d|[二三四五六七八九十百千万两]|[一半](?:个?(?:月|小时|星期|工作日)|[天周年次倍分秒])")
 _HOW_TO = re.compile(r"^\s*(?:how (?:do|can|should|would) (?:i|we|you)\b(?! (?:know|tell))|how to\b|what are the steps"
                      r"|what do i (?:need to )?do\b)|怎么(?!回事|样)|如何|怎样|步骤|流程", re.IGNORECASE)
 

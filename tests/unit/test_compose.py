@@ -338,3 +338,12 @@ def test_each_part_gets_the_block_closest_to_that_part_alone():
     got = compose(question, hits, [parse(text)], lambda t: 1.0, similarity, focus="And which plans offer it?",
                   part_similarity=part_similarity)
     assert got.parts[0].text.startswith("Load balancing:")
+
+
+def test_a_how_long_question_prefers_a_block_with_a_quantity_not_the_word_one():
+    # "一个链接" is "a link", not a duration: only "72 小时" answers "多久".
+    link = "邀请页面在发送后会显示一个链接，复制此链接给用户。"
+    expiry = "链接会在 72 小时后过期。"
+    got = answer("这种链接能用多久？", link, expiry)
+    assert got.parts[0].text == expiry
+    assert answer("链接能用多久？", "链接一个月后过期。", link).parts[0].text == "链接一个月后过期。"
