@@ -389,7 +389,9 @@ def _named(items: list[str], q: set[str], weight, focused: set[str] | frozenset 
 
 
 def _by_words(items: list[str], q: set[str], weight) -> list[str]:
-    """The items whose label names a question word, else those sharing the most question words."""
+    """The items whose label names a question word, else those sharing the most question words;
+    and the table rows whose first cell the question names in full (the "Nestwave Guard" row,
+    which shares fewer words than the "Nestwave Guard Plus" one)."""
     labels = []
     for it in items:
         m = _LABEL.match(it)
@@ -399,7 +401,9 @@ def _by_words(items: list[str], q: set[str], weight) -> list[str]:
         return by_label
     scores = [sum(weight(t) for t in q & set(tokenize(it))) for it in items]
     top = max(scores, default=0)
-    return [it for it, sc in zip(items, scores) if top and sc >= 0.6 * top]
+    cells = [set(tokenize(it.strip().strip("|").split("|", 1)[0])) if it.lstrip().startswith("|") else set()
+             for it in items]
+    return [it for it, sc, cell in zip(items, scores, cells) if (top and sc >= 0.6 * top) or (cell and cell <= q)]
 
 
 def _names_all(block: Block, q: set[str]) -> bool:

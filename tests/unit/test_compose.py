@@ -347,3 +347,15 @@ def test_a_how_long_question_prefers_a_block_with_a_quantity_not_the_word_one():
     got = answer("这种链接能用多久？", link, expiry)
     assert got.parts[0].text == expiry
     assert answer("链接能用多久？", "链接一个月后过期。", link).parts[0].text == "链接一个月后过期。"
+
+
+def test_a_table_row_whose_name_the_question_gives_in_full_is_quoted():
+    # The Plus row shares more of the question's words ("costs much less per month"); the row the
+    # question names is the plain plan's.
+    plans = ("| Plan | Monthly | Yearly | What's included |\n| --- | --- | --- | --- |\n"
+             "| Free | $0 | $0 | Guest network, firmware updates |\n"
+             "| Nestwave Guard | $4.99 | $49.99 | Malware blocking, content filters, 30 days of history |\n"
+             "| Nestwave Guard Plus | $8.99 | $89.99 | Everything in Guard, and time limits; costs much less per month "
+             "when paid yearly |")
+    text = answer("How much does Nestwave Guard cost per month?", plans).parts[0].text
+    assert "$4.99" in text and "| Free" not in text
