@@ -1,8 +1,10 @@
-"""Help centers: the demo set and helpcenter-dev, for every answer style, scored as `helpdesk eval` does.
+"""Help centers: the demo set, helpcenter-dev and our held-out set, for every answer style, scored as
+`helpdesk eval` does.
 
-Sets: ``demo`` (the bundled Lumen & Leaf knowledge base and ``bot/demo/questions.jsonl``) and ``dev``
+Sets: ``demo`` (the bundled Lumen & Leaf knowledge base and ``bot/demo/questions.jsonl``), ``dev``
 (``--dev PATH``, default ``../shared/eval/helpcenter-dev``: its ``kb/en`` and ``kb/zh`` ingested
-into one knowledge base, and its ``questions.jsonl``). Each set is ingested once; every style then
+into one knowledge base, and its ``questions.jsonl``) and ``holdout`` (``bench/holdout``: a help
+center written for this project and never tuned on, see its README). Each set is ingested once; every style then
 answers it. A style is a set of settings overrides (``STYLES``, one line each); a generator is
 loaded once per model and shared by the styles that use it.
 
@@ -10,7 +12,7 @@ Writes ``bench/results/helpcenter.json`` (per set and style: the report and ever
 refused and correct flags, missing facts and timings; entries of earlier runs for other sets or
 styles are kept) and prints a table. Progress goes to stderr.
 
-    python bench/helpcenter.py [--styles extract,generate,generate-1.5b] [--sets demo,dev]
+    python bench/helpcenter.py [--styles extract,generate,generate-1.5b] [--sets demo,dev,holdout]
                                [--limit N] [--lang en|zh] [--dev PATH] [--out FILE] [--data-dir DIR]
 """
 
@@ -42,13 +44,15 @@ STYLES: dict[str, dict[str, Any]] = {
 
 DEMO = ROOT / "bot" / "demo"
 DEV = ROOT.parent / "shared" / "eval" / "helpcenter-dev"
+HOLDOUT = ROOT / "bench" / "holdout"
 RESULTS = ROOT / "bench" / "results" / "helpcenter.json"
 
 
 def sets(names: list[str], dev: Path) -> dict[str, tuple[list[Path], Path]]:
     """Each set's knowledge paths and questions file."""
     known = {"demo": ([DEMO / "kb"], DEMO / "questions.jsonl"),
-             "dev": ([dev / "kb" / "en", dev / "kb" / "zh"], dev / "questions.jsonl")}
+             "dev": ([dev / "kb" / "en", dev / "kb" / "zh"], dev / "questions.jsonl"),
+             "holdout": ([HOLDOUT / "kb" / "en", HOLDOUT / "kb" / "zh"], HOLDOUT / "questions.jsonl")}
     for name in names:
         if name not in known:
             raise SystemExit(f"unknown set {name!r} (known: {', '.join(known)})")
@@ -165,7 +169,7 @@ def table(results: dict[str, dict[str, Any]]) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--styles", default=",".join(STYLES), help=f"comma-separated, of {', '.join(STYLES)}")
-    ap.add_argument("--sets", default="demo,dev", help="comma-separated, of demo, dev")
+    ap.add_argument("--sets", default="demo,dev,holdout", help="comma-separated, of demo, dev, holdout")
     ap.add_argument("--limit", type=int, default=None, help="at most N questions per set (a quick run)")
     ap.add_argument("--lang", choices=["en", "zh"], default=None, help="only the questions in this language")
     ap.add_argument("--dev", type=Path, default=DEV, help="the helpcenter-dev folder (kb/, questions.jsonl)")
