@@ -226,6 +226,8 @@ _LEAD_ONLY = 300
 _CHILDREN = 3
 # Characters of each step when a procedure is gathered from its numbered sections.
 STEP_CHARS = {"en": 180, "zh": 90}
+# ... and of the whole procedure, so that every step fits in an answer (bot/compose.py ANSWER_CHARS).
+PROCEDURE_CHARS = {"en": 480, "zh": 240}
 
 
 def section_blocks(chunks: list[Chunk], chunk: Chunk) -> list[Block]:
@@ -255,10 +257,14 @@ def section_blocks(chunks: list[Chunk], chunk: Chunk) -> list[Block]:
             steps.setdefault(name, []).append(c.text)
     if len(steps) < 2:
         return blocks
-    items = []
-    for i, (name, texts) in enumerate(steps.items(), 1):
-        title = _NUMBERED_HEADING.sub("", name).strip()
-        items.append(f"{i}. **{title}**: {_opening(' '.join(texts))}")
+    titles = [_NUMBERED_HEADING.sub("", name).strip() for name in steps]
+    lang = detect_language(" ".join(titles + [t for texts in steps.values() for t in texts]))
+    lang = lang if lang in STEP_CHARS else "en"
+    # Every step in the answer: the openings share what the titles leave of PROCEDURE_CHARS.
+    room = PROCEDURE_CHARS[lang] - sum(len(t) + 10 for t in titles)
+    limit = max(STEP_CHARS[lang] // 3, min(STEP_CHARS[lang], room // len(steps)))
+    items = [f"{i}. **{title}**: {_opening(' '.join(texts), limit)}"
+             for i, (title, texts) in enumerate(zip(titles, steps.values()), 1)]
     lead = parent.rsplit(" > ", 1)[-1]
     return [Block("steps", lead=f"{lead}:" if lead else "", items=items)] + blocks
 
@@ -281,10 +287,9 @@ def _children(chunks: list[Chunk], section: str) -> list[Block]:
     return out
 
 
-def _opening(text: str) -> str:
-    """The opening sentences of a step's text, up to ``STEP_CHARS``."""
+def _opening(text: str, limit: int) -> str:
+    """The opening sentences of a step's text, up to ``limit`` characters."""
     text = " ".join(_CODE.sub(" ", text).split())
-    limit = STEP_CHARS[detect_language(text)] if detect_language(text) in STEP_CHARS else STEP_CHARS["en"]
     out = ""
     for sentence in split_sentences(text):
         joined = (out + ("" if detect_language(sentence) == "zh" else " ") + sentence).strip()

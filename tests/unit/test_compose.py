@@ -359,3 +359,19 @@ def test_a_table_row_whose_name_the_question_gives_in_full_is_quoted():
              "when paid yearly |")
     text = answer("How much does Nestwave Guard cost per month?", plans).parts[0].text
     assert "$4.99" in text and "| Free" not in text
+
+
+def test_a_procedure_written_as_numbered_sections_comes_whole_within_the_answer():
+    from bot.blocks import section_blocks
+
+    long = ("Click on the avatar in the upper right corner, then go to the Data Source page, and click the "
+            "Configure button next to the crawler you use. ")
+    doc = [Chunk(id=f"d-h-{i}", text=long + f"Then check step {i} in the list of results. " * 2, source="w.md",
+                 section=f"Crawler > {i}. {name}")
+           for i, name in enumerate(["Configure credentials", "Scrape the page", "Review results", "Publish"], 1)]
+    blocks = section_blocks(doc, doc[1])
+    assert blocks[0].kind == "steps" and len(blocks[0].items) == 4
+    got = compose("How do I set up the crawler?", [hit(doc[1].text, doc[1].section)], [blocks], lambda t: 1.0)
+    text = got.parts[0].text
+    assert "4. **Publish**" in text and not text.endswith("\n…")  # every step: the procedure is not cut
+    assert len(text) <= ANSWER_CHARS["en"]
