@@ -19,7 +19,7 @@ from knowledge.lang import detect_language
 from knowledge.sentences import split_sentences
 from knowledge.types import Chunk
 
-__all__ = ["Block", "parse", "section_blocks", "prose_language"]
+__all__ = ["Block", "parse", "section_blocks", "prose_language", "row_cells"]
 
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _ORDERED = re.compile(r"^\s{0,3}(?:\d{1,3}[.)、]|[一二三四五六七八九十]+、)\s*")
@@ -138,6 +138,14 @@ def _indent(text: str) -> str:
 
 
 _FOLLOWING = re.compile(r"\b(?:the following|as follows|below)\b|如下|以下", re.IGNORECASE)
+
+
+def row_cells(line: str) -> list[str] | None:
+    """The cells of a Markdown table row ("| Guard | $4.99 |" -> ["Guard", "$4.99"]), or None
+    when the line is not one."""
+    if not line.lstrip().startswith("|"):
+        return None
+    return [c.strip() for c in line.strip().strip("|").split("|")]
 
 
 def _lead_with(block: Block, text: str) -> None:

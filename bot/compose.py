@@ -32,7 +32,7 @@ from knowledge.lang import detect_language
 from knowledge.sentences import split_sentences
 from knowledge.types import Hit
 
-from .blocks import Block, prose_language
+from .blocks import Block, prose_language, row_cells
 
 __all__ = ["Part", "Composed", "compose", "ANSWER_CHARS"]
 
@@ -232,6 +232,7 @@ def compose(question: str, hits: list[Hit], sections: list[list[Block]],
             take(pick, words or q)
     # A short section headed by what the question names is quoted whole, in the page's order: the
     # sentence after a config block ("Simply replace the URL ...") is not the answer without it.
+    # Its own heading only, not the page title: a page's untitled opening is no such section.
     sec = sections[best.hit]
     leaf = q & set(tokenize((hits[best.hit].chunk.section or "").rsplit(" > ", 1)[-1]))
     thinned = best.block.kind in ("list", "table") and best.text != best.block.text
@@ -401,8 +402,7 @@ def _by_words(items: list[str], q: set[str], weight) -> list[str]:
         return by_label
     scores = [sum(weight(t) for t in q & set(tokenize(it))) for it in items]
     top = max(scores, default=0)
-    cells = [set(tokenize(it.strip().strip("|").split("|", 1)[0])) if it.lstrip().startswith("|") else set()
-             for it in items]
+    cells = [set(tokenize(row[0])) if (row := row_cells(it)) else set() for it in items]
     return [it for it, sc, cell in zip(items, scores, cells) if (top and sc >= 0.6 * top) or (cell and cell <= q)]
 
 

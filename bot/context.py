@@ -16,6 +16,7 @@ from knowledge.lang import detect_language
 from knowledge.sentences import split_sentences
 from knowledge.types import Hit
 
+from .blocks import row_cells
 from .injection import instructs_assistant
 
 __all__ = ["select_context", "rank_sentences", "hit_sentences", "join_sentences", "without_instructions",
@@ -34,7 +35,7 @@ def _table_rows(body: str) -> str:
     out: list[str] = []
     header: list[str] | None = None
     for line in body.split("\n"):
-        cells = [c.strip() for c in line.strip().strip("|").split("|")] if line.lstrip().startswith("|") else None
+        cells = row_cells(line)
         if cells is None:
             header = None
             out.append(line)
