@@ -64,16 +64,17 @@ class RetrievalSettings(BaseModel):
         1.5, ge=0, le=3, description="How much keyword (BM25) evidence raises a chunk's dense score."
     )
     min_score: float = Field(
-        0.63,
+        0.69,
         ge=0,
         le=1,
-        description="Calibrated relevance under which a chunk does not count as an answer source.",
+        description="Calibrated relevance under which a chunk does not count as an answer source (a "
+                    "chunk is as relevant as its closest sentence; 0.63 when chunks were compared whole).",
     )
     min_score_offsets: dict[str, float] = Field(
         default_factory=lambda: {"zh": 0.05},
         description="Added to min_score for questions in a language, e.g. {'zh': 0.05}: on XQuAD, questions "
                     "about Chinese articles missing from the knowledge base score higher than English ones "
-                    "(0.68 refuses 94% of them on two samples, 0.63 only 86-88%).",
+                    "(0.68 refuses 94% of them on two samples, 0.63 only 86-88%, with chunks compared whole).",
     )
     faq_min_score: float = Field(
         0.9, ge=0, le=1, description="Calibrated similarity at which an FAQ question counts as asked."

@@ -18,7 +18,7 @@ from .errors import FileTooLarge, HelpdeskError, InputError, StoreUnavailable
 from .keyword import tokenize
 from .limits import ParseLimits
 from .loaders import iter_files, load_file
-from .splitting import embedding_text, split
+from .splitting import embedding_text, sentence_texts, split
 from .store import ChunkStore, DocInfo, doc_id_for
 from .types import Chunk, LoadedFile
 
@@ -29,7 +29,8 @@ __all__ = ["Ingestor", "IngestReport", "DocReport"]
 # fences kept whole, HTML stripped from texts and titles.
 # 4: one sentence splitter (knowledge/sentences.py) for chunks and answers.
 # 5: badges beside a heading are said with the heading ("Load balancing: Professional, Team").
-_PIPELINE_VERSION = "5"
+# 6: every sentence of a chunk gets a vector of its own (store's "-units" collection).
+_PIPELINE_VERSION = "6"
 
 
 @dataclass
@@ -70,6 +71,21 @@ class _Prepared:
     loaded: LoadedFile
     chunks: list[Chunk]
     previous: DocInfo | None
+
+
+def write_chunks(store: ChunkStore, chunks: list[Chunk], doc_id: str, doc_hash: str) -> None:
+    """Embed and write chunks of a document version not yet committed: each chunk's text, and
+    each of its sentences on its own (``sentence_texts``)."""
+    texts = [embedding_text(c) for c in chunks]
+    store.add_chunks(chunks, store.embedder.embed(texts, query=False), doc_id, doc_hash,
+                     [tokenize(t) for t in texts])
+    owners, sentences = [], []
+    for chunk in chunks:
+        for text in sentence_texts(chunk):
+            owners.append(chunk.id)
+            sentences.append(text)
+    if sentences:
+        store.add_units(owners, store.embedder.embed(sentences, query=False), doc_id, doc_hash)
 
 
 class Ingestor:
@@ -157,9 +173,7 @@ class Ingestor:
         try:
             for i in range(0, len(item.chunks), self.batch_size):
                 part = item.chunks[i : i + self.batch_size]
-                texts = [embedding_text(c) for c in part]
-                vectors = self.store.embedder.embed(texts, query=False)
-                self.store.add_chunks(part, vectors, doc_id, item.doc_hash, [tokenize(t) for t in texts])
+                write_chunks(self.store, part, doc_id, item.doc_hash)
                 bar.update(len(part))
             if item.loaded.faq:
                 # Questions are embedded as queries: they are matched against customers' questions.

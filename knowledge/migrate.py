@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import sys
 
-from .keyword import tokenize
-from .splitting import embedding_text, split
+from .ingest import write_chunks
+from .splitting import split
 from ._chroma import store_errors
 from .store import ChunkStore, DocInfo
 from .types import Chunk, Document, FaqEntry
@@ -31,7 +31,7 @@ def ensure_current(kb: ChunkStore, *, chunk_tokens: int, progress: bool = True) 
         if f"{old}-docs" not in names:
             kb._write_registry(kb.generation)
             return False
-        for suffix in ("", "-docs", "-faq"):  # leftovers of an interrupted rebuild
+        for suffix in ("", "-docs", "-faq", "-units"):  # leftovers of an interrupted rebuild
             if kb.generation + suffix in names:
                 kb.client.delete_collection(kb.generation + suffix)
         docs = [
@@ -40,8 +40,9 @@ def ensure_current(kb: ChunkStore, *, chunk_tokens: int, progress: bool = True) 
         ]
         _copy(kb, old, docs, chunk_tokens, progress)
         kb._write_registry(kb.generation)
-        for suffix in ("", "-docs", "-faq"):
-            kb.client.delete_collection(old + suffix)
+        for suffix in ("", "-docs", "-faq", "-units"):
+            if old + suffix in names:  # a generation from before pipeline 6 has no units
+                kb.client.delete_collection(old + suffix)
     kb._cache.clear()
     return True
 
@@ -59,11 +60,8 @@ def _copy(kb: ChunkStore, old: str, docs: list[DocInfo], chunk_tokens: int, prog
             chunks = _resplit(got, kb, budget)
             for i, chunk in enumerate(chunks):
                 chunk.id = f"{info.doc_id}-{info.hash[:10]}-{i}"
-            texts = [embedding_text(c) for c in chunks]
             for i in range(0, len(chunks), 64):
-                vecs = kb.embedder.embed(texts[i : i + 64], query=False)
-                kb.add_chunks(chunks[i : i + 64], vecs, info.doc_id, info.hash,
-                              [tokenize(t) for t in texts[i : i + 64]])
+                write_chunks(kb, chunks[i : i + 64], info.doc_id, info.hash)
                 bar.update(min(64, len(chunks) - i))
             faq = kb._col("-faq", old).get(where=where, include=["documents", "metadatas"])
             entries = [FaqEntry(q, m["answer"], m.get("source", "")) for q, m in

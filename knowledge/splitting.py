@@ -22,7 +22,7 @@ from ._context_line import context_line, short_context
 from .sentences import split_sentences
 from .types import Chunk, Document
 
-__all__ = ["split", "embedding_text"]
+__all__ = ["split", "embedding_text", "sentence_texts"]
 
 CountTokens = Callable[[str], int]
 
@@ -40,6 +40,26 @@ def embedding_text(chunk: Chunk) -> str:
     """The text that is embedded and indexed: a "title > section" context line, then the text."""
     context = context_line(chunk.title, chunk.section)
     return f"{context}\n{chunk.text}" if context else chunk.text
+
+
+# Shorter lines are headings, rules or labels: nothing a question could be matched against.
+_MIN_SENTENCE_CHARS = 9
+_WORDS = re.compile(r"[^\W_]")  # a table's rule line has none
+
+
+def sentence_texts(chunk: Chunk) -> list[str]:
+    """The texts embedded for each sentence of a chunk (a line of a list or table counts as one),
+    under the chunk's "title > section" line. A chunk's vector averages all it says, so a question
+    about one of its sentences (the 72-hour expiry in a paragraph about inviting members) can rank
+    it below chunks that are broadly on topic; search also compares the question with these."""
+    context = context_line(chunk.title, chunk.section)
+    out: list[str] = []
+    for line in chunk.text.splitlines():
+        for sentence in split_sentences(line):
+            if len(sentence) >= _MIN_SENTENCE_CHARS and _WORDS.search(sentence):
+                out.append(f"{context}\n{sentence}" if context else sentence)
+    out = list(dict.fromkeys(out))
+    return [] if out == [embedding_text(chunk)] else out  # one sentence: the chunk's own vector
 
 
 def split(

@@ -6,6 +6,7 @@ Each knowledge base ``NAME`` is a small family of Chroma collections:
     hd-NAME-G            chunks of generation G (one generation per embedder), cosine space
     hd-NAME-G-docs       the manifest: one record per committed document, plus pending markers
     hd-NAME-G-faq        FAQ questions, embedded, with their verbatim answers
+    hd-NAME-G-units      one vector per sentence of a chunk (``splitting.sentence_texts``), by chunk id
 
 A document is visible only through the manifest: its chunks are written first, then one
 manifest record commits them, then the previous version's chunks are deleted. A process killed
@@ -40,6 +41,8 @@ from .types import Chunk, FaqEntry
 __all__ = ["ChunkStore", "DocInfo", "doc_id_for", "make_client", "valid_kb_name"]
 
 _PAGE = 2000
+# The collections whose records belong to one document version (doc_id and hash in metadata).
+_OWNED = ("", "-faq", "-units")
 _HOST = socket.gethostname()
 
 
@@ -102,7 +105,7 @@ class ChunkStore:
 
     def _col(self, suffix: str = "", generation: str | None = None):
         name = (generation or self.generation) + suffix
-        config = {"hnsw": {"space": "cosine"}} if suffix in ("", "-faq") else None
+        config = {"hnsw": {"space": "cosine"}} if suffix in ("", "-faq", "-units") else None
         return self.client.get_or_create_collection(
             name, embedding_function=self._ef, configuration=config
         )
@@ -174,6 +177,21 @@ class ChunkStore:
                     ],
                 )
 
+    def add_units(self, chunk_ids: list[str], vectors: np.ndarray, doc_id: str, doc_hash: str) -> None:
+        """Write the sentence vectors of not yet committed chunks: ``chunk_ids[i]`` owns ``vectors[i]``."""
+        col = self._col("-units")
+        step = max(1, min(self.client.get_max_batch_size(), 1000))
+        seen: dict[str, int] = {}
+        ids = []
+        for cid in chunk_ids:
+            seen[cid] = seen.get(cid, -1) + 1
+            ids.append(f"{cid}-s{seen[cid]}")
+        with store_errors("adding sentence vectors"):
+            for i in range(0, len(ids), step):
+                col.upsert(ids=ids[i : i + step], embeddings=[v for v in vectors[i : i + step]],
+                           metadatas=[{"chunk": cid, "doc_id": doc_id, "hash": doc_hash}
+                                      for cid in chunk_ids[i : i + step]])
+
     def add_faq(self, entries: list[FaqEntry], vectors: np.ndarray, doc_id: str, doc_hash: str) -> None:
         """Write FAQ entries of a not yet committed document version."""
         if not entries:
@@ -197,8 +215,8 @@ class ChunkStore:
             docs.upsert(ids=[info.doc_id], embeddings=[[1.0]], metadatas=[meta])
             self.touch()
             stale = {"$and": [{"doc_id": info.doc_id}, {"hash": {"$ne": info.hash}}]}
-            self._col().delete(where=stale)
-            self._col("-faq").delete(where=stale)
+            for suffix in _OWNED:
+                self._col(suffix).delete(where=stale)
             docs.delete(ids=[f"pending:{info.doc_id}:{info.hash}"])
 
     def abort(self, doc_id: str, doc_hash: str) -> None:
@@ -208,8 +226,8 @@ class ChunkStore:
             if committed is not None and committed.hash == doc_hash:
                 return
             where = {"$and": [{"doc_id": doc_id}, {"hash": doc_hash}]}
-            self._col().delete(where=where)
-            self._col("-faq").delete(where=where)
+            for suffix in _OWNED:
+                self._col(suffix).delete(where=where)
             self._col("-docs").delete(ids=[f"pending:{doc_id}:{doc_hash}"])
 
     def delete(self, source: str) -> DocInfo:
@@ -220,8 +238,8 @@ class ChunkStore:
         with store_errors("deleting a document"):
             self._col("-docs").delete(ids=[info.doc_id])
             self.touch()
-            self._col().delete(where={"doc_id": info.doc_id})
-            self._col("-faq").delete(where={"doc_id": info.doc_id})
+            for suffix in _OWNED:
+                self._col(suffix).delete(where={"doc_id": info.doc_id})
         return info
 
     def heal(self, max_age_s: float = 3600.0) -> int:
@@ -238,7 +256,7 @@ class ChunkStore:
                 else:
                     docs.delete(ids=[rid])
             removed = 0
-            for col in (self._col(), self._col("-faq")):
+            for col in (self._col(suffix) for suffix in _OWNED):
                 orphans = [
                     rid for rid, m in self._iter_records(col)
                     if (m.get("doc_id"), m.get("hash")) not in live
@@ -283,6 +301,22 @@ class ChunkStore:
             (meta_to_chunk(cid, text, meta), float(sim))
             for cid, text, meta, sim in zip(got["ids"], got["documents"], got["metadatas"], sims)
         ]
+
+    def sentence_similarity(self, ids: list[str], vector: np.ndarray) -> dict[str, float]:
+        """For chunks by id, the cosine similarity of their sentence closest to ``vector`` (chunks
+        written before sentence vectors existed have none)."""
+        if not ids:
+            return {}
+        with store_errors("reading sentence vectors"):
+            got = self._col("-units").get(where={"chunk": {"$in": list(ids)}},
+                                          include=["metadatas", "embeddings"])
+        best: dict[str, float] = {}
+        if got["ids"]:
+            sims = np.asarray(got["embeddings"], dtype=np.float32) @ vector
+            for meta, sim in zip(got["metadatas"], sims):
+                cid = meta["chunk"]
+                best[cid] = max(best.get(cid, -1.0), float(sim))
+        return best
 
     def keyword_index(self) -> BM25Index:
         """The BM25 index over committed chunks, rebuilt when the revision changes."""

@@ -132,6 +132,9 @@ class TestKnowledgeContract:
         assert "ORANGE-KOALA-42" in _texts(kb.search("ORANGE-KOALA-42", 4))
         leftovers = store._col().get(where_document={"$contains": "PURPLE-WOMBAT"})
         assert leftovers["ids"] == []
+        current = {c.id for c in kb.chunks_of("returns.md")}
+        units = store._col("-units").get(where={"doc_id": kb.document("returns.md").doc_id})
+        assert units["ids"] and {m["chunk"] for m in units["metadatas"]} <= current  # old sentences gone
 
     def test_delete_removes_every_chunk(self, kb, store, help_center):
         kb.ingest([help_center])
@@ -139,8 +142,29 @@ class TestKnowledgeContract:
         assert "returns.md" not in {d.source for d in kb.documents()}
         assert all(h.chunk.source != "returns.md" for h in kb.search("return window refund", 10))
         assert store._col().get(where={"doc_id": info.doc_id})["ids"] == []
+        assert store._col("-units").get(where={"doc_id": info.doc_id})["ids"] == []
         with pytest.raises(NotFound):
             kb.delete("returns.md")
+
+    def test_a_chunk_is_as_close_as_its_closest_sentence(self, kb, store, tmp_path):
+        """A question about one sentence of a broad paragraph is compared with that sentence too."""
+        page = tmp_path / "team.md"
+        page.write_text(
+            "# Team\n\n## Members\nOpen Settings and choose Members to see everyone in your workspace. "
+            "Owners can change roles at any time. Admins manage billing and integrations. Editors build "
+            "apps but cannot invite anyone. Invitation links expire after 72 hours. Removed members lose "
+            "access at once, and their apps stay in the workspace.\n", "utf-8")
+        kb.ingest([page])
+        question = "How long is an invitation link valid?"
+        vector = kb.embed_query(question)
+        (chunk,) = kb.chunks_of("team.md")
+        whole = store.fetch([chunk.id], vector)[0][1]
+        closest = store.sentence_similarity([chunk.id], vector)[chunk.id]
+        assert closest > whole
+        hit = kb.search(question, 1)[0]
+        assert hit.chunk.id == chunk.id
+        calibration = kb._searcher.calibration
+        assert hit.dense == pytest.approx(min(max(float(calibration.linear(closest)), 0.0), 1.0), abs=1e-5)
 
     def test_bad_files_fail_clearly_and_lose_nothing(self, kb, help_center, tmp_path):
         kb.ingest([help_center])
@@ -208,6 +232,7 @@ def test_changing_the_embedder_rebuilds_without_a_wipe(tmp_path, e5, minilm, hel
     assert set(before) == {d.source for d in new.documents()}
     names = {c.name for c in client.list_collections()}
     assert not any(n.startswith(old_generation) for n in names)  # old vectors dropped after switch
+    assert store._col("-units").count() > 0  # sentences re-embedded with the chunks
     hits = new.search("退款多久到账", 2)
     assert {h.chunk.source for h in hits} & {"zh/退货.md", "returns.md"}
     match = new.faq_match(new.embed_query("Do you ship to Switzerland?"), "Do you ship to Switzerland?")

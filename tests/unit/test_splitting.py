@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from knowledge.splitting import embedding_text, split
+from knowledge.splitting import embedding_text, sentence_texts, split
 from knowledge.types import Chunk, Document
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -155,6 +155,21 @@ def test_embedding_text_context_line():
     assert embedding_text(Chunk("", "Body.", "s", section="Returns")) == "Returns\nBody."
     long = embedding_text(Chunk("", "Body.", "s", title="T", section="word " * 200))
     assert len(long.split("\n")[0]) <= 200
+
+
+def test_each_sentence_list_line_and_table_row_is_embedded_on_its_own_under_the_context_line():
+    text = ("Invite members from Settings. Links expire after 72 hours.\n\nRoles:\n- Owner: everything\n"
+            "- Editor: builds apps\n\n| Plan | Seats |\n|---|---|\n| Team | 50 |\n\n邀请链接七十二小时后失效。被移除的成员立即失去访问权限。")
+    got = sentence_texts(Chunk("", text, "s", title="Team", section="Members"))
+    assert got == ["Team > Members\n" + s for s in [
+        "Invite members from Settings.", "Links expire after 72 hours.", "- Owner: everything",
+        "- Editor: builds apps", "| Plan | Seats |", "| Team | 50 |", "邀请链接七十二小时后失效。",
+        "被移除的成员立即失去访问权限。"]]  # "Roles:" and the table rule say nothing alone
+
+
+def test_a_chunk_of_one_sentence_needs_no_second_vector():
+    assert sentence_texts(Chunk("", "Refunds take 5 business days.", "s", title="Refunds")) == []
+    assert sentence_texts(Chunk("", "Refunds take 5 days. Always.", "s")) == ["Refunds take 5 days."]
 
 
 def test_paragraphs_stay_whole_when_they_fit():
