@@ -177,10 +177,12 @@ def _chunk_texts(bot: Bot, source: str) -> str:
 
 
 def _quoted(bot: Bot, answer: str, source: str) -> bool:
-    """Whether every cited block of ``answer`` is the page's own words."""
+    """Whether every cited block of ``answer`` is the page's own words (a block shortened to fit
+    is so up to its "…")."""
     page = _chunk_texts(bot, source)
     blocks = [re.sub(r"\s*\[\d\]$", "", b.strip()) for b in answer.split("\n\n")]
-    return all(" ".join(b.split()) in page for b in blocks if b and not re.fullmatch(r"\[\d\]", b))
+    pieces = [p for b in blocks if b and not re.fullmatch(r"\[\d\]", b) for p in b.split("…")]
+    return all(" ".join(p.split()) in page for p in pieces)
 
 
 def test_the_packaged_model_answers_with_the_source_block_and_no_model_call(quoting, gen):

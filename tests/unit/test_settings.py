@@ -15,7 +15,7 @@ def test_empty_variables_mean_unset(monkeypatch):
 
 
 def test_nested_settings_and_the_chinese_gate_offset(monkeypatch):
-    assert Settings().retrieval.min_score_offsets == {"zh": 0.05}
+    assert Settings().retrieval.min_score_offsets == {"zh": 0.10}
     monkeypatch.setenv("HELPDESK_RETRIEVAL__MIN_SCORE_OFFSETS", '{"zh": 0.1, "en": -0.02}')
     monkeypatch.setenv("HELPDESK_WIDGET__DAILY_MESSAGES", "5")
     s = Settings()
