@@ -2,8 +2,9 @@
 
 Hits are ranked by ``dense + w * keyword``, the dense side on one calibrated scale for every
 language and not clipped; a chunk's dense side is the closer of the chunk as a whole and its
-closest sentence (a question about one sentence of a broad chunk: help-center correct answers en
-0.61 -> 0.62, zh 0.74 -> 0.79 on helpcenter-dev; bench/helpcenter.py): keyword evidence can only raise a chunk, never lower it, so when the
+closest sentence, so a question about one sentence of a broad chunk finds it (correct quoted
+answers on the held-out help center 0.64 -> 0.67 en, 0.71 -> 0.75 zh, with a gate raised to keep
+refusals: docs/benchmarks.md): keyword evidence can only raise a chunk, never lower it, so when the
 keyword side finds nothing (a question in English about Chinese knowledge, say) the dense ranking
 stands unchanged. Clipping the dense side to [0, 1] first, as this module once did, tied every
 passage beyond the calibration's ends: close passages of one language all at 1, where keywords
