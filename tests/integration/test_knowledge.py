@@ -15,6 +15,7 @@ from knowledge import KnowledgeBase, open_knowledge
 from knowledge.errors import NotFound
 from knowledge.migrate import ensure_current
 from knowledge.store import ChunkStore, make_client
+from knowledge.types import Chunk
 from tests.servers import chroma_server
 
 pytestmark = pytest.mark.integration
@@ -165,6 +166,20 @@ class TestKnowledgeContract:
         assert hit.chunk.id == chunk.id
         calibration = kb._searcher.calibration
         assert hit.dense == pytest.approx(min(max(float(calibration.linear(closest)), 0.0), 1.0), abs=1e-5)
+
+    def test_what_a_dead_writer_left_is_healed_sentences_too(self, kb, store, help_center):
+        """Chunks and sentence vectors of a version no manifest record commits (a process killed
+        mid-ingest) are deleted by heal(), and committed documents keep theirs."""
+        kb.ingest([help_center])
+        kept = store._col("-units").count()
+        orphan = Chunk(id="orphan-0123456789-0", text="Left behind. Never committed.", source="gone.md")
+        vectors = store.embedder.embed(["Left behind.", "Never committed."], query=False)
+        store.add_chunks([orphan], vectors[:1], "orphan", "0123456789" * 4, [["left"]])
+        store.add_units([orphan.id, orphan.id], vectors, "orphan", "0123456789" * 4)
+        assert store.heal() == 3
+        assert store._col().get(where={"doc_id": "orphan"})["ids"] == []
+        assert store._col("-units").get(where={"doc_id": "orphan"})["ids"] == []
+        assert store._col("-units").count() == kept > 0
 
     def test_bad_files_fail_clearly_and_lose_nothing(self, kb, help_center, tmp_path):
         kb.ingest([help_center])
