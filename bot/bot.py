@@ -33,6 +33,7 @@ from knowledge.base import KnowledgeBase
 from knowledge.errors import HelpdeskError
 from knowledge.keyword import tokenize
 from knowledge.lang import detect_language
+from knowledge.query import closing_ask
 from knowledge.types import Chunk, Hit
 
 from .answer_markdown import whole_markdown
@@ -187,7 +188,8 @@ class Bot:
         weight = self._weight()
         try:
             if self.options.answer_style in ("extract", "compose"):
-                focus = question if standalone != question else ""
+                # A follow-up's own words count most; so do the ask a long question ends on.
+                focus = question if standalone != question else closing_ask(question)
                 # A problem is matched in the words support pages use for problems too.
                 words = support_wording(standalone) if statement else standalone
                 answer, sources = yield from self._quote(standalone, words, vector, hits, weight, timings, t0,

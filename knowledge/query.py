@@ -12,14 +12,15 @@ thousand prompt tokens). Every step instead reads a bounded part of it:
 - the translation prompt reads ``TRANSLATE_CHARS``, the answer prompt ``PROMPT_CHARS``.
 
 A long question usually states its context first and its ask last, so a cut keeps its head and
-its tail (:func:`bounded`).
+its tail (:func:`bounded`), and the clause it ends on, when that asks something, is searched on
+its own as well (:func:`closing_ask`): the embedding of a long question is mostly its context.
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["bounded", "SEARCH_CHARS", "EMBED_CHARS", "MAX_TERMS", "TRANSLATE_CHARS", "PROMPT_CHARS"]
+__all__ = ["bounded", "closing_ask", "SEARCH_CHARS", "EMBED_CHARS", "MAX_TERMS", "TRANSLATE_CHARS", "PROMPT_CHARS"]
 
 # Typical questions are far shorter than every bound (the demo's longest is 80 characters).
 SEARCH_CHARS = 1000
@@ -29,6 +30,17 @@ TRANSLATE_CHARS = 300
 PROMPT_CHARS = 300
 _ELLIPSIS = " … "
 _SPACE = re.compile(r"\s")
+# The last clause, when it ends in a question mark: after the last mark that ends a clause.
+_LAST_ASK = re.compile(r"[^,，;；:：。.!！?？\s][^,，;；:：。.!！?？\n]{3,}[?？]\s*$")
+
+
+def closing_ask(text: str) -> str:
+    """The clause a question longer than ``EMBED_CHARS`` ends on, when it asks something ("退款多久
+    到账？" after four thousand characters about a leaking kettle); "" otherwise."""
+    if len(text) <= EMBED_CHARS:
+        return ""
+    found = _LAST_ASK.search(text)
+    return found.group(0).strip() if found else ""
 
 
 def bounded(text: str, limit: int) -> str:

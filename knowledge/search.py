@@ -32,7 +32,7 @@ from .calibration import Calibration
 from .embedders import embed_query
 from .keyword import BM25Index, tokenize
 from .lang import detect_language
-from .query import MAX_TERMS, SEARCH_CHARS, TRANSLATE_CHARS, bounded
+from .query import MAX_TERMS, SEARCH_CHARS, TRANSLATE_CHARS, bounded, closing_ask
 from .store import ChunkStore
 from .types import Chunk, Hit
 
@@ -63,9 +63,10 @@ class Searcher:
                also: tuple[str, ...] = ()) -> list[Hit]:
         """The ``k`` most relevant chunks for ``query``, best first (``vector``: its embedding, if
         known; ``also``: other wordings of it, searched too and fused like a translation). A long
-        query is searched by its bounded part (``knowledge/query.py``)."""
+        query is searched by its bounded part, and by the ask it ends on (``knowledge/query.py``)."""
+        ask = closing_ask(query)
         query = bounded(query, SEARCH_CHARS)
-        also = tuple(bounded(w, SEARCH_CHARS) for w in also)
+        also = tuple(bounded(w, SEARCH_CHARS) for w in also) + ((ask,) if ask else ())
         n = max(self.candidates, 2 * k)
         index = self.store.keyword_index()  # one registry read per search, translated or not
         hits = self._search(query, n, vector, index)
