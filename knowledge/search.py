@@ -1,10 +1,7 @@
 """Hybrid retrieval: dense vectors and BM25 keywords, fused on calibrated scales.
 
 Hits are ranked by ``dense + w * keyword``, the dense side on one calibrated scale for every
-language and not clipped; a chunk's dense side is the closer of the chunk as a whole and its
-closest sentence, so a question about one sentence of a broad chunk finds it (correct quoted
-answers on the held-out help center 0.64 -> 0.67 en, 0.71 -> 0.75 zh, with a gate raised to keep
-refusals: docs/benchmarks.md): keyword evidence can only raise a chunk, never lower it, so when the
+language and not clipped: keyword evidence can only raise a chunk, never lower it, so when the
 keyword side finds nothing (a question in English about Chinese knowledge, say) the dense ranking
 stands unchanged. Clipping the dense side to [0, 1] first, as this module once did, tied every
 passage beyond the calibration's ends: close passages of one language all at 1, where keywords
@@ -13,6 +10,11 @@ passages all at 0, where keywords alone decided (en->zh hit@4 0.898, now 0.922; 
 ``score`` is that rank clipped to [0, 1]; ``relevance`` is ``pair + w * keyword * (1 - pair)`` with
 the calibration of the question's and the passage's languages, and is what an answerability
 threshold compares against.
+
+A chunk's dense side is the closer of the chunk as a whole and its closest sentence (each sentence
+has a vector of its own: ``splitting.sentence_texts``), so a question about one sentence of a broad
+chunk finds it (correct quoted answers on the held-out help center 0.64 -> 0.67 en, 0.71 -> 0.75
+zh, with a gate raised to keep refusals: docs/benchmarks.md).
 
 Across languages the dense side alone carries the ranking, and a small multilingual embedder is
 weaker there (XQuAD hit@4 0.88 for Chinese questions against English passages, 0.99 within one
