@@ -277,6 +277,10 @@ class Bot:
         matched with ``words`` (the question, in support wording for a problem); the model, when
         it writes or translates, is given the customer's ``question``."""
         cache: dict[str, np.ndarray] = {}  # a block is embedded once, however often it is compared
+        # A problem told is compared in support wording too, as it was searched ("after 8 months":
+        # the warranty, not the troubleshooting tips that sound like the complaint).
+        if words != question:
+            vector = self.knowledge.embed_query(words)
 
         def similarity(texts: list[str], query: str | None = None):
             """Cosine of each text to the question, or to ``query`` (a part of it)."""

@@ -214,6 +214,13 @@ def test_a_question_about_one_item_of_a_list_gets_that_item(quoting):
     assert "Teaware" not in a.answer and "Gift cards" not in a.answer
 
 
+def test_a_fault_after_months_of_use_is_answered_with_the_warranty_first(quoting):
+    # The troubleshooting tips sound more like the complaint; what answers it is the warranty.
+    a = quoting.ask("The kettle stopped heating after 8 months.")
+    first = a.answer.split("\n\n")[0]
+    assert not a.refused and "2 years" in first and "warranty" in first.lower()
+
+
 def test_a_question_that_names_what_the_knowledge_never_mentions_is_refused(quoting, gen):
     gen.calls.clear()
     for question in ["Can I pay with Bitcoin?", "可以用 Bitcoin 付款吗？"]:
