@@ -85,7 +85,9 @@ _QUESTION = re.compile(
 _PROBLEM = re.compile(
     r"\b(?:stopped|stops|won'?t|doesn'?t|does not|don'?t|didn'?t|can'?t|cannot|isn'?t|aren'?t|never|no longer|"
     r"still|broken|broke|cracked|damaged|missing|error|errors|fails?|failed|failing|crash\w*|stuck|not working|"
-    r"disappeared|wrong|keeps?|suddenly|nobody|no one|on (?:its|their) own|by itself)\b|不了|不出来|不上|打不开|没反应|没收到|收不到|失败|报错|出错|坏了|损坏|裂|一直|还是|突然|不见了|无法|不能",
+    r"disappeared|wrong|keeps?|suddenly|nobody|no one|on (?:its|their) own|by itself|leak\w*|overheat\w*)\b"
+    r"|不了|不出来|不上|打不开|没反应|没收到|收不到|失败|报错|出错|坏了|坏掉|损坏|裂|一直|还是|突然|不见了|无法|不能"
+    r"|就不|不再|再也不|漏水|漏电|冒烟|异响|不(?:加热|工作|启动|开机|通电|充电|出水|亮|转)",
     re.IGNORECASE)
 _SUPPORT = {"en": "problem not working troubleshooting fix faulty warranty",
             "zh": "问题 故障 排查 解决 质量问题 保修"}

@@ -219,6 +219,9 @@ def test_a_fault_after_months_of_use_is_answered_with_the_warranty_first(quoting
     a = quoting.ask("The kettle stopped heating after 8 months.")
     first = a.answer.split("\n\n")[0]
     assert not a.refused and "2 years" in first and "warranty" in first.lower()
+    zh = quoting.ask("电水壶用了8个月就不加热了")
+    first = zh.answer.split("\n\n")[0]
+    assert not zh.refused and "2年" in first and "保修" in first
 
 
 def test_a_question_that_names_what_the_knowledge_never_mentions_is_refused(quoting, gen):

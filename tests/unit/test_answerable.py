@@ -64,7 +64,7 @@ def test_an_amount_or_free_states_a_price():
 
 @pytest.mark.parametrize("text", ["The kettle stopped heating after 8 months.", "The teapot I ordered arrived cracked.",
                                   "Some documents switched to disabled on their own.", "水壶放在底座上却开不了机。",
-                                  "重置密码的邮件一直没收到。"])
+                                  "重置密码的邮件一直没收到。", "电水壶不加热了", "The kettle leaks at the bottom."])
 def test_problems_told_as_statements(text):
     assert is_problem_statement(text)
     wording = support_wording(text)
@@ -77,6 +77,7 @@ def test_problems_told_as_statements(text):
     ("My frother broke two weeks later.", "warranty"),
     ("水壶用了半年就坏了。", "保修"),
     ("三个月后就不加热了。", "保修"),
+    ("电水壶用了8个月就不加热了", "保修"),
     ("The teapot I ordered arrived cracked.", "delivery"),  # damage found on arrival
     ("收到的茶具碎了。", "损坏"),
     ("My kettle won't turn on when I put it on the base.", "troubleshooting"),  # any other fault
