@@ -17,13 +17,17 @@ __all__ = ["tokenize", "BM25Index"]
 
 _CJK = re.compile(f"[{CJK_RANGES}]+")
 _WORD = re.compile(f"[{CJK_RANGES}]+|[^\\W_{CJK_RANGES}]+")
+# Words that carry no content of their own. The last line is Chinese single characters that jieba
+# leaves standing alone as function words ("在 Windows 上": "on Windows"); within a word they stay
+# ("上传", "下载").
 _STOP = frozenset(
     """a an and are as at be by can could do does did for from how i if in is it its me my of on or
     our should so than that the their then there these this those to was we were what when where
     which who whom why will with would you your something anything everything nothing someone anyone
     thing things way ways please thank thanks hi hello also just really
     的 了 和 是 在 我 有 你 他 她 它 们 这 那 吗 呢 吧 啊 与 及 或 也 就 都 而 把 被 让 给 对 从 到
-    什么 怎么 如何 为什么 哪 哪里 哪个 多少 几 是否 可以 能 请问 一个 没有""".split()
+    什么 怎么 如何 为什么 哪 哪里 哪个 多少 几 是否 可以 能 请问 一个 没有
+    上 下 里 中 要 会 还 才 可 时 过 着 却 再 又 等 但 该 来 更 最 想 地 得 已 很 太""".split()
 )
 
 _jieba_lock = threading.Lock()

@@ -375,3 +375,11 @@ def test_a_procedure_written_as_numbered_sections_comes_whole_within_the_answer(
     text = got.parts[0].text
     assert "4. **Publish**" in text and not text.endswith("\n…")  # every step: the procedure is not cut
     assert len(text) <= ANSWER_CHARS["en"]
+
+
+def test_a_chinese_question_is_matched_by_its_content_words_not_where_it_says_on():
+    # "在 Windows 上" names the system; the shortcut asked about is the one that arranges nodes.
+    copy = "在画布上选中节点时：\n\n| Windows | macOS | 操作 |\n|:--|:--|:--|\n| `Ctrl` + `C` | `Cmd` + `C` | 复制 |"
+    arrange = "| Windows | macOS | 操作 |\n|:--|:--|:--|\n| `Ctrl` + `O` | `Cmd` + `O` | 自动整理节点排列 |"
+    found = answer("在 Windows 上，自动整理画布节点排列的快捷键是什么？", copy, arrange)
+    assert found is not None and "Ctrl` + `O" in found.parts[0].text
