@@ -25,6 +25,7 @@ _STOP = frozenset(
     our should so than that the their then there these this those to was we were what when where
     which who whom why will with would you your something anything everything nothing someone anyone
     thing things way ways please thank thanks hi hello also just really
+    have has had get got but them they out into same over now about through instead still own been being
     的 了 和 是 在 我 有 你 他 她 它 们 这 那 吗 呢 吧 啊 与 及 或 也 就 都 而 把 被 让 给 对 从 到
     什么 怎么 如何 为什么 哪 哪里 哪个 多少 几 是否 可以 能 请问 一个 没有
     上 下 里 中 要 会 还 才 可 时 过 着 却 再 又 等 但 该 来 更 最 想 地 得 已 很 太""".split()

@@ -8,6 +8,7 @@ from knowledge.keyword import BM25Index, tokenize
 def test_english_stop_words_go_and_plurals_meet_their_singular():
     assert tokenize("How do I return the kettles?") == ["return", "kettle"]
     assert tokenize("Which policies apply?") == ["policy", "apply"]
+    assert tokenize("Can I get them out of the box on their own?") == ["box"]
 
 
 def test_chinese_function_characters_are_no_content_words():
