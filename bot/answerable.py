@@ -1,7 +1,7 @@
 """Whether the knowledge can answer at all, beyond being about the same product.
 
 When every page is about one product, the best passage is always "relevant": a question about
-paying with PayPal finds the billing page. Two checks that hold for any help center:
+paying with PayPal finds the billing page. Checks that hold for any help center:
 
 - **Names it never mentions.** A question that names a product, service, format or standard
   (PayPal, EPUB, Kubernetes, Slack, 2FA) which appears nowhere in the knowledge base cannot be
@@ -11,14 +11,15 @@ paying with PayPal finds the billing page. Two checks that hold for any help cen
 - **Problems told, not asked.** "The kettle stopped heating after 8 months" asks nothing, and the
   relevance scale was calibrated on questions: a statement of a problem scores lower against the
   page that answers it (the warranty, a troubleshooting section) than a question would. Such a
-  statement is also searched with the words support pages use for problems, and passes a lower
-  gate (``STATEMENT_OFFSET`` in ``bot/options.py``). A fault after months of use is searched as a
+  statement is also searched, and its blocks compared, with the words support pages use for
+  problems, and passes a lower gate (``STATEMENT_OFFSET`` in ``bot/options.py``). A fault after months of use is searched as a
   warranty matter, damage found on arrival as a delivery one.
 - **Prices it does not state.** A question about what something costs needs an amount of money
   in the passages that answer it.
 
-Both err on the side of answering: a word counts as known when any word of the knowledge base
-starts with it ("Mac" in "macOS"), and only the quoted passages are checked for an amount.
+The name and price checks err on the side of answering: a word counts as known when any word of
+the knowledge base starts with it ("Mac" in "macOS"), and only the quoted passages are checked for
+an amount.
 """
 
 from __future__ import annotations
