@@ -12,8 +12,8 @@ paying with PayPal finds the billing page. Checks that hold for any help center:
   relevance scale was calibrated on questions: a statement of a problem scores lower against the
   page that answers it (the warranty, a troubleshooting section) than a question would. Such a
   statement is also searched, and its blocks compared, with the words support pages use for
-  problems, and passes a lower gate (``STATEMENT_OFFSET`` in ``bot/options.py``). A fault after months of use is searched as a
-  warranty matter, damage found on arrival as a delivery one.
+  problems, and passes a lower gate (``STATEMENT_OFFSET`` in ``bot/options.py``). A fault after
+  months of use is searched as a warranty matter, damage found on arrival as a delivery one.
 - **Prices it does not state.** A question about what something costs needs an amount of money
   in the passages that answer it.
 

@@ -14,7 +14,7 @@ import sys
 from .ingest import write_chunks
 from .splitting import split
 from ._chroma import store_errors
-from .store import ChunkStore, DocInfo
+from .store import SUFFIXES, ChunkStore, DocInfo
 from .types import Chunk, Document, FaqEntry
 
 __all__ = ["ensure_current"]
@@ -31,7 +31,7 @@ def ensure_current(kb: ChunkStore, *, chunk_tokens: int, progress: bool = True) 
         if f"{old}-docs" not in names:
             kb._write_registry(kb.generation)
             return False
-        for suffix in ("", "-docs", "-faq", "-units"):  # leftovers of an interrupted rebuild
+        for suffix in SUFFIXES:  # leftovers of an interrupted rebuild
             if kb.generation + suffix in names:
                 kb.client.delete_collection(kb.generation + suffix)
         docs = [
@@ -40,7 +40,7 @@ def ensure_current(kb: ChunkStore, *, chunk_tokens: int, progress: bool = True) 
         ]
         _copy(kb, old, docs, chunk_tokens, progress)
         kb._write_registry(kb.generation)
-        for suffix in ("", "-docs", "-faq", "-units"):
+        for suffix in SUFFIXES:
             if old + suffix in names:  # a generation from before pipeline 6 has no units
                 kb.client.delete_collection(old + suffix)
     kb._cache.clear()

@@ -38,11 +38,14 @@ from .keyword import BM25Index
 from .manifest import DocInfo, chunk_to_meta, doc_id_for, meta_to_chunk, valid_kb_name
 from .types import Chunk, FaqEntry
 
-__all__ = ["ChunkStore", "DocInfo", "doc_id_for", "make_client", "valid_kb_name"]
+__all__ = ["ChunkStore", "DocInfo", "SUFFIXES", "doc_id_for", "make_client", "valid_kb_name"]
 
 _PAGE = 2000
-# The collections whose records belong to one document version (doc_id and hash in metadata).
+# The collections whose records belong to one document version (doc_id and hash in metadata);
+# they hold its vectors, in cosine space.
 _OWNED = ("", "-faq", "-units")
+# Every collection of a generation: those and the manifest.
+SUFFIXES = (*_OWNED, "-docs")
 _HOST = socket.gethostname()
 
 
@@ -105,7 +108,7 @@ class ChunkStore:
 
     def _col(self, suffix: str = "", generation: str | None = None):
         name = (generation or self.generation) + suffix
-        config = {"hnsw": {"space": "cosine"}} if suffix in ("", "-faq", "-units") else None
+        config = {"hnsw": {"space": "cosine"}} if suffix in _OWNED else None
         return self.client.get_or_create_collection(
             name, embedding_function=self._ef, configuration=config
         )
