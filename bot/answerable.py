@@ -37,8 +37,8 @@ _NAME = re.compile(r"\b(?:[A-Z][a-z]+[A-Z][A-Za-z]*|[A-Z]{2,}[A-Za-z]*|[A-Za-z]*
 _INNER_CAPITAL = re.compile(r"(?<=[A-Za-z0-9,'’] )[A-Z][a-z]{2,}\b")
 # A Latin word in a Chinese question, not part of a domain, address or path (chat.acme.io).
 _LATIN = re.compile(r"(?<![./@\w])[A-Za-z][A-Za-z0-9+#-]*(?![./@\w])")
-# Words written like names that name nothing in particular.
-_COMMON = frozenset("i ok id url faq ai ui api q a".split())
+# Words written like names that name nothing in particular: a router's "IP address" is not a product.
+_COMMON = frozenset("i ok id url faq ai ui api q a ip pc pin led qr otp".split())
 
 _ASKS_PRICE = re.compile(
     r"\bhow much (?:does|do|is|are|will|would|did)\b(?:(?!\b(?:time|space|storage|memory|data|traffic)\b)[^?])*"
@@ -47,7 +47,7 @@ _ASKS_PRICE = re.compile(
     r"|多少钱|价格是|价钱|费用是多少|收费多少|怎么收费|售价", re.IGNORECASE)
 _AMOUNT = re.compile(r"[$€£¥￥]\s?\d|\d[\d,.]*\s?(?:usd|eur|gbp|cny|rmb|dollars?|euros?|元|美元|欧元|块)"
                      r"|\b(?:usd|eur|gbp|cny|rmb|price|cost|fee)\w*\s*[:：=]\s*\d"  # a price list: "price_eur: 89.00"
-                     r"|\bfree of charge\b|免费", re.IGNORECASE)
+                     r"|\bfree of charge\b|免费(?!试用)", re.IGNORECASE)  # a free trial is no price
 
 
 def unknown_names(question: str, vocabulary: Iterable[str], known: Callable[[str], bool]) -> list[str]:

@@ -38,6 +38,8 @@ def test_names_the_knowledge_never_mentions(question, expected):
     "I'd like to connect Notion. How?",            # sentence start and "I" are no names
     "前端放在 chat.acme.io，登录后掉线。",             # a domain is not a name
     "知识库支持上传 PDF 吗？",
+    "What is the default IP address of the hub?",  # generic technical words name nothing
+    "How do I change the PIN on my PC?",
 ])
 def test_known_or_ordinary_words_are_no_unknown_names(question):
     assert names(question) == []
@@ -58,6 +60,7 @@ def test_other_how_much_questions_are_not_about_price(question):
 def test_an_amount_or_free_states_a_price():
     assert states_price(["The plan costs $59 a month."]) and states_price(["每月 99 元。"])
     assert states_price(["Returns from the EU are free of charge."])
+    assert states_price(["退货运费免费。"]) and not states_price(["新用户可以免费试用 Guard Plus 30 天。"])
     assert states_price(["product: Lumen Precision Kettle; price_eur: 89.00; stock: 12"])
     assert not states_price(["The Team plan has 50 members and unlimited logs."])
 
