@@ -32,6 +32,7 @@ from knowledge.lang import detect_language
 from knowledge.sentences import split_sentences
 from knowledge.types import Hit
 
+from .answerable import asks_price, states_price
 from .blocks import Block, prose_language, row_cells
 
 __all__ = ["Part", "Composed", "compose", "ANSWER_CHARS"]
@@ -148,6 +149,8 @@ def compose(question: str, hits: list[Hit], sections: list[list[Block]],
     total = sum(weight(t) for t in q) or 1.0
     steps_bonus = STEPS_BONUS if _HOW_TO.search(question) else 0.0
     cue_bonus = CUE_BONUS if _WANTS_NUMBER.search(question) else 0.0
+    # "How much does it cost" is answered by an amount of money, not by any number ("30 days").
+    cued = (lambda text: states_price([text])) if asks_price(question) else _NUMBER.search
     # A command or a config file is how many things are done: it answers "how do I" as well.
     code_share = 1.0 if _ASKS_CODE.search(question) or steps_bonus else CODE_SHARE
     seen: set[str] = set()
@@ -171,7 +174,7 @@ def compose(question: str, hits: list[Hit], sections: list[list[Block]],
             score = (share * sum(weight(t) for t in words) + sum(weight(t) for t in words & focused)
                      + HEADING_SHARE * sum(weight(t) for t in heading - words)
                      - HIT_PENALTY * hi + (steps_bonus if procedure else 0.0)
-                     + (cue_bonus if _NUMBER.search(text) else 0.0))
+                     + (cue_bonus if cued(text) else 0.0))
             cands.append(_Candidate(hi, block, text, words | heading, score, procedure=procedure))
     if not cands:
         return None
@@ -200,6 +203,8 @@ def compose(question: str, hits: list[Hit], sections: list[list[Block]],
     def take(c: _Candidate, scope: set[str]) -> bool:
         nonlocal used, covered
         room = budget - used - 2
+        if c.block.kind in ("list", "table") and not _named(c.block.items, scope, weight):
+            scope = q  # the rows the question names, though another block covered their words
         piece = c.text if len(c.text) <= room else _fit(c.block, scope, weight, room)
         if room < 40 or not piece or len(piece) > room or c.block.core.strip() in quoted:
             return False  # no room, or the same words from another hit of the same section
@@ -315,14 +320,22 @@ def _fit(block: Block, q: set[str], weight, budget: int, focused: set[str] | fro
         if named and len(named) < len(items) and not _names_all(block, q) \
                 and len(block.core) > SHORT_LIST:
             items = named
+    # The items named, when not all fit, by how much of the question their label or first cell
+    # names ("Glass teapots" before "Clay teapots", the "Guard Plus" row before the "Guard" one),
+    # else in the page's order; quoted in the page's order, and a whole list from its start.
+    ranked = sorted(items, key=lambda it: -sum(weight(t) for t in q & _name(it))) \
+        if items is not block.items else items
     kept: list[str] = []
-    for item in items:
-        if len(block.render(kept + [item], cut=True)) > budget:
+    for item in ranked:
+        trial = [it for it in items if it in kept or it == item]
+        if len(block.render(trial, cut=True)) > budget:
             break
-        kept.append(item)
+        kept = trial
     if not kept:
-        # Not even one item fits: a lead-in alone ("Troubleshooting:") says nothing.
-        lead = "" if block.lead.rstrip().endswith((":", "：")) else block.lead or (items[0] if items else "")
+        # Not even one item fits: a lead-in alone ("Troubleshooting:") says nothing, nor does a
+        # table row without its header.
+        lead = "" if block.lead.rstrip().endswith((":", "：")) \
+            else block.lead or (items[0] if items and block.kind != "table" else "")
         return _sentences(lead, q, weight, budget) if lead else ""
     # A list thinned to the items asked about says that it goes on ("What gets exported: - App
     # configuration" is not the whole of it); a table's header already says it is an excerpt.
@@ -393,10 +406,7 @@ def _by_words(items: list[str], q: set[str], weight) -> list[str]:
     """The items whose label names a question word, else those sharing the most question words;
     and the table rows whose first cell the question names in full (the "Nestwave Guard" row,
     which shares fewer words than the "Nestwave Guard Plus" one)."""
-    labels = []
-    for it in items:
-        m = _LABEL.match(it)
-        labels.append(set(tokenize(m.group(1) or m.group(2))) if m else set())
+    labels = [set(tokenize(m.group(1) or m.group(2))) if (m := _LABEL.match(it)) else set() for it in items]
     by_label = [it for it, lab in zip(items, labels) if q & lab]
     if by_label:
         return by_label
@@ -404,6 +414,13 @@ def _by_words(items: list[str], q: set[str], weight) -> list[str]:
     top = max(scores, default=0)
     cells = [set(tokenize(row[0])) if (row := row_cells(it)) else set() for it in items]
     return [it for it, sc, cell in zip(items, scores, cells) if (top and sc >= 0.6 * top) or (cell and cell <= q)]
+
+
+def _name(item: str) -> set[str]:
+    """The words that name an item: its label ("**Glass teapots:** ..."), else a row's first cell."""
+    if m := _LABEL.match(item):
+        return set(tokenize(m.group(1) or m.group(2)))
+    return set(tokenize(row[0])) if (row := row_cells(item)) else set()
 
 
 def _names_all(block: Block, q: set[str]) -> bool:

@@ -349,6 +349,47 @@ def test_a_how_long_question_prefers_a_block_with_a_quantity_not_the_word_one():
     assert answer("链接能用多久？", "链接一个月后过期。", link).parts[0].text == "链接一个月后过期。"
 
 
+
+def test_a_price_question_prefers_a_block_with_an_amount_of_money_not_any_number():
+    # "30 天" and "90 天" are numbers, but "多少钱" is answered by the price.
+    downgrade = "Guard Plus 按年付费的订阅可以在 30 天内降级，降级后 90 天内保留数据。"
+    prices = "Guard Plus 的价格：按月 $9.99，按年 $89.99。"
+    assert answer("Guard Plus 按年付多少钱？", downgrade, prices).parts[0].text == prices
+    assert answer("How much does Guard Plus cost per year?",
+                  "You can downgrade a yearly Guard Plus plan within 30 days.",
+                  "Guard Plus costs $89.99 a year.").parts[0].text == "Guard Plus costs $89.99 a year."
+
+
+def test_a_table_quoted_after_another_block_keeps_the_row_asked_about_with_its_header():
+    # The prose is quoted first and covers "Guard Plus"; the table still gives that row, not the
+    # first rows that fit or the "Guard" row whose name the question also holds.
+    upgrade = ("升级：从 Guard 升级到 Guard Plus 立即生效。按年付费的用户只需支付 $5 的差价，按月付费的用户"
+               "在下一个账单日支付新价格。降级在下一个续费日生效，在此之前你仍可使用全部功能。") * 2
+    plans = ("| 套餐 | 按月 | 按年 |\n|---|---|---|\n"
+             "| 免费版 | $0 | $0 |\n| Guard | $4.99 | $49.99 |\n| Guard Plus | $8.99 | $89.99 |")
+    texts = [upgrade, plans]
+    hits = [Hit(chunk=Chunk(id=f"d-h-{i}", text=t, source="billing.md", section=""), score=0.9)
+            for i, t in enumerate(texts)]
+    index = BM25Index({str(i): tokenize(b.text) for i, b in enumerate(parse(upgrade) + parse(plans))})
+    got = compose("Guard Plus 按年付多少钱？", hits, [parse(t) for t in texts], lambda t: index.idf(t) / 2,
+                  lambda xs: [0.9] * len(xs))
+    assert [p.hit for p in got.parts] == [0, 1]
+    assert got.parts[1].text == "| 套餐 | 按月 | 按年 |\n|---|---|---|\n| Guard Plus | $8.99 | $89.99 |\n…"
+
+
+def test_the_list_item_whose_label_the_question_names_comes_first_when_not_all_fit():
+    care = ("- **Clay teapots** are unglazed and slowly absorb the aroma of the tea. Rinse them with hot water "
+            "only; never use soap or detergent, and never put them in the dishwasher. Let the pot air-dry with "
+            "the lid off. We recommend using each clay teapot for one type of tea only.\n"
+            "- **Cast iron teapots** have an enamel lining and are for serving only, not for heating water on the "
+            "stove. Wash them by hand with warm water, dry them immediately and never put them in the dishwasher.\n"
+            "- **Porcelain gaiwans** are dishwasher-safe.\n"
+            "- **Glass teapots** are heat-resistant borosilicate glass and can go in the top rack of the "
+            "dishwasher. Do not place them on a stove or an open flame.")
+    text = answer("Can I put the glass teapot in the dishwasher?", care).parts[0].text
+    assert "top rack" in text and text.index("Clay") < text.index("Glass")  # in the page's order
+
+
 def test_a_table_row_whose_name_the_question_gives_in_full_is_quoted():
     # The Plus row shares more of the question's words ("costs much less per month"); the row the
     # question names is the plain plan's.
