@@ -213,7 +213,7 @@ class _HtmlWalker:
             elif name == "table":
                 self.buf.append("\n\n" + _table(child) + "\n\n")
             elif name == "li":
-                self.buf.append("\n- ")
+                self.buf.append(f"\n{_marker(child)} ")
                 self.walk(child)
             elif (kind := _callout_kind(child)) is not None:
                 self.buf.append("\n\n" + self.callout(child, kind) + "\n\n")
@@ -249,6 +249,16 @@ class _HtmlWalker:
         joiner = ("。" if self.lang == "zh" else ". ") if label != callout_label(kind, self.lang) else (
             "：" if self.lang == "zh" else ": ")
         return f"{label}{joiner}{body}"
+
+
+def _marker(item) -> str:
+    """A list item's Markdown marker: "3." in an ordered list (its ``start`` counted in), so the
+    steps of an HTML procedure stay steps; "-" otherwise."""
+    parent = item.parent
+    if parent is None or parent.name != "ol":
+        return "-"
+    start = int(parent["start"]) if str(parent.get("start", "")).lstrip("-").isdigit() else 1
+    return f"{start + len(item.find_previous_siblings('li'))}."
 
 
 def _table(table) -> str:

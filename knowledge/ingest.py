@@ -30,7 +30,8 @@ __all__ = ["Ingestor", "IngestReport", "DocReport"]
 # 4: one sentence splitter (knowledge/sentences.py) for chunks and answers.
 # 5: badges beside a heading are said with the heading ("Load balancing: Professional, Team").
 # 6: every sentence of a chunk gets a vector of its own (store's "-units" collection).
-_PIPELINE_VERSION = "6"
+# 7: an HTML page's ordered lists are numbered steps, not bullets.
+_PIPELINE_VERSION = "7"
 
 
 @dataclass

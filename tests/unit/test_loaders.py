@@ -89,6 +89,15 @@ PAGE = """<!doctype html>
 </body></html>"""
 
 
+
+def test_html_ordered_lists_are_numbered_steps(tmp_path):
+    page = ("<main><h1>How to make a claim</h1><ol><li>Run a <strong>diagnostic</strong> first.</li>"
+            "<li>Open <b>Warranty claim</b>.</li></ol><p>Or:</p><ol start=\"3\"><li>Call us.</li></ol>"
+            "<ul><li>Keep the receipt</li></ul></main>")
+    sections = by_section(load_file(write(tmp_path, "claim.html", page)))
+    assert sections["How to make a claim"] == (
+        "1. Run a diagnostic first.\n2. Open Warranty claim.\n\nOr:\n\n3. Call us.\n\n- Keep the receipt")
+
 def test_html_keeps_main_text_and_drops_page_chrome(tmp_path):
     loaded = load_file(write(tmp_path, "help.html", PAGE))
     assert loaded.title == "Help centre"
