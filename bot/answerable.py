@@ -30,7 +30,8 @@ from collections.abc import Callable, Iterable
 from knowledge.keyword import tokenize
 from knowledge.lang import detect_language
 
-__all__ = ["unknown_names", "asks_price", "states_price", "is_problem_statement", "support_wording"]
+__all__ = ["unknown_names", "asks_price", "states_price", "is_problem_statement", "support_wording",
+           "help_center_wording"]
 
 _NAME = re.compile(r"\b(?:[A-Z][a-z]+[A-Z][A-Za-z]*|[A-Z]{2,}[A-Za-z]*|[A-Za-z]*\d+[A-Za-z]+[A-Za-z0-9]*)\b")
 # A capitalised word that does not start a sentence or clause.
@@ -103,6 +104,29 @@ _WARRANTY = {"en": "warranty claim defect faulty", "zh": "保修 质保 故障 �
 _DELIVERY = {"en": "damaged delivery arrived report replacement", "zh": "损坏 破损 收货 签收 补发"}
 
 
+# How customers say what help pages name otherwise: each phrase gains the page's word, in place,
+# so a question's parts stay where they were ("how soon do I get my money back refund?").
+_CUSTOMER_WORDS = [
+    (re.compile(r"\bmoney back\b|\bget (?:my|our|the) money\b|\breimburs\w*", re.IGNORECASE), "refund"),
+    (re.compile(r"\b(?:send|take|give) (?:it|them|this|that|these|those) back\b", re.IGNORECASE), "return"),
+    (re.compile(r"\b(?:changed? my mind|no longer want|don'?t want (?:it|them|the order))\b", re.IGNORECASE),
+     "cancel return"),
+    (re.compile(r"钱[^，。？?！!]{0,6}(?:回来|退回|返还|到账)|退钱|返钱"), "退款"),
+    (re.compile(r"寄回去|退回去|送回去"), "退货"),
+    (re.compile(r"不想要了|不要了|反悔了"), "取消 退货"),
+    (re.compile(r"不付邮费|不用付邮费|不要邮费|免邮|包邮|不付运费|不用付运费"), "免运费"),
+]
+
+
+def help_center_wording(question: str) -> str:
+    """The question with the words help pages use for what the customer says in their own ("get my
+    money back": refund; "钱什么时候能回来": 退款), to search and match with as well; the question
+    itself when it says nothing of the kind."""
+    for phrase, words in _CUSTOMER_WORDS:
+        question = phrase.sub(lambda m, w=words: f"{m.group(0)} {w}", question)
+    return question
+
+
 def is_problem_statement(question: str) -> bool:
     """Whether the customer tells a problem rather than asking a question ("The teapot arrived cracked.")."""
     return not _QUESTION.search(question) and bool(_PROBLEM.search(question))
@@ -111,6 +135,7 @@ def is_problem_statement(question: str) -> bool:
 def support_wording(question: str) -> str:
     """The problem statement with the words support pages use for problems, to search with as well."""
     lang = detect_language(question)
+    question = help_center_wording(question)
     if _AFTER_USE.search(question):
         # How long it worked says which policy applies; it is not what to match ("every 3 months").
         question, words = re.sub(r"\s+([.,!?])", r"\1", _AFTER_USE.sub(" ", question)), _WARRANTY

@@ -37,7 +37,8 @@ from knowledge.query import closing_ask
 from knowledge.types import Chunk, Hit
 
 from .answer_markdown import whole_markdown
-from .answerable import asks_price, is_problem_statement, states_price, support_wording, unknown_names
+from .answerable import (asks_price, help_center_wording, is_problem_statement, states_price, support_wording,
+                         unknown_names)
 from .blocks import prose_language, section_blocks
 from .compose import compose
 from .context import select_context, without_instructions
@@ -190,8 +191,9 @@ class Bot:
             if self.options.answer_style in ("extract", "compose"):
                 # A follow-up's own words count most; so do the ask a long question ends on.
                 focus = question if standalone != question else closing_ask(question)
-                # A problem is matched in the words support pages use for problems too.
-                words = support_wording(standalone) if statement else standalone
+                # A problem is matched in the words support pages use for problems too, and what a
+                # customer says in their own words in the page's ("money back": refund).
+                words = support_wording(standalone) if statement else help_center_wording(standalone)
                 answer, sources = yield from self._quote(standalone, words, vector, hits, weight, timings, t0,
                                                          lang, slot, focus)
             else:
@@ -236,12 +238,14 @@ class Bot:
         """What the bot finds for ``question`` (searched as ``standalone``, a follow-up completed):
         every hit, the hits an answer may use, and the gate they passed. A problem told as a
         statement (``statement``, worked out here when None) is searched in support wording too and
-        passes a lower gate (``bot/answerable.py``)."""
+        passes a lower gate; a question in the customer's own words ("money back") in the page's
+        too (``bot/answerable.py``)."""
         standalone = standalone or question
         lang = detect_language(question)
         if statement is None:
             statement = is_problem_statement(question)
-        also = (support_wording(standalone),) if statement else ()
+        worded = support_wording(standalone) if statement else help_center_wording(standalone)
+        also = (worded,) if worded != standalone else ()
         found = self.knowledge.search(standalone, k or self.options.top_k, vector=vector, also=also)
         return found, self.options.usable(found, lang, statement), self.options.gate(lang, statement)
 

@@ -224,6 +224,16 @@ def test_a_fault_after_months_of_use_is_answered_with_the_warranty_first(quoting
     assert not zh.refused and "2年" in first and "保修" in first
 
 
+
+def test_a_question_in_the_customers_own_words_finds_the_page_in_its_words(quoting):
+    # "钱什么时候能回来" is a refund, "不付邮费" free shipping, "不想要了" a cancellation.
+    refund = quoting.ask("东西寄回去以后，钱什么时候能回来？")
+    assert not refund.refused and "5个工作日" in refund.answer
+    shipping = quoting.ask("买多少钱可以不付邮费寄到国内？")
+    assert not shipping.refused and "99欧元" in shipping.answer
+    cancel = quoting.ask("刚下的单不想要了，怎么办？")
+    assert not cancel.refused and "取消订单" in cancel.answer
+
 def test_a_question_that_names_what_the_knowledge_never_mentions_is_refused(quoting, gen):
     gen.calls.clear()
     for question in ["Can I pay with Bitcoin?", "可以用 Bitcoin 付款吗？"]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answerable import asks_price, is_problem_statement, states_price, support_wording, unknown_names
+from bot.answerable import (asks_price, help_center_wording, is_problem_statement, states_price, support_wording,
+                            unknown_names)
+from bot.compose import question_parts
 from knowledge.keyword import tokenize
 
 KNOWLEDGE = """Pay by Visa, Mastercard, Alipay or WeChat Pay through Stripe. Upload PDF, DOCX and Markdown
@@ -98,3 +100,23 @@ def test_a_problem_is_searched_in_the_words_of_the_policy_that_answers_it(text, 
                                   "Can I return opened tea", "水壶坏了怎么办？", "退款政策"])
 def test_questions_and_topics_are_no_problem_statements(text):
     assert not is_problem_statement(text)
+
+
+@pytest.mark.parametrize("question, word", [
+    ("How soon do I get my money back?", "refund"),
+    ("Can I send it back if it doesn't fit?", "return"),
+    ("I changed my mind about my order, what now?", "cancel"),
+    ("东西寄回去以后，钱什么时候能回来？", "退款"),
+    ("刚下的单不想要了，怎么办？", "取消"),
+    ("买多少钱可以包邮？", "免运费"),
+])
+def test_a_customer_s_own_words_gain_the_word_help_pages_use(question, word):
+    assert word in help_center_wording(question)
+    assert word not in question
+
+
+def test_help_center_wording_keeps_the_question_s_parts_and_leaves_other_questions_alone():
+    question = "How long do I have to return it, and how soon do I get my money back?"
+    assert len(question_parts(help_center_wording(question))) == len(question_parts(question)) == 2
+    for plain in ("How long does delivery take?", "能寄到台湾吗？", "Where is my order?"):
+        assert help_center_wording(plain) == plain
