@@ -14,6 +14,8 @@ paying with PayPal finds the billing page. Checks that hold for any help center:
   statement is also searched, and its blocks compared, with the words support pages use for
   problems, and passes a lower gate (``STATEMENT_OFFSET`` in ``bot/options.py``). A fault after
   months of use is searched as a warranty matter, damage found on arrival as a delivery one.
+- **Measures it never mentions.** "How many watts does the Hub draw?" and "What is the wattage of
+  the kettle?" cannot be answered by pages that never speak of watts or wattage.
 - **Prices it does not state.** A question about what something costs needs an amount of money
   in the passages that answer it.
 
@@ -33,11 +35,14 @@ from knowledge.lang import detect_language
 __all__ = ["unknown_names", "asks_price", "states_price", "is_problem_statement", "support_wording",
            "help_center_wording"]
 
-_NAME = re.compile(r"\b(?:[A-Z][a-z]+[A-Z][A-Za-z]*|[A-Z]{2,}[A-Za-z]*|[A-Za-z]*\d+[A-Za-z]+[A-Za-z0-9]*)\b")
+_NAME = re.compile(r"\b(?:[A-Z][a-z]+[A-Z][A-Za-z]*|[A-Z]{2,}[A-Za-z]*|[A-Za-z]*\d+[A-Za-z]+[A-Za-z0-9]*|[A-Z][A-Za-z]+\d+)\b")
 # A capitalised word that does not start a sentence or clause.
 _INNER_CAPITAL = re.compile(r"(?<=[A-Za-z0-9,'’] )[A-Z][a-z]{2,}\b")
 # A Latin word in a Chinese question, not part of a domain, address or path (chat.acme.io).
 _LATIN = re.compile(r"(?<![./@\w])[A-Za-z][A-Za-z0-9+#-]*(?![./@\w])")
+# What a quantity is asked of: "how many watts", "how much caffeine", "the wattage of".
+_MEASURE = re.compile(r"\bhow (?:much|many) (?!(?:does|do|is|are|was|were|will|would|can|could|should|did|of|more|less|"
+                      r"time|longer)\b)([a-z]{3,})\b|\bwhat(?:'s| is| are) the ([a-z]{3,}) of\b", re.IGNORECASE)
 # Words written like names that name nothing in particular: a router's "IP address" is not a product.
 _COMMON = frozenset("i ok id url faq ai ui api q a ip pc pin led qr otp".split())
 
@@ -52,12 +57,14 @@ _AMOUNT = re.compile(r"[$€£¥￥]\s?\d|\d[\d,.]*\s?(?:usd|eur|gbp|cny|rmb|dol
 
 
 def unknown_names(question: str, vocabulary: Iterable[str], known: Callable[[str], bool]) -> list[str]:
-    """Names in ``question`` that the knowledge base never mentions. ``known(token)`` says whether
-    a token occurs in it; ``vocabulary`` are its tokens, for names that start a longer word."""
+    """Names in ``question``, and what it asks a quantity of, that the knowledge base never
+    mentions. ``known(token)`` says whether a token occurs in it; ``vocabulary`` are its tokens, for
+    names that start a longer word."""
     if detect_language(question) == "zh":
         names = _LATIN.findall(question)
     else:
-        names = _NAME.findall(question) + _INNER_CAPITAL.findall(question)
+        names = (_NAME.findall(question) + _INNER_CAPITAL.findall(question)
+                 + [a or b for a, b in _MEASURE.findall(question)])
     out: list[str] = []
     for name in dict.fromkeys(names):
         tokens = tokenize(name)

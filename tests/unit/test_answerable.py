@@ -26,6 +26,9 @@ def names(question: str) -> list[str]:
     ("Can I connect my bot to a Slack channel?", ["Slack"]),
     ("Can I turn on 2FA for my login?", ["2FA"]),
     ("对话日志能导出成 Excel 表格吗？", ["Excel"]),
+    ("Does the router support WPA3?", ["WPA3"]),               # letters then digits
+    ("How many watts does the Team plan draw?", ["watts"]),    # a measure never mentioned
+    ("What is the wattage of the Team plan?", ["wattage"]),
 ])
 def test_names_the_knowledge_never_mentions(question, expected):
     assert names(question) == expected
@@ -40,6 +43,9 @@ def test_names_the_knowledge_never_mentions(question, expected):
     "I'd like to connect Notion. How?",            # sentence start and "I" are no names
     "前端放在 chat.acme.io，登录后掉线。",             # a domain is not a name
     "知识库支持上传 PDF 吗？",
+    "How many members does the Team plan have?",     # a measure the knowledge gives
+    "How much does the Team plan cost?",
+    "Can I install it on macOS 14?",                 # digits alone are no name
     "What is the default IP address of the hub?",  # generic technical words name nothing
     "How do I change the PIN on my PC?",
 ])
