@@ -14,8 +14,9 @@ paying with PayPal finds the billing page. Checks that hold for any help center:
   statement is also searched, and its blocks compared, with the words support pages use for
   problems, and passes a lower gate (``STATEMENT_OFFSET`` in ``bot/options.py``). A fault after
   months of use is searched as a warranty matter, damage found on arrival as a delivery one.
-- **Measures it never mentions.** "How many watts does the Hub draw?" and "What is the wattage of
-  the kettle?" cannot be answered by pages that never speak of watts or wattage.
+- **Measures and things it never mentions.** "How many watts does the Hub draw?", "What is the
+  wattage of the kettle?" and "Is there a student discount?" cannot be answered by pages that never
+  speak of watts, wattage, students or discounts.
 - **Prices it does not state.** A question about what something costs needs an amount of money
   in the passages that answer it.
 
@@ -43,6 +44,12 @@ _LATIN = re.compile(r"(?<![./@\w])[A-Za-z][A-Za-z0-9+#-]*(?![./@\w])")
 # What a quantity is asked of: "how many watts", "how much caffeine", "the wattage of".
 _MEASURE = re.compile(r"\bhow (?:much|many) (?!(?:does|do|is|are|was|were|will|would|can|could|should|did|of|more|less|"
                       r"time|longer)\b)([a-z]{3,})\b|\bwhat(?:'s| is| are) the ([a-z]{3,}) of\b", re.IGNORECASE)
+# What a question asks exists: "Is there a student discount ...", "有学生优惠吗". Unknown only when
+# none of its words is known, as a name is.
+_EXISTS = {"en": re.compile(r"\b(?:is|are) there (?:a|an|any) ((?:(?!(?:way|ways|option|options|limit|limits|on|for|to|in|"
+                            r"at|of|with|that|which|where|when|if|i|we|you|my|our|the)\b)[a-z-]{3,} ?){1,3})",
+                            re.IGNORECASE),
+           "zh": re.compile(r"(?<![所拥具含占享持只没])有((?!什么|哪些|多少|几|没有|办法|方法)[\u4e00-\u9fff]{2,6}?)[吗么]")}
 # Words written like names that name nothing in particular: a router's "IP address" is not a product.
 _COMMON = frozenset("i ok id url faq ai ui api q a ip pc pin led qr otp".split())
 
@@ -60,11 +67,14 @@ def unknown_names(question: str, vocabulary: Iterable[str], known: Callable[[str
     """Names in ``question``, and what it asks a quantity of, that the knowledge base never
     mentions. ``known(token)`` says whether a token occurs in it; ``vocabulary`` are its tokens, for
     names that start a longer word."""
-    if detect_language(question) == "zh":
+    lang = detect_language(question)
+    if lang == "zh":
         names = _LATIN.findall(question)
     else:
         names = (_NAME.findall(question) + _INNER_CAPITAL.findall(question)
                  + [a or b for a, b in _MEASURE.findall(question)])
+    # Only a thing of two words or more ("student discount", not "a fee" a page may call a charge).
+    names += [x.strip() for x in _EXISTS[lang if lang == "zh" else "en"].findall(question) if len(tokenize(x)) >= 2]
     out: list[str] = []
     for name in dict.fromkeys(names):
         tokens = tokenize(name)
