@@ -41,9 +41,10 @@ _NAME = re.compile(r"\b(?:[A-Z][a-z]+[A-Z][A-Za-z]*|[A-Z]{2,}[A-Za-z]*|[A-Za-z]*
 _INNER_CAPITAL = re.compile(r"(?<=[A-Za-z0-9,'’] )[A-Z][a-z]{2,}\b")
 # A Latin word in a Chinese question, not part of a domain, address or path (chat.acme.io).
 _LATIN = re.compile(r"(?<![./@\w])[A-Za-z][A-Za-z0-9+#-]*(?![./@\w])")
-# What a quantity is asked of: "how many watts", "how much caffeine", "the wattage of".
+# What a quantity is asked of: "how many watts", "how much caffeine", "the wattage of"; not counts a
+# page words otherwise ("how many times" for "once", "how many users" for "members").
 _MEASURE = re.compile(r"\bhow (?:much|many) (?!(?:does|do|is|are|was|were|will|would|can|could|should|did|of|more|less|"
-                      r"time|longer)\b)([a-z]{3,})\b|\bwhat(?:'s| is| are) the ([a-z]{3,}) of\b", re.IGNORECASE)
+                      r"time|times|longer|people|persons|users|ways)\b)([a-z]{3,})\b|\bwhat(?:'s| is| are) the ([a-z]{3,}) of\b", re.IGNORECASE)
 # What a question asks exists: "Is there a student discount ...", "有学生优惠吗". Unknown only when
 # none of its words is known, as a name is.
 _EXISTS = {"en": re.compile(r"\b(?:is|are) there (?:a|an|any) ((?:(?!(?:way|ways|option|options|limit|limits|on|for|to|in|"

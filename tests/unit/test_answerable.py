@@ -47,6 +47,7 @@ def test_names_the_knowledge_never_mentions(question, expected):
     "知识库支持上传 PDF 吗？",
     "How many members does the Team plan have?",     # a measure the knowledge gives
     "How much does the Team plan cost?",
+    "How many times can I change the Team plan?",    # a count a page may word as "once"
     "Is there a fee for the Team plan?",             # one word: a page may call it a charge
     "Is there a member limit on the Team plan?",     # "member" is known
     "知识库有上传限制吗？",
