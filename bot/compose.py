@@ -406,21 +406,28 @@ def _by_words(items: list[str], q: set[str], weight) -> list[str]:
     """The items whose label names a question word, else those sharing the most question words;
     and the table rows whose first cell the question names in full (the "Nestwave Guard" row,
     which shares fewer words than the "Nestwave Guard Plus" one)."""
-    labels = [set(tokenize(m.group(1) or m.group(2))) if (m := _LABEL.match(it)) else set() for it in items]
-    by_label = [it for it, lab in zip(items, labels) if q & lab]
+    by_label = [it for it in items if q & _label(it)]
     if by_label:
         return by_label
     scores = [sum(weight(t) for t in q & set(tokenize(it))) for it in items]
     top = max(scores, default=0)
-    cells = [set(tokenize(row[0])) if (row := row_cells(it)) else set() for it in items]
+    cells = [_first_cell(it) for it in items]
     return [it for it, sc, cell in zip(items, scores, cells) if (top and sc >= 0.6 * top) or (cell and cell <= q)]
 
 
-def _name(item: str) -> set[str]:
-    """The words that name an item: its label ("**Glass teapots:** ..."), else a row's first cell."""
-    if m := _LABEL.match(item):
-        return set(tokenize(m.group(1) or m.group(2)))
+def _label(item: str) -> set[str]:
+    """The words of a list item's label ("**Glass teapots:** ...")."""
+    return set(tokenize(m.group(1) or m.group(2))) if (m := _LABEL.match(item)) else set()
+
+
+def _first_cell(item: str) -> set[str]:
+    """The words of a table row's first cell."""
     return set(tokenize(row[0])) if (row := row_cells(item)) else set()
+
+
+def _name(item: str) -> set[str]:
+    """The words that name an item: its label, else a row's first cell (a row has no label)."""
+    return _label(item) or _first_cell(item)
 
 
 def _names_all(block: Block, q: set[str]) -> bool:
